@@ -1,0 +1,77 @@
+//! Rust client for the IAM Service public API (IAS).
+//!
+//! The code in `generated.rs` is produced by progenitor from
+//! `api-spec/ias-public-api.yaml` with `cargo xtask codegen`; it is never edited
+//! by hand, and CI fails (`cargo xtask codegen --check`) when it is stale. This
+//! file adds only documentation and [`Secret`].
+//!
+//! # Interface style
+//!
+//! The client is generated in progenitor's *positional* style: every required
+//! input of an operation is an argument of its method. When the spec adds a
+//! required input, code calling the old signature stops compiling, instead of
+//! failing at run time as a builder's forgotten `.field(..)` would. With one
+//! operation taking one body, the builder style would add ceremony and no
+//! safety.
+//!
+//! # Base URL
+//!
+//! `ias-server` serves the API at the root (`http://127.0.0.1:8080`). The spec's
+//! `servers` entry, `https://console.gmicloud.ai/api/v1`, is the public gateway,
+//! which adds the `/api/v1` prefix. Give [`Client::new`] whichever the caller
+//! talks to.
+//!
+//! # Credentials
+//!
+//! The authorization code and the access token are [`Secret`]s: their `Debug`
+//! output is `Secret([redacted])`, so logging a request or a response does not
+//! leak them.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use ias_client::types::{
+//!     ErrStatusMsg, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeRequestProvider,
+//! };
+//! use ias_client::{Client, Error, Secret};
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new("https://console.gmicloud.ai/api/v1");
+//! let body = ExchangeAuthorizationCodeRequest {
+//!     provider: ExchangeAuthorizationCodeRequestProvider::Github,
+//!     code: Secret::new("code-from-the-oauth-callback"),
+//! };
+//! match client.exchange_authorization_code(&body).await {
+//!     Ok(response) => {
+//!         let token: &Secret = &response.into_inner().access_token;
+//!         println!("signed in; token {token:?}"); // prints Secret([redacted])
+//!     }
+//!     // A documented error: the body is the spec's ErrStatusMsg.
+//!     Err(Error::ErrorResponse(response)) => {
+//!         let status = response.status();
+//!         let ErrStatusMsg { group, code, message, validation_detail, .. } = response.into_inner();
+//!         match (group.as_str(), code) {
+//!             ("oauth", 2) => println!("the code was rejected; sign in again"),
+//!             ("request", 0) => {
+//!                 for detail in validation_detail {
+//!                     println!("field {:?}: {:?}", detail.field, detail.reason);
+//!                 }
+//!             }
+//!             _ => println!("{status} {group}/{code}: {message:?}"),
+//!         }
+//!     }
+//!     // Transport failures, undocumented statuses, bodies that do not decode.
+//!     Err(other) => return Err(other.into()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+extern crate self as ias_client;
+
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+mod generated;
+mod secret;
+
+pub use generated::*;
+pub use secret::Secret;
