@@ -1,0 +1,468 @@
+//! A local stand-in for GitHub's OAuth token endpoint, for tests and development.
+//!
+//! [`GitHubStandIn::start`] serves `POST /login/oauth/access_token` on
+//! `127.0.0.1` (an ephemeral port) and behaves as GitHub documents in
+//! "Authorizing OAuth apps" and "Troubleshooting OAuth app access token request
+//! errors":
+//!
+//! - parameters come from the body (form-encoded or JSON) or the query string;
+//! - the answer is JSON when `Accept` asks for `application/json`, XML for
+//!   `application/xml`, and form-encoded otherwise;
+//! - failures are HTTP 200 with an `error` field;
+//! - a wrong `client_id`/`client_secret` gives `incorrect_client_credentials`,
+//!   a `redirect_uri` other than the configured one `redirect_uri_mismatch`,
+//!   an unknown or already used code `bad_verification_code` (codes are
+//!   single-use).
+//!
+//! Each code can be programmed ([`Behavior`]): a token, any GitHub error,
+//! latency, an HTTP status, a malformed body, a connection reset. Every request
+//! is recorded ([`GitHubStandIn::received`]) so tests can check what reached it.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+//!
+//! let github = GitHubStandIn::start(StandInConfig::new("my-client-id", "my-secret")).await?;
+//! github.on_code("good-code", Behavior::token("gho_token"));
+//! // point the server at github.base_url(), then exchange "good-code" ...
+//! assert_eq!(github.received().len(), 0);
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// The OAuth app the stand-in accepts.
+#[derive(Clone)]
+pub struct StandInConfig {
+    /// The app's client id.
+    pub client_id: String,
+    /// The app's client secret.
+    pub client_secret: String,
+    /// When set, a request whose `redirect_uri` differs gets `redirect_uri_mismatch`.
+    pub redirect_uri: Option<String>,
+}
+
+impl StandInConfig {
+    /// An app with these credentials and no redirect URI check.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        StandInConfig {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            redirect_uri: None,
+        }
+    }
+
+    /// Also require this `redirect_uri`.
+    pub fn with_redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+}
+
+impl std::fmt::Debug for StandInConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandInConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
+}
+
+/// The errors GitHub's token endpoint documents (HTTP 200 + `error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitHubError {
+    /// The code is wrong, expired or used.
+    BadVerificationCode,
+    /// `client_id` or `client_secret` is wrong.
+    IncorrectClientCredentials,
+    /// `redirect_uri` does not match the app's.
+    RedirectUriMismatch,
+    /// The user's primary email is not verified.
+    UnverifiedUserEmail,
+    /// Any other `error` value (e.g. `application_suspended`).
+    Other(String),
+}
+
+impl GitHubError {
+    /// The `error` field's value.
+    pub fn code(&self) -> &str {
+        match self {
+            GitHubError::BadVerificationCode => "bad_verification_code",
+            GitHubError::IncorrectClientCredentials => "incorrect_client_credentials",
+            GitHubError::RedirectUriMismatch => "redirect_uri_mismatch",
+            GitHubError::UnverifiedUserEmail => "unverified_user_email",
+            GitHubError::Other(code) => code,
+        }
+    }
+
+    /// GitHub's `error_description` for it.
+    pub fn description(&self) -> &str {
+        match self {
+            GitHubError::BadVerificationCode => "The code passed is incorrect or expired.",
+            GitHubError::IncorrectClientCredentials => {
+                "The client_id and/or client_secret passed are incorrect."
+            }
+            GitHubError::RedirectUriMismatch => {
+                "The redirect_uri MUST match the registered callback URL for this application."
+            }
+            GitHubError::UnverifiedUserEmail => "The user must have a verified primary email.",
+            GitHubError::Other(_) => "An error occurred.",
+        }
+    }
+}
+
+/// What the stand-in does for one authorization code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Behavior {
+    /// Success, once: `access_token` is this token; the code is then used up.
+    Token(String),
+    /// HTTP 200 with this `error`.
+    Error(GitHubError),
+    /// This HTTP status with a short JSON body, as a failing gateway would send.
+    Status(u16),
+    /// HTTP 200 with a body that is not what `Accept` asked for and does not parse.
+    MalformedBody,
+    /// HTTP 200, valid JSON, but neither `access_token` nor `error`.
+    EmptyJson,
+    /// The TCP connection is reset (RST) without an answer.
+    ResetConnection,
+    /// Wait, then do the inner behavior.
+    Delay(Duration, Box<Behavior>),
+}
+
+impl Behavior {
+    /// Success with this token.
+    pub fn token(token: impl Into<String>) -> Self {
+        Behavior::Token(token.into())
+    }
+
+    /// Wait `delay`, then behave as `then`.
+    pub fn delayed(delay: Duration, then: Behavior) -> Self {
+        Behavior::Delay(delay, Box::new(then))
+    }
+}
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+pub struct ReceivedRequest {
+    /// `POST`, ...
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, if any (credentials must not be here).
+    pub query: Option<String>,
+    /// The `Accept` header.
+    pub accept: Option<String>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The parameters found in the body (form-encoded or JSON).
+    pub body_params: HashMap<String, String>,
+}
+
+struct State {
+    config: StandInConfig,
+    codes: HashMap<String, Behavior>,
+    received: Vec<ReceivedRequest>,
+}
+
+/// A running stand-in; it stops when dropped.
+pub struct GitHubStandIn {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for GitHubStandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The path GitHub serves the token exchange at.
+pub const TOKEN_PATH: &str = "/login/oauth/access_token";
+
+impl GitHubStandIn {
+    /// Binds `127.0.0.1:0` and starts serving.
+    pub async fn start(config: StandInConfig) -> std::io::Result<Self> {
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+    }
+
+    /// Binds `addr` (keep it on loopback) and starts serving.
+    pub async fn start_on(addr: SocketAddr, config: StandInConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(State {
+            config,
+            codes: HashMap::new(),
+            received: Vec::new(),
+        }));
+        let task = tokio::spawn(accept_loop(listener, state.clone()));
+        Ok(GitHubStandIn { addr, state, task })
+    }
+
+    /// `http://127.0.0.1:PORT`: the server's `github_base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Programs what happens when `code` is exchanged (replacing any earlier program).
+    pub fn on_code(&self, code: impl Into<String>, behavior: Behavior) {
+        self.lock().codes.insert(code.into(), behavior);
+    }
+
+    /// The requests received so far, oldest first.
+    pub fn received(&self) -> Vec<ReceivedRequest> {
+        self.lock().received.clone()
+    }
+
+    /// The app configuration in force.
+    pub fn config(&self) -> StandInConfig {
+        self.lock().config.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<Mutex<State>>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            // A second handle on the socket, to set SO_LINGER=0 (so closing
+            // sends RST) when a behavior asks for a reset.
+            let Ok(handle) = stream.into_std().and_then(|s| Ok((s.try_clone()?, s))) else {
+                return;
+            };
+            let (linger_handle, std_stream) = handle;
+            let Ok(stream) = tokio::net::TcpStream::from_std(std_stream) else {
+                return;
+            };
+            let (reset_tx, reset_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+            let service = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                let reset_tx = reset_tx.clone();
+                async move { Ok::<_, Infallible>(handle_request(req, state, reset_tx).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            let mut reset_rx = reset_rx;
+            tokio::select! {
+                _ = &mut conn => {}
+                Some(()) = reset_rx.recv() => {
+                    let _ = socket2::SockRef::from(&linger_handle).set_linger(Some(Duration::ZERO));
+                    // Returning drops `conn` (and the stream): the close sends RST.
+                }
+            }
+        });
+    }
+}
+
+type Answer = Response<Full<Bytes>>;
+
+async fn handle_request(
+    req: Request<Incoming>,
+    state: Arc<Mutex<State>>,
+    reset: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Answer {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let header = |name: hyper::header::HeaderName| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let accept = header(hyper::header::ACCEPT);
+    let content_type = header(hyper::header::CONTENT_TYPE);
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let body_params = parse_params(content_type.as_deref(), &body);
+    let mut params = query.as_deref().map(parse_form).unwrap_or_default();
+    params.extend(body_params.clone());
+
+    let behavior = {
+        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+        st.received.push(ReceivedRequest {
+            method: method.clone(),
+            path: path.clone(),
+            query,
+            accept: accept.clone(),
+            content_type,
+            body_params,
+        });
+        if path != TOKEN_PATH {
+            return plain(StatusCode::NOT_FOUND, "Not Found");
+        }
+        if method != "POST" {
+            return plain(StatusCode::NOT_FOUND, "Not Found");
+        }
+        let param = |k: &str| params.get(k).map(String::as_str);
+        if param("client_id") != Some(st.config.client_id.as_str())
+            || param("client_secret") != Some(st.config.client_secret.as_str())
+        {
+            Behavior::Error(GitHubError::IncorrectClientCredentials)
+        } else if st.config.redirect_uri.is_some()
+            && param("redirect_uri").is_some_and(|r| Some(r) != st.config.redirect_uri.as_deref())
+        {
+            Behavior::Error(GitHubError::RedirectUriMismatch)
+        } else {
+            let code = param("code").unwrap_or_default().to_string();
+            match st.codes.get(&code).cloned() {
+                // A code works once, as on GitHub.
+                Some(Behavior::Token(t)) => {
+                    st.codes
+                        .insert(code, Behavior::Error(GitHubError::BadVerificationCode));
+                    Behavior::Token(t)
+                }
+                Some(Behavior::Delay(d, inner)) if matches!(*inner, Behavior::Token(_)) => {
+                    st.codes
+                        .insert(code, Behavior::Error(GitHubError::BadVerificationCode));
+                    Behavior::Delay(d, inner)
+                }
+                Some(other) => other,
+                None => Behavior::Error(GitHubError::BadVerificationCode),
+            }
+        }
+    };
+    answer(behavior, accept.as_deref(), reset).await
+}
+
+async fn answer(
+    mut behavior: Behavior,
+    accept: Option<&str>,
+    reset: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Answer {
+    while let Behavior::Delay(d, inner) = behavior {
+        tokio::time::sleep(d).await;
+        behavior = *inner;
+    }
+    let fields: Vec<(&str, String)> = match &behavior {
+        Behavior::Token(token) => vec![
+            ("access_token", token.clone()),
+            ("scope", String::new()),
+            ("token_type", "bearer".to_string()),
+        ],
+        Behavior::Error(e) => vec![
+            ("error", e.code().to_string()),
+            ("error_description", e.description().to_string()),
+            (
+                "error_uri",
+                "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors"
+                    .to_string(),
+            ),
+        ],
+        Behavior::Status(status) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return typed(status, "application/json", r#"{"message":"Server Error"}"#.into());
+        }
+        Behavior::MalformedBody => {
+            return typed(StatusCode::OK, "application/json", "<html><body>Unicorn! Something went wrong</body>".into());
+        }
+        Behavior::EmptyJson => return typed(StatusCode::OK, "application/json", "{}".into()),
+        Behavior::ResetConnection => {
+            let _ = reset.send(());
+            // Never answer: the connection task resets the connection.
+            std::future::pending::<()>().await;
+            unreachable!()
+        }
+        Behavior::Delay(..) => unreachable!("delays were unwrapped above"),
+    };
+    let accept = accept.unwrap_or_default().to_ascii_lowercase();
+    if accept.contains("application/json") {
+        let object: serde_json::Map<String, serde_json::Value> = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+            .collect();
+        typed(
+            StatusCode::OK,
+            "application/json; charset=utf-8",
+            serde_json::Value::Object(object).to_string(),
+        )
+    } else if accept.contains("application/xml") {
+        let inner: String = fields
+            .iter()
+            .map(|(k, v)| format!("<{k}>{}</{k}>", xml_escape(v)))
+            .collect();
+        typed(
+            StatusCode::OK,
+            "application/xml; charset=utf-8",
+            format!("<OAuth>{inner}</OAuth>"),
+        )
+    } else {
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        typed(
+            StatusCode::OK,
+            "application/x-www-form-urlencoded; charset=utf-8",
+            form,
+        )
+    }
+}
+
+fn typed(status: StatusCode, content_type: &str, body: String) -> Answer {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_str(content_type).expect("static content type"),
+    );
+    r
+}
+
+fn plain(status: StatusCode, text: &str) -> Answer {
+    typed(status, "text/plain", text.to_string())
+}
+
+fn parse_params(content_type: Option<&str>, body: &[u8]) -> HashMap<String, String> {
+    let is_json =
+        content_type.is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
+    if is_json {
+        match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body) {
+            Ok(map) => map
+                .into_iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
+                .collect(),
+            Err(_) => HashMap::new(),
+        }
+    } else {
+        parse_form(&String::from_utf8_lossy(body))
+    }
+}
+
+fn parse_form(text: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,453 @@
+//! Configuration: an optional TOML file, then `IAS_*` environment variables.
+//!
+//! Every problem is reported with the setting it concerns (the environment
+//! variable, or `FILE:LINE: key`) and what to do, before the server binds.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::Url;
+use secrecy::SecretString;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Where the server listens unless told otherwise.
+pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
+/// GitHub's web host (the token endpoint is `{base}/login/oauth/access_token`).
+pub const DEFAULT_GITHUB_BASE_URL: &str = "https://github.com";
+/// How long one exchange with GitHub may take, in all.
+pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+/// The connect timeout is this, or the total timeout when that is shorter.
+pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The server's settings, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `IAS_BIND_ADDRESS` / `bind_address`.
+    pub bind_address: SocketAddr,
+    /// `IAS_LOG_LEVEL` / `log_level`: trace, debug, info, warn, error, critical.
+    pub log_level: dropshot::ConfigLoggingLevel,
+    /// `IAS_UPSTREAM_TIMEOUT` / `upstream_timeout`: total time for one GitHub exchange.
+    pub upstream_timeout: Duration,
+    /// The GitHub OAuth app.
+    pub github: GitHubConfig,
+}
+
+/// The GitHub OAuth app the server exchanges codes for.
+#[derive(Debug, Clone)]
+pub struct GitHubConfig {
+    /// `IAS_GITHUB_CLIENT_ID` / `github.client_id`.
+    pub client_id: String,
+    /// `IAS_GITHUB_CLIENT_SECRET` / `github.client_secret`; never printed.
+    pub client_secret: SecretString,
+    /// `IAS_GITHUB_BASE_URL` / `github.base_url`, without a trailing slash.
+    pub base_url: Url,
+    /// `IAS_GITHUB_REDIRECT_URI` / `github.redirect_uri`: sent when set.
+    pub redirect_uri: Option<String>,
+}
+
+impl Config {
+    /// A configuration for tests and development: loopback, info logs, the
+    /// default timeout, and this app.
+    pub fn for_github(
+        base_url: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<Self, ConfigError> {
+        let env = [
+            ("IAS_BIND_ADDRESS", "127.0.0.1:0"),
+            ("IAS_GITHUB_BASE_URL", base_url),
+            ("IAS_GITHUB_CLIENT_ID", client_id),
+            ("IAS_GITHUB_CLIENT_SECRET", client_secret),
+        ];
+        Config::load(None, |k| {
+            env.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    /// Reads `file` (when given), then applies the environment (`env` looks a
+    /// variable up; pass `|k| std::env::var(k).ok()`).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file_settings = match file {
+            Some(path) => Some(FileSettings::read(path)?),
+            None => None,
+        };
+        let lookup = |var: &'static str, key: &'static str| -> Option<Raw> {
+            if let Some(v) = env(var) {
+                return Some(Raw {
+                    value: v,
+                    origin: var.to_string(),
+                });
+            }
+            let fs = file_settings.as_ref()?;
+            let spanned = fs.get(key)?;
+            Some(Raw {
+                value: spanned.get_ref().clone(),
+                origin: format!("{}:{}: {key}", fs.path, fs.line_of(spanned)),
+            })
+        };
+
+        let bind = lookup("IAS_BIND_ADDRESS", "bind_address");
+        let bind_address = match &bind {
+            None => DEFAULT_BIND_ADDRESS.parse().expect("default bind address"),
+            Some(raw) => raw.value.parse().map_err(|_| {
+                raw.invalid("is not a socket address; use HOST:PORT, such as 127.0.0.1:8080")
+            })?,
+        };
+
+        let log_level = match lookup("IAS_LOG_LEVEL", "log_level") {
+            None => dropshot::ConfigLoggingLevel::Info,
+            Some(raw) => match raw.value.to_ascii_lowercase().as_str() {
+                "trace" => dropshot::ConfigLoggingLevel::Trace,
+                "debug" => dropshot::ConfigLoggingLevel::Debug,
+                "info" => dropshot::ConfigLoggingLevel::Info,
+                "warn" => dropshot::ConfigLoggingLevel::Warn,
+                "error" => dropshot::ConfigLoggingLevel::Error,
+                "critical" => dropshot::ConfigLoggingLevel::Critical,
+                _ => {
+                    return Err(raw.invalid(
+                        "is not a log level; use trace, debug, info, warn, error or critical",
+                    ))
+                }
+            },
+        };
+
+        let upstream_timeout = match lookup("IAS_UPSTREAM_TIMEOUT", "upstream_timeout") {
+            None => DEFAULT_UPSTREAM_TIMEOUT,
+            Some(raw) => {
+                let d = humantime::parse_duration(raw.value.trim()).map_err(|_| {
+                    raw.invalid(
+                        "is not a duration; use a number with a unit, such as 10s or 1500ms",
+                    )
+                })?;
+                if d.is_zero() || d > Duration::from_secs(300) {
+                    return Err(
+                        raw.invalid("is out of range; use a duration above 0 and at most 300s")
+                    );
+                }
+                d
+            }
+        };
+
+        let client_id = required(
+            lookup("IAS_GITHUB_CLIENT_ID", "github.client_id"),
+            "IAS_GITHUB_CLIENT_ID",
+            "github.client_id",
+            "client id",
+        )?;
+        let secret = required(
+            lookup("IAS_GITHUB_CLIENT_SECRET", "github.client_secret"),
+            "IAS_GITHUB_CLIENT_SECRET",
+            "github.client_secret",
+            "client secret",
+        )?;
+
+        let base_url = match lookup("IAS_GITHUB_BASE_URL", "github.base_url") {
+            None => Url::parse(DEFAULT_GITHUB_BASE_URL).expect("default base URL"),
+            Some(raw) => {
+                let url = http_url(&raw)?;
+                if url.query().is_some() || url.fragment().is_some() {
+                    return Err(raw.invalid("must not have a query or fragment; use the host's root, such as https://github.com"));
+                }
+                url
+            }
+        };
+        let redirect_uri = match lookup("IAS_GITHUB_REDIRECT_URI", "github.redirect_uri") {
+            None => None,
+            Some(raw) if raw.value.is_empty() => None,
+            Some(raw) => Some(http_url(&raw)?.to_string()),
+        };
+
+        Ok(Config {
+            bind_address,
+            log_level,
+            upstream_timeout,
+            github: GitHubConfig {
+                client_id: client_id.value,
+                client_secret: SecretString::from(secret.value),
+                base_url,
+                redirect_uri,
+            },
+        })
+    }
+
+    /// The connect timeout used for GitHub.
+    pub fn connect_timeout(&self) -> Duration {
+        self.upstream_timeout.min(MAX_CONNECT_TIMEOUT)
+    }
+}
+
+/// A configuration problem, with the setting it concerns; it never holds the
+/// client secret's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A value as given, and where it was given.
+struct Raw {
+    value: String,
+    origin: String,
+}
+
+impl Raw {
+    fn invalid(&self, why: &str) -> ConfigError {
+        // Values of these settings are not secret, so they are echoed.
+        ConfigError(format!("{} = {:?} {why}", self.origin, self.value))
+    }
+}
+
+fn required(raw: Option<Raw>, var: &str, key: &str, what: &str) -> Result<Raw, ConfigError> {
+    match raw {
+        Some(raw) if !raw.value.trim().is_empty() => Ok(raw),
+        Some(raw) => Err(ConfigError(format!(
+            "{} is empty: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)",
+            raw.origin
+        ))),
+        None => Err(ConfigError(format!(
+            "{var} is not set: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)"
+        ))),
+    }
+}
+
+fn http_url(raw: &Raw) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw.value.trim())
+        .map_err(|e| raw.invalid(&format!("is not a URL ({e}); use an absolute http(s) URL")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(raw.invalid("is not an http(s) URL with a host"));
+    }
+    Ok(url)
+}
+
+/// The TOML file's shape; unknown keys are refused (they are usually typos).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileShape {
+    bind_address: Option<Spanned<String>>,
+    log_level: Option<Spanned<String>>,
+    upstream_timeout: Option<Spanned<String>>,
+    github: Option<GitHubShape>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GitHubShape {
+    client_id: Option<Spanned<String>>,
+    client_secret: Option<Spanned<String>>,
+    base_url: Option<Spanned<String>>,
+    redirect_uri: Option<Spanned<String>>,
+}
+
+struct FileSettings {
+    path: String,
+    text: String,
+    shape: FileShape,
+}
+
+impl FileSettings {
+    fn read(path: &Path) -> Result<Self, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("--config {name}: cannot read the file: {e}")))?;
+        let shape: FileShape = toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start].lines().count().max(1));
+            let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+            ConfigError(format!(
+                "{name}{at}: invalid configuration: {}",
+                e.message()
+            ))
+        })?;
+        Ok(FileSettings {
+            path: name,
+            text,
+            shape,
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<&Spanned<String>> {
+        let g = self.shape.github.as_ref();
+        match key {
+            "bind_address" => self.shape.bind_address.as_ref(),
+            "log_level" => self.shape.log_level.as_ref(),
+            "upstream_timeout" => self.shape.upstream_timeout.as_ref(),
+            "github.client_id" => g?.client_id.as_ref(),
+            "github.client_secret" => g?.client_secret.as_ref(),
+            "github.base_url" => g?.base_url.as_ref(),
+            "github.redirect_uri" => g?.redirect_uri.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn line_of(&self, s: &Spanned<String>) -> usize {
+        self.text[..s.span().start].lines().count().max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const CREDS: [(&str, &str); 2] = [
+        ("IAS_GITHUB_CLIENT_ID", "id"),
+        ("IAS_GITHUB_CLIENT_SECRET", "s3cret"),
+    ];
+
+    #[test]
+    fn defaults() {
+        let c = Config::load(None, env(&CREDS)).unwrap();
+        assert_eq!(c.bind_address.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.github.base_url.as_str(), "https://github.com/");
+        assert_eq!(c.upstream_timeout, Duration::from_secs(10));
+        assert_eq!(c.connect_timeout(), Duration::from_secs(5));
+        assert_eq!(c.github.redirect_uri, None);
+        assert_eq!(c.github.client_secret.expose_secret(), "s3cret");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "Debug must not print the secret"
+        );
+    }
+
+    #[test]
+    fn missing_credentials_name_the_variable() {
+        let e = Config::load(None, env(&[("IAS_GITHUB_CLIENT_ID", "id")])).unwrap_err();
+        assert!(
+            e.0.starts_with("IAS_GITHUB_CLIENT_SECRET is not set"),
+            "{e}"
+        );
+        let e = Config::load(None, env(&[("IAS_GITHUB_CLIENT_SECRET", "x")])).unwrap_err();
+        assert!(e.0.starts_with("IAS_GITHUB_CLIENT_ID is not set"), "{e}");
+        let e = Config::load(
+            None,
+            env(&[
+                ("IAS_GITHUB_CLIENT_ID", "id"),
+                ("IAS_GITHUB_CLIENT_SECRET", ""),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("IAS_GITHUB_CLIENT_SECRET is empty"), "{e}");
+    }
+
+    #[test]
+    fn invalid_values_name_the_setting() {
+        let cases = [
+            (
+                "IAS_BIND_ADDRESS",
+                "localhost",
+                "IAS_BIND_ADDRESS = \"localhost\" is not a socket address",
+            ),
+            (
+                "IAS_UPSTREAM_TIMEOUT",
+                "10",
+                "IAS_UPSTREAM_TIMEOUT = \"10\" is not a duration",
+            ),
+            (
+                "IAS_UPSTREAM_TIMEOUT",
+                "0s",
+                "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range",
+            ),
+            (
+                "IAS_LOG_LEVEL",
+                "loud",
+                "IAS_LOG_LEVEL = \"loud\" is not a log level",
+            ),
+            (
+                "IAS_GITHUB_BASE_URL",
+                "github.com",
+                "IAS_GITHUB_BASE_URL = \"github.com\" is not a URL",
+            ),
+            (
+                "IAS_GITHUB_BASE_URL",
+                "ftp://github.com",
+                "IAS_GITHUB_BASE_URL = \"ftp://github.com\" is not an http(s) URL",
+            ),
+            (
+                "IAS_GITHUB_BASE_URL",
+                "https://github.com/?x=1",
+                "must not have a query",
+            ),
+            (
+                "IAS_GITHUB_REDIRECT_URI",
+                "/callback",
+                "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not a URL",
+            ),
+        ];
+        for (var, value, expect) in cases {
+            let mut pairs = CREDS.to_vec();
+            pairs.push((var, value));
+            let e = Config::load(None, env(&pairs)).unwrap_err();
+            assert!(e.0.contains(expect), "{var}={value}: {e}");
+        }
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ias.toml");
+        std::fs::write(
+            &path,
+            "bind_address = \"127.0.0.1:9000\"\nupstream_timeout = \"2s\"\n\n[github]\nclient_id = \"file-id\"\nclient_secret = \"file-secret\"\nbase_url = \"https://ghe.example.com\"\nredirect_uri = \"https://console.example.com/cb\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path), env(&[("IAS_GITHUB_CLIENT_ID", "env-id")])).unwrap();
+        assert_eq!(c.bind_address.port(), 9000);
+        assert_eq!(c.upstream_timeout, Duration::from_secs(2));
+        assert_eq!(
+            c.github.client_id, "env-id",
+            "the environment overrides the file"
+        );
+        assert_eq!(c.github.client_secret.expose_secret(), "file-secret");
+        assert_eq!(c.github.base_url.as_str(), "https://ghe.example.com/");
+        assert_eq!(
+            c.github.redirect_uri.as_deref(),
+            Some("https://console.example.com/cb")
+        );
+    }
+
+    #[test]
+    fn file_errors_name_file_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ias.toml");
+        std::fs::write(
+            &path,
+            "[github]\nclient_id = \"id\"\nclient_secret = \"s\"\nbase_url = \"nope\"\n",
+        )
+        .unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err();
+        assert!(
+            e.0.contains("ias.toml:4: github.base_url = \"nope\" is not a URL"),
+            "{e}"
+        );
+
+        std::fs::write(&path, "bind_adress = \"127.0.0.1:1\"\n").unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err();
+        assert!(
+            e.0.contains("ias.toml:1: invalid configuration: unknown field `bind_adress`"),
+            "{e}"
+        );
+
+        let e = Config::load(Some(&dir.path().join("missing.toml")), env(&[])).unwrap_err();
+        assert!(e.0.contains("missing.toml: cannot read the file"), "{e}");
+    }
+}

@@ -1,0 +1,235 @@
+//! The authorization-code exchange with GitHub (or a GitHub Enterprise Server).
+//!
+//! `POST {base}/login/oauth/access_token` with `client_id`, `client_secret`,
+//! `code` and, when configured, `redirect_uri` in a form-encoded body (never in
+//! the URL), `Accept: application/json`. GitHub answers failures with HTTP 200
+//! and an `error` field; see GitHub's "Authorizing OAuth apps" and
+//! "Troubleshooting OAuth app access token request errors".
+
+use std::time::Duration;
+
+use ias_api::{ApiError, Credential};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::config::Config;
+
+/// The largest answer read from GitHub; a token answer is a few hundred bytes.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// Credentials at least this long are redacted from upstream texts.
+const MIN_REDACTED_LEN: usize = 8;
+/// Upstream texts copied into traces are cut to this many characters.
+const MAX_TRACE_TEXT: usize = 200;
+
+/// How an exchange failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExchangeError {
+    /// GitHub: `bad_verification_code` — the code is wrong, expired or used.
+    BadVerificationCode,
+    /// GitHub: `unverified_user_email` — the user's primary email is unverified.
+    UnverifiedUserEmail,
+    /// Anything else: what happened, for `traces` (no credential in it).
+    Upstream(String),
+}
+
+/// The response mapping of the contract's table.
+///
+/// `unverified_user_email` is answered as 400 `oauth/2` (invalid authorization
+/// code), not 500 `oauth/1200`: the code cannot be exchanged because of the
+/// user's account, not because of this server or GitHub being broken. A 400
+/// tells the console to send the user back through sign-in (after verifying
+/// the email, which the trace says) and does not page anyone or invite retries
+/// of a code that will never work; among the documented 400 codes, `oauth/2`
+/// is the one that means "this code yields no token".
+impl From<ExchangeError> for ApiError {
+    fn from(e: ExchangeError) -> Self {
+        match e {
+            ExchangeError::BadVerificationCode => ApiError::invalid_authorization_code()
+                .with_trace(
+                    "GitHub: bad_verification_code: the code is incorrect, expired or already used",
+                ),
+            ExchangeError::UnverifiedUserEmail => ApiError::invalid_authorization_code()
+                .with_trace(
+                    "GitHub: unverified_user_email: the user's primary email is not verified; \
+                 verify it on GitHub and sign in again",
+                ),
+            ExchangeError::Upstream(trace) => ApiError::exchange_failed(vec![trace]),
+        }
+    }
+}
+
+/// GitHub's JSON answer, success or failure.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// The exchange client: one connection pool for the server's life.
+pub struct GitHub {
+    http: reqwest::Client,
+    token_url: String,
+    client_id: String,
+    client_secret: SecretString,
+    redirect_uri: Option<String>,
+    timeout: Duration,
+}
+
+impl GitHub {
+    /// Builds the HTTP client (timeouts, no redirects) for the configured app.
+    pub fn new(config: &Config) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout())
+            .timeout(config.upstream_timeout)
+            // A redirect would turn the POST into a GET without the body; the
+            // token endpoint does not redirect, so one is an error.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let base = config.github.base_url.as_str().trim_end_matches('/');
+        Ok(GitHub {
+            http,
+            token_url: format!("{base}/login/oauth/access_token"),
+            client_id: config.github.client_id.clone(),
+            client_secret: config.github.client_secret.clone(),
+            redirect_uri: config.github.redirect_uri.clone(),
+            timeout: config.upstream_timeout,
+        })
+    }
+
+    /// The token endpoint's URL.
+    pub fn token_url(&self) -> &str {
+        &self.token_url
+    }
+
+    /// Exchanges `code` for an access token.
+    pub async fn exchange(&self, code: &Credential) -> Result<Credential, ExchangeError> {
+        let mut form: Vec<(&str, &str)> = vec![
+            ("client_id", &self.client_id),
+            ("client_secret", self.client_secret.expose_secret()),
+            ("code", code.expose()),
+        ];
+        if let Some(uri) = &self.redirect_uri {
+            form.push(("redirect_uri", uri));
+        }
+        let redact = |text: &str| self.redact(text, code);
+
+        let mut response = self
+            .http
+            .post(&self.token_url)
+            .header(ACCEPT, "application/json")
+            .header(
+                USER_AGENT,
+                concat!("ias-server/", env!("CARGO_PKG_VERSION")),
+            )
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| ExchangeError::Upstream(redact(&self.describe(&e))))?;
+
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_string();
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                        return Err(ExchangeError::Upstream(format!(
+                            "GitHub's answer (HTTP {status}) is larger than {MAX_ANSWER_BYTES} bytes"
+                        )));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(ExchangeError::Upstream(redact(&self.describe(&e)))),
+            }
+        }
+
+        if !status.is_success() {
+            return Err(ExchangeError::Upstream(format!(
+                "GitHub answered HTTP {status} (Content-Type: {content_type}, {} bytes) at {}",
+                body.len(),
+                self.token_url
+            )));
+        }
+        // The body is not quoted: a success body holds a token.
+        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
+            ExchangeError::Upstream(format!(
+                "GitHub answered HTTP {status} with a body that is not the expected JSON \
+                 (Content-Type: {content_type}, {} bytes): {e}",
+                body.len()
+            ))
+        })?;
+        match (answer.error.as_deref(), answer.access_token) {
+            (Some("bad_verification_code"), _) => Err(ExchangeError::BadVerificationCode),
+            (Some("unverified_user_email"), _) => Err(ExchangeError::UnverifiedUserEmail),
+            (Some(error), _) => {
+                let description = answer.error_description.unwrap_or_default();
+                Err(ExchangeError::Upstream(redact(&format!(
+                    "GitHub refused the exchange: {}: {}",
+                    clip(error),
+                    clip(&description)
+                ))))
+            }
+            (None, Some(token)) if !token.is_empty() => Ok(Credential::new(token)),
+            (None, _) => Err(ExchangeError::Upstream(
+                "GitHub answered HTTP 200 with neither access_token nor error".to_string(),
+            )),
+        }
+    }
+
+    /// What a transport error means, without the request body.
+    fn describe(&self, e: &reqwest::Error) -> String {
+        let mut root = String::new();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            root = s.to_string();
+            source = s.source();
+        }
+        let cause = if root.is_empty() {
+            String::new()
+        } else {
+            format!(": {root}")
+        };
+        if e.is_timeout() {
+            format!(
+                "GitHub did not answer within {:?} (IAS_UPSTREAM_TIMEOUT) at {}",
+                self.timeout, self.token_url
+            )
+        } else if e.is_connect() {
+            format!("cannot connect to GitHub at {}{cause}", self.token_url)
+        } else {
+            format!(
+                "the exchange with GitHub at {} failed{cause}",
+                self.token_url
+            )
+        }
+    }
+
+    /// Removes the credentials from text that came from outside. Values shorter
+    /// than `MIN_REDACTED_LEN` are left alone: replacing every `c` of a text
+    /// would only garble it (real codes are 20 characters, secrets 40).
+    fn redact(&self, text: &str, code: &Credential) -> String {
+        let mut text = text.to_string();
+        for secret in [self.client_secret.expose_secret(), code.expose()] {
+            if secret.len() >= MIN_REDACTED_LEN {
+                text = text.replace(secret, "[redacted]");
+            }
+        }
+        text
+    }
+}
+
+/// At most `MAX_TRACE_TEXT` characters, without control characters.
+fn clip(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_TRACE_TEXT)
+        .collect()
+}
