@@ -1,6 +1,6 @@
 //! Workspace tasks: `cargo xtask <command>`. See `cargo xtask --help`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +25,9 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Run ias-server against a local GitHub stand-in (development only; no
+    /// GitHub credentials needed). Listens on IAS_BIND_ADDRESS, default 127.0.0.1:8080.
+    Serve,
 }
 
 fn main() -> ExitCode {
@@ -33,27 +36,55 @@ fn main() -> ExitCode {
         .root
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
     match cli.command {
-        Task::Codegen { check } => match codegen::run(&root, check) {
-            Ok(codegen::Outcome::UpToDate) => {
-                eprintln!(
-                    "{} is up to date with {}",
-                    codegen::CLIENT_OUT,
-                    codegen::SPEC
-                );
-                ExitCode::SUCCESS
-            }
-            Ok(codegen::Outcome::Written) => {
-                eprintln!("wrote {} from {}", codegen::CLIENT_OUT, codegen::SPEC);
-                ExitCode::SUCCESS
-            }
-            Ok(codegen::Outcome::Stale) => ExitCode::FAILURE,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                eprintln!(
-                    "nothing was written; fix the problem and run `cargo xtask codegen` again."
-                );
-                ExitCode::FAILURE
-            }
-        },
+        Task::Codegen { check } => run_codegen(&root, check),
+        Task::Serve => serve(&root),
+    }
+}
+
+fn run_codegen(root: &Path, check: bool) -> ExitCode {
+    match codegen::run(root, check) {
+        Ok(codegen::Outcome::UpToDate) => {
+            eprintln!(
+                "{} is up to date with {}",
+                codegen::CLIENT_OUT,
+                codegen::SPEC
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(codegen::Outcome::Written) => {
+            eprintln!("wrote {} from {}", codegen::CLIENT_OUT, codegen::SPEC);
+            ExitCode::SUCCESS
+        }
+        Ok(codegen::Outcome::Stale) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            eprintln!("nothing was written; fix the problem and run `cargo xtask codegen` again.");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds and runs the `ias-dev` binary of the harness crate through cargo, so
+/// that the xtask itself does not depend on the server.
+fn serve(root: &Path) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "ias-testing",
+            "--bin",
+            "ias-dev",
+        ])
+        .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

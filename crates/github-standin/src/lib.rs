@@ -128,6 +128,9 @@ impl GitHubError {
 pub enum Behavior {
     /// Success, once: `access_token` is this token; the code is then used up.
     Token(String),
+    /// Success every time (GitHub's codes work once; this is for development
+    /// servers, where a demo request should keep working).
+    ReusableToken(String),
     /// HTTP 200 with this `error`.
     Error(GitHubError),
     /// This HTTP status with a short JSON body, as a failing gateway would send.
@@ -362,7 +365,7 @@ async fn answer(
         behavior = *inner;
     }
     let fields: Vec<(&str, String)> = match &behavior {
-        Behavior::Token(token) => vec![
+        Behavior::Token(token) | Behavior::ReusableToken(token) => vec![
             ("access_token", token.clone()),
             ("scope", String::new()),
             ("token_type", "bearer".to_string()),

@@ -178,9 +178,9 @@ impl GitHub {
                 ))))
             }
             (None, Some(token)) if !token.is_empty() => Ok(Credential::new(token)),
-            (None, _) => Err(ExchangeError::Upstream(
-                "GitHub answered HTTP 200 with neither access_token nor error".to_string(),
-            )),
+            (None, _) => Err(ExchangeError::Upstream(format!(
+                "GitHub answered HTTP {status} with neither access_token nor error"
+            ))),
         }
     }
 

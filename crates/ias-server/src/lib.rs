@@ -58,10 +58,17 @@ impl IasApi for IasServer {
 }
 
 /// The server's logger: JSON (bunyan) lines on stderr, or a terminal format
-/// when stderr is a terminal.
+/// when stderr is a terminal. dropshot's per-connection `accepted connection`
+/// lines are kept for `debug` and `trace`, so that at `info` there is one line
+/// per request.
 pub fn logger(config: &Config) -> anyhow::Result<slog::Logger> {
+    use slog::Drain as _;
     use std::io::IsTerminal;
     let level = config.log_level.clone();
+    let connections = matches!(
+        level,
+        dropshot::ConfigLoggingLevel::Trace | dropshot::ConfigLoggingLevel::Debug
+    );
     let logging = if std::io::stderr().is_terminal() {
         ConfigLogging::StderrTerminal { level }
     } else {
@@ -71,9 +78,12 @@ pub fn logger(config: &Config) -> anyhow::Result<slog::Logger> {
             if_exists: ConfigLoggingIfExists::Append,
         }
     };
-    logging
+    let base = logging
         .to_logger("ias-server")
-        .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+        .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))?;
+    let drain = base
+        .filter(move |record| connections || record.msg().as_str() != Some("accepted connection"));
+    Ok(slog::Logger::root(drain.fuse(), slog::o!()))
 }
 
 /// Binds `config.bind_address` and starts serving. dropshot logs the bound

@@ -152,7 +152,7 @@ async fn http_errors_malformed_and_empty_answers_are_upstream_failures() {
     assert!(upstream(exchange(&config, "html").await).contains("not the expected JSON"));
     assert_eq!(
         upstream(exchange(&config, "empty").await),
-        "GitHub answered HTTP 200 with neither access_token nor error"
+        "GitHub answered HTTP 200 OK with neither access_token nor error"
     );
 }
 

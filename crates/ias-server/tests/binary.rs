@@ -1,0 +1,231 @@
+//! The `ias-server` binary as it is run in production: environment, logs,
+//! refusal of bad settings, graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+
+const ID: &str = "Iv1.binary-test";
+const SECRET: &str = "binary-test-secret-4b8e1f";
+
+fn server() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ias-server"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
+}
+
+/// The server's stderr, line by line, collected on a thread.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(github_base_url: &str) -> Running {
+        let mut child = server()
+            .env("IAS_BIND_ADDRESS", "127.0.0.1:0")
+            .env("IAS_GITHUB_CLIENT_ID", ID)
+            .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
+            .env("IAS_GITHUB_BASE_URL", github_base_url)
+            .env("IAS_UPSTREAM_TIMEOUT", "5s")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a log line containing `needle`.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.seen.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+        }
+        panic!("no log line with {needle:?}; seen: {:#?}", self.seen);
+    }
+
+    fn address(&mut self) -> String {
+        let line = self.wait_for("\"local_addr\"");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
+        v["local_addr"].as_str().unwrap().to_string()
+    }
+
+    fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    fn wait_exit(mut self) -> (i32, Vec<String>) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                self.seen.extend(self.lines.try_iter());
+                std::thread::sleep(Duration::from_millis(50));
+                self.seen.extend(self.lines.try_iter());
+                return (status.code().unwrap_or(-1), self.seen);
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn missing_client_secret_is_refused_before_binding() {
+    let out = server()
+        .env("IAS_GITHUB_CLIENT_ID", ID)
+        .env("IAS_BIND_ADDRESS", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "ias-server: configuration error: IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret \
+         is required; set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file)"
+    );
+}
+
+#[test]
+fn invalid_setting_is_refused_naming_it() {
+    let out = server()
+        .env("IAS_GITHUB_CLIENT_ID", ID)
+        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
+        .env("IAS_UPSTREAM_TIMEOUT", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("IAS_UPSTREAM_TIMEOUT = \"soon\" is not a duration"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET));
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let out = server().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for setting in [
+        "--config",
+        "IAS_BIND_ADDRESS",
+        "IAS_GITHUB_CLIENT_ID",
+        "IAS_GITHUB_CLIENT_SECRET",
+        "IAS_GITHUB_BASE_URL",
+        "IAS_GITHUB_REDIRECT_URI",
+        "IAS_UPSTREAM_TIMEOUT",
+        "IAS_LOG_LEVEL",
+        "SIGTERM",
+    ] {
+        assert!(help.contains(setting), "--help does not mention {setting}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_logs_without_credentials_and_stops_gracefully_on_sigterm() {
+    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
+        .await
+        .unwrap();
+    let (code, token) = ("binary-code-93c1d2", "gho_binary_token_81aa");
+    let slow_code = "binary-slow-code-55e0";
+    github.on_code(code, Behavior::token(token));
+    github.on_code(
+        slow_code,
+        Behavior::delayed(
+            Duration::from_millis(1500),
+            Behavior::token("gho_slow_token_1"),
+        ),
+    );
+
+    let mut server = Running::start(&github.base_url());
+    let addr = server.address();
+    let url = format!("http://{addr}/oauth/token");
+    let http = reqwest::Client::new();
+    let r = http
+        .post(&url)
+        .json(&serde_json::json!({"provider": "github", "code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"accessToken": token})
+    );
+    let line = server.wait_for("request completed");
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["response_code"], 200);
+    assert!(
+        v["req_id"].is_string() && v["latency_us"].is_number(),
+        "{line}"
+    );
+
+    // A request in flight when SIGTERM arrives still gets its answer.
+    let slow = tokio::spawn({
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            http.post(&url)
+                .json(&serde_json::json!({"provider": "github", "code": slow_code}))
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    server.signal("TERM");
+    let answer = slow
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
+    assert_eq!(answer.status(), 200);
+
+    let (code_exit, logs) = tokio::task::spawn_blocking(move || server.wait_exit())
+        .await
+        .unwrap();
+    assert_eq!(code_exit, 0, "{logs:#?}");
+    assert!(
+        logs.iter().any(|l| l.contains("shutting down")),
+        "{logs:#?}"
+    );
+    for line in &logs {
+        for secret in [SECRET, code, token, slow_code, "gho_slow_token_1"] {
+            assert!(!line.contains(secret), "log line leaks {secret:?}: {line}");
+        }
+    }
+}
+
+#[test]
+fn sigint_stops_an_idle_server_with_exit_0() {
+    let mut server = Running::start("http://127.0.0.1:9");
+    server.address();
+    server.signal("INT");
+    let (code, logs) = server.wait_exit();
+    assert_eq!(code, 0, "{logs:#?}");
+}

@@ -1,0 +1,67 @@
+//! `cargo xtask serve`: ias-server against a local GitHub stand-in, for trying
+//! the API without GitHub credentials. Never use it in production: the
+//! production binary is `ias-server`, which only talks to the configured GitHub.
+
+use std::time::Duration;
+
+use ias_testing::{Behavior, GitHubError, TestEnv, TestEnvOptions};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let bind = std::env::var("IAS_BIND_ADDRESS").unwrap_or_else(|_| "127.0.0.1:8080".to_string());
+    let bind_address = bind.parse().map_err(|_| {
+        anyhow::anyhow!("IAS_BIND_ADDRESS = {bind:?} is not HOST:PORT (such as 127.0.0.1:8080)")
+    })?;
+    let options = TestEnvOptions {
+        bind_address: Some(bind_address),
+        log_to_stderr: true,
+        upstream_timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let env = TestEnv::start_with(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the development server on {bind}: {e:#}; set IAS_BIND_ADDRESS to another HOST:PORT"))?;
+    let codes = [
+        (
+            "dev-ok",
+            Behavior::ReusableToken("gho_dev_token_not_real".into()),
+            "200 with an access token",
+        ),
+        (
+            "dev-bad",
+            Behavior::Error(GitHubError::BadVerificationCode),
+            "400 oauth/2",
+        ),
+        (
+            "dev-unverified",
+            Behavior::Error(GitHubError::UnverifiedUserEmail),
+            "400 oauth/2",
+        ),
+        ("dev-down", Behavior::Status(503), "500 oauth/1200"),
+        (
+            "dev-slow",
+            Behavior::delayed(
+                Duration::from_secs(3),
+                Behavior::ReusableToken("gho_dev_slow".into()),
+            ),
+            "200 after 3 s",
+        ),
+    ];
+    for (code, behavior, _) in &codes {
+        env.github.on_code(*code, behavior.clone());
+    }
+    let url = env.server_url();
+    println!(
+        "ias-server (development) on {url}, with a GitHub stand-in on {}",
+        env.github.base_url()
+    );
+    println!("Try:\n  curl -s {url}/oauth/token -H 'Content-Type: application/json' -d '{{\"provider\":\"github\",\"code\":\"dev-ok\"}}'");
+    println!("Codes the stand-in knows (any other code answers 400 oauth/2):");
+    for (code, _, outcome) in &codes {
+        println!("  {code:<16} {outcome}");
+    }
+    println!("Ctrl-C stops.");
+    tokio::signal::ctrl_c().await?;
+    env.stop().await;
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Integration-test harness for the IAS API: `ias-server` plus a local GitHub
+//! stand-in, started in one call.
+//!
+//! [`TestEnv::start`] binds a [`GitHubStandIn`] and an in-process `ias-server`
+//! on ephemeral loopback ports, points the server at the stand-in, and hands
+//! back a ready [`ias_client::Client`]. Program the stand-in per code, call the
+//! API, then read what GitHub received and what the server logged.
+//!
+//! Use it from another crate's integration tests with
+//! `ias-testing = { path = ".../tests" }` under `[dev-dependencies]`:
+//!
+//! ```
+//! use ias_client::types::{ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeRequestProvider};
+//! use ias_testing::{Behavior, TestEnv};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let env = TestEnv::start().await;
+//! env.github.on_code("code-1", Behavior::token("gho_test_token"));
+//!
+//! let body = ExchangeAuthorizationCodeRequest {
+//!     provider: ExchangeAuthorizationCodeRequestProvider::Github,
+//!     code: "code-1".into(),
+//! };
+//! let response = env.client.exchange_authorization_code(&body).await.unwrap();
+//! assert_eq!(response.into_inner().access_token.expose_secret(), "gho_test_token");
+//!
+//! // GitHub received the app's credentials in the body.
+//! let received = env.github.received();
+//! assert_eq!(received[0].body_params["client_id"], ias_testing::CLIENT_ID);
+//! env.stop().await;
+//! # }
+//! ```
+
+use std::fmt::Write as _;
+
+use slog::Drain as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use github_standin::{
+    Behavior, GitHubError, GitHubStandIn, ReceivedRequest, StandInConfig, TOKEN_PATH,
+};
+use ias_server::{Config, HttpServer, ServerContext};
+
+/// The OAuth app's client id the harness configures on both sides.
+pub const CLIENT_ID: &str = "Iv1.ias-testing-client";
+/// The OAuth app's client secret the harness configures on both sides.
+pub const CLIENT_SECRET: &str = "ias-testing-secret-7d1b2c9e4f";
+
+/// How to start a [`TestEnv`]; `Default` is what [`TestEnv::start`] uses.
+#[derive(Debug, Clone)]
+pub struct TestEnvOptions {
+    /// The app the stand-in accepts (default: [`CLIENT_ID`], [`CLIENT_SECRET`]).
+    pub github_app: StandInConfig,
+    /// The secret the server sends (default: [`CLIENT_SECRET`]); set another
+    /// to test `incorrect_client_credentials`.
+    pub server_client_secret: String,
+    /// `redirect_uri` the server sends (default: none).
+    pub redirect_uri: Option<String>,
+    /// The server's total upstream timeout (default: 2 s, to keep tests short).
+    pub upstream_timeout: Duration,
+    /// Point the server somewhere other than the stand-in (e.g. a closed port,
+    /// to test "connection refused"). Default: the stand-in.
+    pub github_base_url: Option<String>,
+    /// Where the server listens (default: `127.0.0.1:0`, an ephemeral port).
+    pub bind_address: Option<std::net::SocketAddr>,
+    /// Write the server's logs to stderr as well as keeping them for
+    /// [`TestEnv::logs`] (default: keep only).
+    pub log_to_stderr: bool,
+}
+
+impl Default for TestEnvOptions {
+    fn default() -> Self {
+        TestEnvOptions {
+            github_app: StandInConfig::new(CLIENT_ID, CLIENT_SECRET),
+            server_client_secret: CLIENT_SECRET.to_string(),
+            redirect_uri: None,
+            upstream_timeout: Duration::from_secs(2),
+            github_base_url: None,
+            bind_address: None,
+            log_to_stderr: false,
+        }
+    }
+}
+
+/// A running server, its GitHub stand-in and a client for it.
+pub struct TestEnv {
+    /// The generated client, pointed at the server.
+    pub client: ias_client::Client,
+    /// The GitHub stand-in: program it with `on_code`, inspect `received()`.
+    pub github: GitHubStandIn,
+    /// The server's configuration.
+    pub config: Config,
+    server: HttpServer<ServerContext>,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl TestEnv {
+    /// Starts with the default options; panics (with the reason) if it cannot.
+    pub async fn start() -> TestEnv {
+        Self::start_with(TestEnvOptions::default())
+            .await
+            .expect("start the IAS test environment")
+    }
+
+    /// Starts the stand-in, then the server pointed at it.
+    pub async fn start_with(options: TestEnvOptions) -> anyhow::Result<TestEnv> {
+        let github = GitHubStandIn::start(options.github_app).await?;
+        let base_url = options.github_base_url.unwrap_or_else(|| github.base_url());
+        let mut config = Config::for_github(&base_url, CLIENT_ID, &options.server_client_secret)?;
+        config.github.redirect_uri = options.redirect_uri;
+        config.upstream_timeout = options.upstream_timeout;
+        if let Some(addr) = options.bind_address {
+            config.bind_address = addr;
+        }
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let capture = CaptureDrain(logs.clone());
+        let log = if options.log_to_stderr {
+            let stderr = ias_server::logger(&config)?;
+            slog::Logger::root(slog::Duplicate::new(capture, stderr).fuse(), slog::o!())
+        } else {
+            slog::Logger::root(capture, slog::o!())
+        };
+        let server = ias_server::start(&config, log)?;
+        let client = ias_client::Client::new(&format!("http://{}", server.local_addr()));
+        Ok(TestEnv {
+            client,
+            github,
+            config,
+            server,
+            logs,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` of the server.
+    pub fn server_url(&self) -> String {
+        format!("http://{}", self.server.local_addr())
+    }
+
+    /// Every log line the server wrote so far, as `message key=value ...`.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Sends `POST /oauth/token` with a raw body, for requests the typed
+    /// client cannot make. `content_type: None` sends no `Content-Type`.
+    pub async fn post_raw(
+        &self,
+        body: impl Into<reqwest::Body>,
+        content_type: Option<&str>,
+    ) -> RawResponse {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/oauth/token", self.server_url()))
+            .body(body);
+        if let Some(ct) = content_type {
+            request = request.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.expect("the answer has a body");
+        RawResponse {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    /// Stops the server gracefully (requests in flight finish), then the stand-in.
+    pub async fn stop(self) {
+        self.server.close().await.expect("the server stops cleanly");
+    }
+}
+
+/// An answer to [`TestEnv::post_raw`].
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The body text.
+    pub body: String,
+}
+
+impl RawResponse {
+    /// The body decoded as the generated client's `ErrStatusMsg`; panics with
+    /// the body when it is not one.
+    pub fn error(&self) -> ias_client::types::ErrStatusMsg {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not an ErrStatusMsg ({e}): {}", self.body))
+    }
+}
+
+/// A slog drain that keeps every record as one line of text.
+struct CaptureDrain(Arc<Mutex<Vec<String>>>);
+
+impl slog::Drain for CaptureDrain {
+    type Ok = ();
+    type Err = slog::Never;
+
+    fn log(
+        &self,
+        record: &slog::Record<'_>,
+        values: &slog::OwnedKVList,
+    ) -> Result<(), slog::Never> {
+        let mut line = format!("{} {}", record.level().as_short_str(), record.msg());
+        let mut serializer = LineSerializer(&mut line);
+        let _ = slog::KV::serialize(&record.kv(), record, &mut serializer);
+        let _ = slog::KV::serialize(values, record, &mut serializer);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        Ok(())
+    }
+}
+
+struct LineSerializer<'a>(&'a mut String);
+
+impl slog::Serializer for LineSerializer<'_> {
+    fn emit_arguments(&mut self, key: slog::Key, val: &std::fmt::Arguments<'_>) -> slog::Result {
+        let _ = write!(self.0, " {key}={val}");
+        Ok(())
+    }
+}

@@ -1,0 +1,448 @@
+//! Every answer the contract documents, from the live server, through the
+//! generated client where it can send the request and as raw HTTP where it
+//! cannot; answers are always decoded with the generated types.
+//!
+//! | request / upstream | status | group/code |
+//! |---|---|---|
+//! | success | 200 | - |
+//! | no body, empty body | 400 | request/1 |
+//! | not JSON, not an object, wrong Content-Type, too large | 400 | request/0 |
+//! | field missing/null/""/wrong type, several | 400 | request/0 + validationDetail |
+//! | unsupported provider | 400 | oauth/0 |
+//! | bad_verification_code, unverified_user_email | 400 | oauth/2 |
+//! | any other GitHub failure | 500 | oauth/1200 |
+
+use std::time::Duration;
+
+use ias_client::types::{
+    ErrStatusMsg, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeRequestProvider,
+    ValidationDetail,
+};
+use ias_client::{Error, Secret};
+use ias_testing::{Behavior, GitHubError, TestEnv, TestEnvOptions, CLIENT_SECRET};
+use serde_json::json;
+
+fn request(code: &str) -> ExchangeAuthorizationCodeRequest {
+    ExchangeAuthorizationCodeRequest {
+        provider: ExchangeAuthorizationCodeRequestProvider::Github,
+        code: Secret::new(code),
+    }
+}
+
+/// Exchanges through the generated client, expecting a documented error.
+async fn client_error(env: &TestEnv, code: &str) -> (u16, ErrStatusMsg) {
+    match env.client.exchange_authorization_code(&request(code)).await {
+        Err(Error::ErrorResponse(response)) => (response.status().as_u16(), response.into_inner()),
+        Ok(_) => panic!("expected an error, got a token"),
+        Err(other) => panic!("expected a documented error, got {other}"),
+    }
+}
+
+fn detail(
+    field: &str,
+    expression: &str,
+    argument: Option<&str>,
+    original: serde_json::Value,
+    reason: &str,
+) -> ValidationDetail {
+    ValidationDetail {
+        field: Some(field.into()),
+        expression: Some(expression.into()),
+        argument: argument.map(str::to_string),
+        original_value: Some(original),
+        reason: Some(reason.into()),
+    }
+}
+
+fn required(field: &str) -> ValidationDetail {
+    detail(
+        field,
+        "required",
+        None,
+        json!(""),
+        "This field is required.",
+    )
+}
+
+fn assert_error(status: u16, e: &ErrStatusMsg, want_status: u16, group: &str, code: i64) {
+    assert_eq!(
+        (status, e.group.as_str(), e.code),
+        (want_status, group, code),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn success_returns_githubs_access_token() {
+    let env = TestEnv::start().await;
+    env.github
+        .on_code("code-ok", Behavior::token("gho_success_token"));
+    let response = env
+        .client
+        .exchange_authorization_code(&request("code-ok"))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.into_inner().access_token.expose_secret(),
+        "gho_success_token"
+    );
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn missing_or_empty_body_is_request_1() {
+    let env = TestEnv::start().await;
+    for (body, content_type) in [
+        ("", Some("application/json")),
+        ("", None),
+        ("  \n\t", Some("application/json")),
+    ] {
+        let r = env.post_raw(body, content_type).await;
+        assert_eq!(r.content_type.as_deref(), Some("application/json"), "{r:?}");
+        let e = r.error();
+        assert_error(r.status, &e, 400, "request", 1);
+        assert_eq!(e.message.as_deref(), Some("The request body is required."));
+        assert!(e.validation_detail.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn body_that_is_not_a_json_object_is_request_0() {
+    let env = TestEnv::start().await;
+    let cases = [
+        (
+            "{\"provider\": \"github\",",
+            "The request body is not valid JSON: EOF while parsing a value at line 1 column 22.",
+        ),
+        (
+            "provider=github&code=x",
+            "The request body is not valid JSON: expected value at line 1 column 1.",
+        ),
+        (
+            "[\"github\", \"x\"]",
+            "The request body must be a JSON object, not array.",
+        ),
+        ("null", "The request body must be a JSON object, not null."),
+        (
+            "\"code\"",
+            "The request body must be a JSON object, not string.",
+        ),
+    ];
+    for (body, message) in cases {
+        let r = env.post_raw(body, Some("application/json")).await;
+        let e = r.error();
+        assert_error(r.status, &e, 400, "request", 0);
+        assert_eq!(e.message.as_deref(), Some(message), "body {body:?}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_request_0() {
+    let env = TestEnv::start().await;
+    let r = env
+        .post_raw(r#"{"provider":"github","code":"x"}"#, Some("text/plain"))
+        .await;
+    let e = r.error();
+    assert_error(r.status, &e, 400, "request", 0);
+    assert_eq!(
+        e.message.as_deref(),
+        Some(
+            "The request body must be sent as Content-Type: application/json, not \"text/plain\"."
+        )
+    );
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_request_0_naming_the_limit() {
+    let env = TestEnv::start().await;
+    let big = json!({"provider": "github", "code": "x".repeat(ias_api::REQUEST_BODY_MAX_BYTES)})
+        .to_string();
+    let r = env.post_raw(big, Some("application/json")).await;
+    let e = r.error();
+    assert_error(r.status, &e, 400, "request", 0);
+    assert_eq!(
+        e.message.as_deref(),
+        Some("request body exceeded maximum size of 8192 bytes")
+    );
+}
+
+#[tokio::test]
+async fn empty_code_through_the_client_is_the_spec_example() {
+    let env = TestEnv::start().await;
+    let (status, e) = client_error(&env, "").await;
+    assert_error(status, &e, 400, "request", 0);
+    assert_eq!(e.validation_detail, vec![required("code")]);
+    assert!(
+        env.github.received().is_empty(),
+        "an invalid request must not reach GitHub"
+    );
+}
+
+#[tokio::test]
+async fn missing_null_and_empty_fields_are_required() {
+    let env = TestEnv::start().await;
+    let cases = [
+        (json!({"provider": "github"}), "code"),
+        (json!({"provider": "github", "code": null}), "code"),
+        (json!({"provider": "github", "code": ""}), "code"),
+        (json!({"code": "abc"}), "provider"),
+        (json!({"provider": null, "code": "abc"}), "provider"),
+        (json!({"provider": "", "code": "abc"}), "provider"),
+    ];
+    for (body, field) in cases {
+        let r = env
+            .post_raw(body.to_string(), Some("application/json"))
+            .await;
+        let e = r.error();
+        assert_error(r.status, &e, 400, "request", 0);
+        assert_eq!(e.validation_detail, vec![required(field)], "body {body}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_types_and_several_problems_get_one_detail_each() {
+    let env = TestEnv::start().await;
+    let r = env
+        .post_raw(
+            json!({"provider": "github", "code": 12345}).to_string(),
+            None,
+        )
+        .await;
+    let e = r.error();
+    assert_error(r.status, &e, 400, "request", 0);
+    assert_eq!(
+        e.validation_detail,
+        vec![detail(
+            "code",
+            "type",
+            Some("string"),
+            json!(12345),
+            "This field must be a string, not number."
+        )]
+    );
+
+    let r = env
+        .post_raw(
+            json!({"provider": ["github"]}).to_string(),
+            Some("application/json"),
+        )
+        .await;
+    let e = r.error();
+    assert_error(r.status, &e, 400, "request", 0);
+    assert_eq!(
+        e.validation_detail,
+        vec![
+            detail(
+                "provider",
+                "type",
+                Some("string"),
+                json!(["github"]),
+                "This field must be a string, not array."
+            ),
+            required("code"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unsupported_provider_is_oauth_0() {
+    let env = TestEnv::start().await;
+    let r = env
+        .post_raw(
+            json!({"provider": "gitlab", "code": "abc"}).to_string(),
+            Some("application/json"),
+        )
+        .await;
+    let e = r.error();
+    assert_error(r.status, &e, 400, "oauth", 0);
+    assert_eq!(e.message.as_deref(), Some("Unsupported OAuth provider."));
+    assert!(env.github.received().is_empty());
+}
+
+#[tokio::test]
+async fn bad_verification_code_is_oauth_2() {
+    let env = TestEnv::start().await;
+    env.github.on_code("used", Behavior::token("t"));
+    assert!(env
+        .client
+        .exchange_authorization_code(&request("used"))
+        .await
+        .is_ok());
+    for code in ["used", "never-issued"] {
+        let (status, e) = client_error(&env, code).await;
+        assert_error(status, &e, 400, "oauth", 2);
+        assert_eq!(e.message.as_deref(), Some("Invalid authorization code."));
+    }
+}
+
+#[tokio::test]
+async fn unverified_user_email_is_oauth_2_with_a_trace() {
+    let env = TestEnv::start().await;
+    env.github.on_code(
+        "unverified",
+        Behavior::Error(GitHubError::UnverifiedUserEmail),
+    );
+    let (status, e) = client_error(&env, "unverified").await;
+    assert_error(status, &e, 400, "oauth", 2);
+    assert!(
+        e.traces[0].starts_with("GitHub: unverified_user_email"),
+        "{e:?}"
+    );
+}
+
+/// Every other upstream failure is 500 oauth/1200 with a trace that says what
+/// happened and holds no credential.
+async fn assert_exchange_failed(env: &TestEnv, code: &str, trace_start: &str) {
+    let (status, e) = client_error(env, code).await;
+    assert_error(status, &e, 500, "oauth", 1200);
+    assert_eq!(
+        e.message.as_deref(),
+        Some("Exchange authorization code encountered error.")
+    );
+    assert_eq!(e.traces.len(), 1, "{e:?}");
+    assert!(
+        e.traces[0].starts_with(trace_start),
+        "trace {:?} should start with {trace_start:?}",
+        e.traces[0]
+    );
+    let body = serde_json::to_string(&e).unwrap();
+    assert!(
+        !body.contains(CLIENT_SECRET) && !body.contains(code),
+        "credential in {body}"
+    );
+}
+
+#[tokio::test]
+async fn github_failures_are_oauth_1200() {
+    let options = TestEnvOptions {
+        upstream_timeout: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let env = TestEnv::start_with(options).await.unwrap();
+    let cases = [
+        (
+            "code-suspended",
+            Behavior::Error(GitHubError::Other("application_suspended".into())),
+            "GitHub refused the exchange: application_suspended",
+        ),
+        (
+            "code-redirect",
+            Behavior::Error(GitHubError::RedirectUriMismatch),
+            "GitHub refused the exchange: redirect_uri_mismatch",
+        ),
+        (
+            "code-http-503",
+            Behavior::Status(503),
+            "GitHub answered HTTP 503 Service Unavailable",
+        ),
+        (
+            "code-malformed",
+            Behavior::MalformedBody,
+            "GitHub answered HTTP 200 OK with a body that is not the expected JSON",
+        ),
+        (
+            "code-empty-json",
+            Behavior::EmptyJson,
+            "GitHub answered HTTP 200 OK with neither access_token nor error",
+        ),
+        (
+            "code-reset",
+            Behavior::ResetConnection,
+            "the exchange with GitHub at http://127.0.0.1:",
+        ),
+        (
+            "code-slow",
+            Behavior::delayed(Duration::from_secs(3), Behavior::token("late")),
+            "GitHub did not answer within 500ms",
+        ),
+    ];
+    for (code, behavior, _) in &cases {
+        env.github.on_code(*code, behavior.clone());
+    }
+    for (code, _, trace) in cases {
+        assert_exchange_failed(&env, code, trace).await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_client_credentials_are_oauth_1200() {
+    let options = TestEnvOptions {
+        server_client_secret: "not-the-apps-secret-123".into(),
+        ..Default::default()
+    };
+    let env = TestEnv::start_with(options).await.unwrap();
+    env.github.on_code("code-creds", Behavior::token("t"));
+    assert_exchange_failed(
+        &env,
+        "code-creds",
+        "GitHub refused the exchange: incorrect_client_credentials",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unreachable_github_is_oauth_1200() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let options = TestEnvOptions {
+        github_base_url: Some(format!("http://{addr}")),
+        ..Default::default()
+    };
+    let env = TestEnv::start_with(options).await.unwrap();
+    assert_exchange_failed(
+        &env,
+        "code-refused",
+        &format!("cannot connect to GitHub at http://{addr}/login/oauth/access_token"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn logs_have_one_line_per_request_and_no_credentials() {
+    let env = TestEnv::start().await;
+    let (code, token) = ("code-7f3a9b2c1d", "gho_tokenvalue_5e6f");
+    env.github.on_code(code, Behavior::token(token));
+    env.client
+        .exchange_authorization_code(&request(code))
+        .await
+        .unwrap();
+    client_error(&env, code).await; // used: oauth/2
+    env.post_raw(
+        json!({"provider": "github", "code": [code]}).to_string(),
+        None,
+    )
+    .await;
+
+    let logs = env.logs();
+    let completed: Vec<&String> = logs
+        .iter()
+        .filter(|l| l.contains("request completed"))
+        .collect();
+    assert_eq!(completed.len(), 3, "{logs:#?}");
+    for line in &completed {
+        for key in ["req_id=", "response_code=", "latency_us="] {
+            assert!(line.contains(key), "{key} missing in {line}");
+        }
+    }
+    assert!(completed[0].contains("response_code=200"));
+    assert!(
+        completed[1].contains("error_message_internal=400 oauth/2: Invalid authorization code."),
+        "{}",
+        completed[1]
+    );
+    assert!(completed[2].contains(
+        "error_message_internal=400 request/0: Invalid field in the request. [code: type=string]"
+    ));
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("listening") && l.contains("local_addr=127.0.0.1:")),
+        "{logs:#?}"
+    );
+    for line in &logs {
+        for secret in [code, token, CLIENT_SECRET] {
+            assert!(!line.contains(secret), "log line leaks {secret:?}: {line}");
+        }
+    }
+}
