@@ -33,6 +33,15 @@ fn is_absent(v: &Option<serde_json::Value>) -> bool {
     v.is_none()
 }
 
+/// `code` is `type: integer` without a format in the spec.
+fn plain_integer(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+    schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::Integer.into()),
+        ..Default::default()
+    }
+    .into()
+}
+
 /// `originalValue` is untyped in the spec: any JSON value.
 fn any_value(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
     schemars::schema::Schema::Bool(true)
@@ -88,6 +97,7 @@ pub struct ApiError {
     /// API function group. Will be "request" if there are invalid request parameters.
     pub group: String,
     /// The substatus error code for the API response.
+    #[schemars(schema_with = "plain_integer")]
     pub code: i64,
     /// The substatus error Message for API response.
     #[serde(default, skip_serializing_if = "String::is_empty")]

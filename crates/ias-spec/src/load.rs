@@ -14,6 +14,8 @@ pub struct SpecDocument {
     pub text: String,
     /// The parsed document.
     pub openapi: OpenAPI,
+    /// The same document as JSON (for [`crate::model`] and [`crate::diff`]).
+    pub json: serde_json::Value,
 }
 
 /// Why a document could not be used: the file, where in it, and what is wrong.
@@ -136,6 +138,7 @@ pub fn parse(name: &str, text: &str) -> Result<SpecDocument, SpecError> {
         name: name.to_string(),
         text: text.to_string(),
         openapi,
+        json: crate::model::yaml_to_json(&value),
     })
 }
 

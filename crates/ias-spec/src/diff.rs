@@ -1,0 +1,769 @@
+//! Comparing two contracts: every change, where it is, and whether a client
+//! generated from (or written against) the old document can stop working
+//! against the new one — at run time, or at compile time once regenerated.
+//!
+//! The rules, by where a change is:
+//!
+//! | change | request side | response side |
+//! |---|---|---|
+//! | operation removed, moved (path or method), operationId changed | breaking | |
+//! | operation added | compatible | |
+//! | property added | breaking if required, else compatible | compatible |
+//! | property removed | breaking (regenerated code loses the field) | breaking |
+//! | optional → required | breaking | compatible |
+//! | required → optional | compatible | breaking |
+//! | type or format changed | breaking | breaking |
+//! | enum value added | compatible | breaking (progenitor's enums are exhaustive) |
+//! | enum value removed | breaking | compatible |
+//! | enum introduced or dropped | breaking (the generated type changes) | breaking |
+//! | made nullable | compatible | breaking |
+//! | status code added / removed | | compatible / breaking |
+//! | media type added / removed | compatible / breaking | compatible / breaking |
+//! | descriptions, summaries, examples, `x-*`, tags | documentation: no bump | |
+//!
+//! `$ref`s are resolved before comparing (see [`crate::model`]), so moving a
+//! schema into `components` is not a change.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::model::{Body, Contract, Operation, Parameter, Schema};
+
+/// The version bump a change needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Bump {
+    /// Documentation only.
+    None,
+    /// A compatible change to the contract.
+    Minor,
+    /// A breaking change.
+    Major,
+}
+
+impl Bump {
+    /// `"none"`, `"minor"`, `"major"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bump::None => "none",
+            Bump::Minor => "minor",
+            Bump::Major => "major",
+        }
+    }
+}
+
+/// One difference between two documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Where, as a JSON Pointer into the operation (after `$ref` resolution).
+    pub location: String,
+    /// A stable, machine-readable name of the rule (`property-removed`, ...).
+    pub kind: &'static str,
+    /// The bump it needs; `Major` means breaking.
+    pub bump: Bump,
+    /// One line for people.
+    pub message: String,
+    /// What the old (or spec) side says, when there is something to say.
+    pub old: Option<String>,
+    /// What the new (or server) side says.
+    pub new: Option<String>,
+}
+
+impl Change {
+    /// Whether a client of the old document can break.
+    pub fn breaking(&self) -> bool {
+        self.bump == Bump::Major
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.bump {
+            Bump::Major => "breaking",
+            Bump::Minor => "compatible",
+            Bump::None => "docs",
+        };
+        write!(f, "{label:<10} {}: {}", self.location, self.message)
+    }
+}
+
+/// Which way data flows through a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// Sent by clients: the new schema must accept what old clients send.
+    Request,
+    /// Received by clients: old clients must understand what the new one sends.
+    Response,
+}
+
+/// Every change between two documents (as JSON), contract and documentation.
+pub fn diff_documents(old: &Value, new: &Value) -> Result<Vec<Change>, String> {
+    let old_contract = crate::model::contract(old).map_err(|e| format!("old document: {e}"))?;
+    let new_contract = crate::model::contract(new).map_err(|e| format!("new document: {e}"))?;
+    let mut changes = diff_contracts(&old_contract, &new_contract);
+    documentation_changes(old, new, &mut String::new(), None, &mut changes);
+    Ok(changes)
+}
+
+/// The contract changes between two contracts.
+pub fn diff_contracts(old: &Contract, new: &Contract) -> Vec<Change> {
+    let mut d = Differ {
+        changes: Vec::new(),
+    };
+    let ids_new: BTreeMap<&str, &(String, String)> = new
+        .operations
+        .iter()
+        .filter(|(_, op)| !op.operation_id.is_empty())
+        .map(|(k, op)| (op.operation_id.as_str(), k))
+        .collect();
+    let mut moved_to: BTreeSet<&(String, String)> = BTreeSet::new();
+    for (key, old_op) in &old.operations {
+        let loc = op_pointer(key);
+        let label = op_label(key);
+        match new.operations.get(key) {
+            Some(new_op) => d.operation(&loc, &label, old_op, new_op),
+            None => match ids_new
+                .get(old_op.operation_id.as_str())
+                .filter(|k| !old.operations.contains_key(**k))
+            {
+                Some(to) => {
+                    moved_to.insert(to);
+                    let kind = if to.0 == key.0 {
+                        "method-changed"
+                    } else {
+                        "path-changed"
+                    };
+                    d.push(
+                        &loc,
+                        kind,
+                        Bump::Major,
+                        format!(
+                            "operation {} moved from {label} to {}",
+                            old_op.operation_id,
+                            op_label(to)
+                        ),
+                        Some(label.clone()),
+                        Some(op_label(to)),
+                    );
+                }
+                None => d.push(
+                    &loc,
+                    "operation-removed",
+                    Bump::Major,
+                    format!("operation {label} ({}) was removed", old_op.operation_id),
+                    Some(label.clone()),
+                    None,
+                ),
+            },
+        }
+    }
+    for (key, new_op) in &new.operations {
+        if !old.operations.contains_key(key) && !moved_to.contains(key) {
+            let label = op_label(key);
+            d.push(
+                &op_pointer(key),
+                "operation-added",
+                Bump::Minor,
+                format!("operation {label} ({}) was added", new_op.operation_id),
+                None,
+                Some(label),
+            );
+        }
+    }
+    d.changes
+}
+
+struct Differ {
+    changes: Vec<Change>,
+}
+
+impl Differ {
+    fn push(
+        &mut self,
+        loc: &str,
+        kind: &'static str,
+        bump: Bump,
+        message: String,
+        old: Option<String>,
+        new: Option<String>,
+    ) {
+        self.changes.push(Change {
+            location: loc.to_string(),
+            kind,
+            bump,
+            message,
+            old,
+            new,
+        });
+    }
+
+    fn operation(&mut self, loc: &str, label: &str, old: &Operation, new: &Operation) {
+        if old.operation_id != new.operation_id {
+            self.push(
+                &format!("{loc}/operationId"),
+                "operation-id-changed",
+                Bump::Major,
+                format!(
+                    "{label}: operationId changed from {} to {} (the generated method is renamed)",
+                    old.operation_id, new.operation_id
+                ),
+                Some(old.operation_id.clone()),
+                Some(new.operation_id.clone()),
+            );
+        }
+        if old.tags != new.tags {
+            self.push(
+                &format!("{loc}/tags"),
+                "tags-changed",
+                Bump::None,
+                format!(
+                    "{label}: tags changed from {:?} to {:?}",
+                    old.tags, new.tags
+                ),
+                Some(format!("{:?}", old.tags)),
+                Some(format!("{:?}", new.tags)),
+            );
+        }
+        self.parameters(loc, label, &old.parameters, &new.parameters);
+        self.request_body(
+            loc,
+            label,
+            old.request_body.as_ref(),
+            new.request_body.as_ref(),
+        );
+        self.responses(loc, label, &old.responses, &new.responses);
+    }
+
+    fn parameters(
+        &mut self,
+        loc: &str,
+        label: &str,
+        old: &BTreeMap<(String, String), Parameter>,
+        new: &BTreeMap<(String, String), Parameter>,
+    ) {
+        for (key, o) in old {
+            let ploc = format!("{loc}/parameters/{}/{}", key.0, escape(&key.1));
+            let what = format!("{label}: {} parameter {}", key.0, key.1);
+            match new.get(key) {
+                None => self.push(
+                    &ploc,
+                    "parameter-removed",
+                    Bump::Major,
+                    format!("{what} was removed"),
+                    Some("present".into()),
+                    None,
+                ),
+                Some(n) => {
+                    if !o.required && n.required {
+                        self.push(
+                            &ploc,
+                            "parameter-required",
+                            Bump::Major,
+                            format!("{what} became required"),
+                            Some("optional".into()),
+                            Some("required".into()),
+                        );
+                    } else if o.required && !n.required {
+                        self.push(
+                            &ploc,
+                            "parameter-optional",
+                            Bump::Minor,
+                            format!("{what} became optional"),
+                            Some("required".into()),
+                            Some("optional".into()),
+                        );
+                    }
+                    self.schema(
+                        &format!("{ploc}/schema"),
+                        &what,
+                        &o.schema,
+                        &n.schema,
+                        Side::Request,
+                    );
+                }
+            }
+        }
+        for (key, n) in new {
+            if !old.contains_key(key) {
+                let ploc = format!("{loc}/parameters/{}/{}", key.0, escape(&key.1));
+                let what = format!("{label}: {} parameter {}", key.0, key.1);
+                let (bump, adj) = if n.required {
+                    (Bump::Major, "required")
+                } else {
+                    (Bump::Minor, "optional")
+                };
+                self.push(
+                    &ploc,
+                    "parameter-added",
+                    bump,
+                    format!("{what} was added ({adj})"),
+                    None,
+                    Some(adj.into()),
+                );
+            }
+        }
+    }
+
+    fn request_body(&mut self, loc: &str, label: &str, old: Option<&Body>, new: Option<&Body>) {
+        let bloc = format!("{loc}/requestBody");
+        let what = format!("{label}: request body");
+        match (old, new) {
+            (None, None) => {}
+            (None, Some(n)) => {
+                let (bump, adj) = if n.required {
+                    (Bump::Major, "required")
+                } else {
+                    (Bump::Minor, "optional")
+                };
+                self.push(
+                    &bloc,
+                    "request-body-added",
+                    bump,
+                    format!("{what} was added ({adj})"),
+                    None,
+                    Some(adj.into()),
+                );
+            }
+            (Some(_), None) => self.push(
+                &bloc,
+                "request-body-removed",
+                Bump::Major,
+                format!("{what} was removed"),
+                Some("present".into()),
+                None,
+            ),
+            (Some(o), Some(n)) => {
+                if !o.required && n.required {
+                    self.push(
+                        &bloc,
+                        "request-body-required",
+                        Bump::Major,
+                        format!("{what} became required"),
+                        Some("optional".into()),
+                        Some("required".into()),
+                    );
+                } else if o.required && !n.required {
+                    self.push(
+                        &bloc,
+                        "request-body-optional",
+                        Bump::Minor,
+                        format!("{what} became optional"),
+                        Some("required".into()),
+                        Some("optional".into()),
+                    );
+                }
+                self.content(&bloc, &what, &o.content, &n.content, Side::Request);
+            }
+        }
+    }
+
+    fn responses(
+        &mut self,
+        loc: &str,
+        label: &str,
+        old: &BTreeMap<String, Body>,
+        new: &BTreeMap<String, Body>,
+    ) {
+        for (status, o) in old {
+            let rloc = format!("{loc}/responses/{status}");
+            let what = format!("{label}: response {status}");
+            match new.get(status) {
+                None => self.push(
+                    &rloc,
+                    "status-removed",
+                    Bump::Major,
+                    format!("{what} was removed"),
+                    Some(status.clone()),
+                    None,
+                ),
+                Some(n) => self.content(&rloc, &what, &o.content, &n.content, Side::Response),
+            }
+        }
+        for status in new.keys().filter(|s| !old.contains_key(*s)) {
+            self.push(
+                &format!("{loc}/responses/{status}"),
+                "status-added",
+                Bump::Minor,
+                format!("{label}: response {status} was added"),
+                None,
+                Some(status.clone()),
+            );
+        }
+    }
+
+    fn content(
+        &mut self,
+        loc: &str,
+        what: &str,
+        old: &BTreeMap<String, Schema>,
+        new: &BTreeMap<String, Schema>,
+        side: Side,
+    ) {
+        for (media, o) in old {
+            let mloc = format!("{loc}/content/{}/schema", escape(media));
+            match new.get(media) {
+                None => self.push(
+                    &mloc,
+                    "media-type-removed",
+                    Bump::Major,
+                    format!("{what}: media type {media} was removed"),
+                    Some(media.clone()),
+                    None,
+                ),
+                Some(n) => self.schema(&mloc, what, o, n, side),
+            }
+        }
+        for media in new.keys().filter(|m| !old.contains_key(*m)) {
+            self.push(
+                &format!("{loc}/content/{}", escape(media)),
+                "media-type-added",
+                Bump::Minor,
+                format!("{what}: media type {media} was added"),
+                None,
+                Some(media.clone()),
+            );
+        }
+    }
+
+    fn schema(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+        if old.recursive.is_some() || new.recursive.is_some() {
+            if old.recursive != new.recursive {
+                self.push(
+                    loc,
+                    "type-changed",
+                    Bump::Major,
+                    format!("{what}: recursive schema changed"),
+                    old.recursive.clone(),
+                    new.recursive.clone(),
+                );
+            }
+            return;
+        }
+        if old.type_ != new.type_ {
+            self.push(
+                loc,
+                "type-changed",
+                Bump::Major,
+                format!(
+                    "{what}: type changed from {} to {}",
+                    old.type_label(),
+                    new.type_label()
+                ),
+                Some(old.type_label()),
+                Some(new.type_label()),
+            );
+            return;
+        }
+        if old.format != new.format {
+            self.push(
+                loc,
+                "format-changed",
+                Bump::Major,
+                format!(
+                    "{what}: format changed from {} to {}",
+                    old.type_label(),
+                    new.type_label()
+                ),
+                Some(old.type_label()),
+                Some(new.type_label()),
+            );
+        }
+        if old.nullable != new.nullable {
+            let widened = new.nullable;
+            let bump = match (side, widened) {
+                (Side::Request, true) | (Side::Response, false) => Bump::Minor,
+                _ => Bump::Major,
+            };
+            let message = if widened {
+                "may now be null"
+            } else {
+                "may no longer be null"
+            };
+            self.push(
+                loc,
+                "nullable-changed",
+                bump,
+                format!("{what}: {message}"),
+                Some(old.nullable.to_string()),
+                Some(new.nullable.to_string()),
+            );
+        }
+        self.enums(loc, what, old, new, side);
+        self.properties(loc, what, old, new, side);
+        if let (Some(o), Some(n)) = (&old.items, &new.items) {
+            self.schema(
+                &format!("{loc}/items"),
+                &format!("{what} items"),
+                o,
+                n,
+                side,
+            );
+        } else if old.items.is_some() != new.items.is_some() {
+            self.push(
+                &format!("{loc}/items"),
+                "type-changed",
+                Bump::Major,
+                format!("{what}: items changed"),
+                None,
+                None,
+            );
+        }
+        if old.alternatives != new.alternatives {
+            self.push(
+                loc,
+                "alternatives-changed",
+                Bump::Major,
+                format!("{what}: oneOf/anyOf alternatives changed"),
+                None,
+                None,
+            );
+        }
+    }
+
+    fn enums(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+        let show = |v: &Value| v.to_string();
+        match (&old.enum_values, &new.enum_values) {
+            (None, None) => {}
+            (None, Some(n)) => self.push(
+                &format!("{loc}/enum"),
+                "enum-introduced",
+                Bump::Major,
+                format!(
+                    "{what}: now restricted to {} (the generated type changes)",
+                    list(n)
+                ),
+                None,
+                Some(list(n)),
+            ),
+            (Some(o), None) => self.push(
+                &format!("{loc}/enum"),
+                "enum-dropped",
+                Bump::Major,
+                format!(
+                    "{what}: no longer restricted to {} (the generated type changes)",
+                    list(o)
+                ),
+                Some(list(o)),
+                None,
+            ),
+            (Some(o), Some(n)) => {
+                for v in o.iter().filter(|v| !n.contains(v)) {
+                    let bump = if side == Side::Request {
+                        Bump::Major
+                    } else {
+                        Bump::Minor
+                    };
+                    self.push(
+                        &format!("{loc}/enum"),
+                        "enum-value-removed",
+                        bump,
+                        format!("{what}: enum value {} was removed", show(v)),
+                        Some(list(o)),
+                        Some(list(n)),
+                    );
+                }
+                for v in n.iter().filter(|v| !o.contains(v)) {
+                    let bump = if side == Side::Request {
+                        Bump::Minor
+                    } else {
+                        Bump::Major
+                    };
+                    self.push(
+                        &format!("{loc}/enum"),
+                        "enum-value-added",
+                        bump,
+                        format!("{what}: enum value {} was added", show(v)),
+                        Some(list(o)),
+                        Some(list(n)),
+                    );
+                }
+            }
+        }
+    }
+
+    fn properties(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+        for (name, o) in &old.properties {
+            let ploc = format!("{loc}/properties/{}", escape(name));
+            let pwhat = format!("{what}: property {name}");
+            let Some(n) = new.properties.get(name) else {
+                self.push(
+                    &ploc,
+                    "property-removed",
+                    Bump::Major,
+                    format!("{pwhat} was removed"),
+                    Some(o.type_label()),
+                    None,
+                );
+                continue;
+            };
+            match (old.required.contains(name), new.required.contains(name)) {
+                (false, true) => {
+                    let bump = if side == Side::Request {
+                        Bump::Major
+                    } else {
+                        Bump::Minor
+                    };
+                    self.push(
+                        &ploc,
+                        "required-added",
+                        bump,
+                        format!("{pwhat} became required"),
+                        Some("optional".into()),
+                        Some("required".into()),
+                    );
+                }
+                (true, false) => {
+                    let bump = if side == Side::Request {
+                        Bump::Minor
+                    } else {
+                        Bump::Major
+                    };
+                    self.push(
+                        &ploc,
+                        "required-removed",
+                        bump,
+                        format!("{pwhat} became optional"),
+                        Some("required".into()),
+                        Some("optional".into()),
+                    );
+                }
+                _ => {}
+            }
+            self.schema(&ploc, &pwhat, o, n, side);
+        }
+        for (name, n) in &new.properties {
+            if old.properties.contains_key(name) {
+                continue;
+            }
+            let required = new.required.contains(name);
+            let adj = if required { "required" } else { "optional" };
+            let bump = if side == Side::Request && required {
+                Bump::Major
+            } else {
+                Bump::Minor
+            };
+            self.push(
+                &format!("{loc}/properties/{}", escape(name)),
+                "property-added",
+                bump,
+                format!(
+                    "{what}: {adj} property {name} ({}) was added",
+                    n.type_label()
+                ),
+                None,
+                Some(format!("{adj} {}", n.type_label())),
+            );
+        }
+    }
+}
+
+fn list(values: &[Value]) -> String {
+    format!(
+        "[{}]",
+        values
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn op_label(key: &(String, String)) -> String {
+    format!("{} {}", key.1.to_uppercase(), key.0)
+}
+
+fn op_pointer(key: &(String, String)) -> String {
+    format!("/paths/{}/{}", escape(&key.0), key.1)
+}
+
+/// RFC 6901 escaping of one pointer segment.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Keys whose values are documentation.
+fn is_doc_key(key: &str) -> bool {
+    matches!(
+        key,
+        "description"
+            | "summary"
+            | "example"
+            | "examples"
+            | "title"
+            | "externalDocs"
+            | "default"
+            | "servers"
+            | "contact"
+            | "license"
+            | "termsOfService"
+    ) || key.starts_with("x-")
+}
+
+/// Keys whose children are names (of paths, properties, statuses...), not keywords.
+fn holds_names(key: &str) -> bool {
+    matches!(
+        key,
+        "paths"
+            | "properties"
+            | "responses"
+            | "content"
+            | "schemas"
+            | "headers"
+            | "securitySchemes"
+            | "links"
+            | "callbacks"
+            | "encoding"
+            | "variables"
+            | "requestBodies"
+            | "parameters"
+    )
+}
+
+/// Documentation differences, found by walking both raw documents together.
+fn documentation_changes(
+    old: &Value,
+    new: &Value,
+    loc: &mut String,
+    parent: Option<&str>,
+    out: &mut Vec<Change>,
+) {
+    let (Value::Object(o), Value::Object(n)) = (old, new) else {
+        if let (Value::Array(o), Value::Array(n)) = (old, new) {
+            if o.len() == n.len() {
+                for (i, (a, b)) in o.iter().zip(n).enumerate() {
+                    let len = loc.len();
+                    loc.push_str(&format!("/{i}"));
+                    documentation_changes(a, b, loc, None, out);
+                    loc.truncate(len);
+                }
+            }
+        }
+        return;
+    };
+    let names_here = parent.is_some_and(holds_names);
+    let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+    for key in keys {
+        let (a, b) = (o.get(key), n.get(key));
+        let len = loc.len();
+        loc.push('/');
+        loc.push_str(&escape(key));
+        if loc == "/info/version" || loc == "/openapi" {
+            // The version is judged by the version rule, not listed.
+        } else if !names_here && (is_doc_key(key) || loc == "/tags") {
+            if a != b {
+                out.push(Change {
+                    location: loc.clone(),
+                    kind: "documentation",
+                    bump: Bump::None,
+                    message: format!("{key} changed"),
+                    old: a.map(Value::to_string),
+                    new: b.map(Value::to_string),
+                });
+            }
+        } else if let (Some(a), Some(b)) = (a, b) {
+            documentation_changes(a, b, loc, Some(key), out);
+        }
+        loc.truncate(len);
+    }
+}

@@ -1,0 +1,476 @@
+//! A normalized view of an OpenAPI 3.0 document: what a client depends on,
+//! with `$ref`s resolved and documentation left out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+/// The contract of a document: its operations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contract {
+    /// `info.version`.
+    pub version: String,
+    /// Operations by `(path, method)`, method in lower case.
+    pub operations: BTreeMap<(String, String), Operation>,
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// `operationId` (empty when absent).
+    pub operation_id: String,
+    /// `tags`.
+    pub tags: BTreeSet<String>,
+    /// Parameters by `(in, name)`.
+    pub parameters: BTreeMap<(String, String), Parameter>,
+    /// The request body, if any.
+    pub request_body: Option<Body>,
+    /// Responses by status (`200`, `4XX`, `default`).
+    pub responses: BTreeMap<String, Body>,
+}
+
+/// A parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// `required`.
+    pub required: bool,
+    /// Its schema.
+    pub schema: Schema,
+}
+
+/// A request body or a response: media types and their schemas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// `required` (request bodies only; responses are `true`).
+    pub required: bool,
+    /// Schemas by media type (a media type without a schema has `Schema::any()`).
+    pub content: BTreeMap<String, Schema>,
+}
+
+/// A schema, reduced to what constrains data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Schema {
+    /// `type`; `None` means any type.
+    pub type_: Option<String>,
+    /// `format`.
+    pub format: Option<String>,
+    /// `nullable`.
+    pub nullable: bool,
+    /// `enum` values, when restricted.
+    pub enum_values: Option<Vec<Value>>,
+    /// `properties`.
+    pub properties: BTreeMap<String, Schema>,
+    /// `required`.
+    pub required: BTreeSet<String>,
+    /// `items`.
+    pub items: Option<Box<Schema>>,
+    /// `oneOf`/`anyOf` alternatives (compared as a whole).
+    pub alternatives: Vec<Schema>,
+    /// A `$ref` met again inside itself: the name, not expanded further.
+    pub recursive: Option<String>,
+}
+
+impl Schema {
+    /// The schema that accepts anything.
+    pub fn any() -> Schema {
+        Schema::default()
+    }
+
+    /// A short description of the type, for messages: `string`, `integer (int64)`, `any`.
+    pub fn type_label(&self) -> String {
+        let mut label = self.type_.clone().unwrap_or_else(|| "any".to_string());
+        if let Some(f) = &self.format {
+            label = format!("{label} ({f})");
+        }
+        label
+    }
+}
+
+/// Reads the contract out of a document given as JSON (YAML converted with
+/// [`yaml_to_json`]). Errors name what could not be resolved.
+pub fn contract(doc: &Value) -> Result<Contract, String> {
+    let version = doc
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut operations = BTreeMap::new();
+    let resolver = Resolver { root: doc };
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let item = resolver.deref(item)?;
+            let shared = item.get("parameters").cloned().unwrap_or(Value::Null);
+            for method in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
+                let Some(op) = item.get(method) else { continue };
+                let operation = resolver.operation(op, &shared)?;
+                operations.insert((path.clone(), method.to_string()), operation);
+            }
+        }
+    }
+    Ok(Contract {
+        version,
+        operations,
+    })
+}
+
+/// Converts a YAML value to JSON, turning non-string keys (such as an
+/// unquoted `200:`) into strings.
+pub fn yaml_to_json(v: &serde_yaml::Value) -> Value {
+    match v {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(b) => Value::Bool(*b),
+        serde_yaml::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                n.as_f64().map(Value::from).unwrap_or(Value::Null)
+            }
+        }
+        serde_yaml::Value::String(s) => Value::String(s.clone()),
+        serde_yaml::Value::Sequence(seq) => Value::Array(seq.iter().map(yaml_to_json).collect()),
+        serde_yaml::Value::Mapping(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        serde_yaml::Value::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+        serde_yaml::Value::Tagged(t) => yaml_to_json(&t.value),
+    }
+}
+
+struct Resolver<'a> {
+    root: &'a Value,
+}
+
+impl Resolver<'_> {
+    /// Follows `$ref`s (local ones) until a value that is not a reference.
+    fn deref<'v>(&'v self, v: &'v Value) -> Result<&'v Value, String> {
+        let mut current = v;
+        let mut seen = 0;
+        while let Some(r) = current.get("$ref").and_then(Value::as_str) {
+            let pointer = r.strip_prefix('#').ok_or_else(|| {
+                format!("$ref {r:?} is not local (#/...); only local references are supported")
+            })?;
+            current = self
+                .root
+                .pointer(pointer)
+                .ok_or_else(|| format!("$ref {r:?} does not resolve"))?;
+            seen += 1;
+            if seen > 64 {
+                return Err(format!("$ref {r:?} refers to itself"));
+            }
+        }
+        Ok(current)
+    }
+
+    fn operation(&self, op: &Value, shared_parameters: &Value) -> Result<Operation, String> {
+        let operation_id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let tags = op
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut parameters = BTreeMap::new();
+        for list in [
+            shared_parameters,
+            op.get("parameters").unwrap_or(&Value::Null),
+        ] {
+            for p in list.as_array().into_iter().flatten() {
+                let p = self.deref(p)?;
+                let name = p
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let location = p
+                    .get("in")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let required = p
+                    .get("required")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(location == "path");
+                let schema = match p.get("schema") {
+                    Some(s) => self.schema(s, &mut Vec::new())?,
+                    None => Schema::any(),
+                };
+                parameters.insert((location, name), Parameter { required, schema });
+            }
+        }
+        let request_body = match op.get("requestBody") {
+            None => None,
+            Some(b) => {
+                let b = self.deref(b)?;
+                Some(Body {
+                    required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
+                    content: self.content(b)?,
+                })
+            }
+        };
+        let mut responses = BTreeMap::new();
+        for (status, r) in op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let r = self.deref(r)?;
+            responses.insert(
+                status.to_uppercase(),
+                Body {
+                    required: true,
+                    content: self.content(r)?,
+                },
+            );
+        }
+        Ok(Operation {
+            operation_id,
+            tags,
+            parameters,
+            request_body,
+            responses,
+        })
+    }
+
+    fn content(&self, body: &Value) -> Result<BTreeMap<String, Schema>, String> {
+        let mut out = BTreeMap::new();
+        for (media, m) in body
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let schema = match m.get("schema") {
+                Some(s) => self.schema(s, &mut Vec::new())?,
+                None => Schema::any(),
+            };
+            out.insert(media.to_ascii_lowercase(), schema);
+        }
+        Ok(out)
+    }
+
+    /// Normalizes a schema: `$ref`s resolved (a cycle stops at its name),
+    /// `allOf` merged, `true`/`{}` as any; documentation keys ignored.
+    fn schema(&self, v: &Value, stack: &mut Vec<String>) -> Result<Schema, String> {
+        if let Value::Bool(true) = v {
+            return Ok(Schema::any());
+        }
+        if let Some(r) = v.get("$ref").and_then(Value::as_str) {
+            if stack.iter().any(|s| s == r) {
+                return Ok(Schema {
+                    recursive: Some(r.to_string()),
+                    ..Schema::any()
+                });
+            }
+            stack.push(r.to_string());
+            let target = self.deref(v)?;
+            let result = self.schema(target, stack);
+            stack.pop();
+            return result;
+        }
+        let mut s = Schema {
+            type_: v.get("type").and_then(Value::as_str).map(str::to_string),
+            format: v.get("format").and_then(Value::as_str).map(str::to_string),
+            nullable: v.get("nullable").and_then(Value::as_bool).unwrap_or(false),
+            enum_values: v.get("enum").and_then(Value::as_array).cloned(),
+            required: v
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            ..Schema::any()
+        };
+        for (name, p) in v
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            s.properties.insert(name.clone(), self.schema(p, stack)?);
+        }
+        if let Some(items) = v.get("items") {
+            s.items = Some(Box::new(self.schema(items, stack)?));
+        }
+        for key in ["oneOf", "anyOf"] {
+            for alt in v.get(key).and_then(Value::as_array).into_iter().flatten() {
+                s.alternatives.push(self.schema(alt, stack)?);
+            }
+        }
+        fold_alternatives(&mut s);
+        for part in v
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let part = self.schema(part, stack)?;
+            merge_into(&mut s, part);
+        }
+        // An object or array described only by its members.
+        if s.type_.is_none() {
+            if !s.properties.is_empty() || !s.required.is_empty() {
+                s.type_ = Some("object".to_string());
+            } else if s.items.is_some() {
+                s.type_ = Some("array".to_string());
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// `oneOf`/`anyOf` in the two shapes that mean something simpler: a single
+/// alternative is that alternative, and alternatives that are each a list of
+/// values of one type (how schemars writes a documented Rust enum) are one
+/// `enum`.
+fn fold_alternatives(s: &mut Schema) {
+    if s.alternatives.len() == 1 {
+        let only = s.alternatives.pop().expect("one alternative");
+        merge_into(s, only);
+        return;
+    }
+    let enum_only = |a: &Schema| {
+        a.enum_values.is_some()
+            && a.properties.is_empty()
+            && a.items.is_none()
+            && a.alternatives.is_empty()
+    };
+    if s.alternatives.len() > 1 && s.alternatives.iter().all(enum_only) {
+        let first = s.alternatives[0].clone();
+        if s.alternatives.iter().all(|a| {
+            a.type_ == first.type_ && a.format == first.format && a.nullable == first.nullable
+        }) {
+            let values: Vec<Value> = s
+                .alternatives
+                .drain(..)
+                .flat_map(|a| a.enum_values.unwrap_or_default())
+                .collect();
+            merge_into(
+                s,
+                Schema {
+                    enum_values: Some(values),
+                    ..first
+                },
+            );
+        }
+    }
+}
+
+/// `allOf`: the data must satisfy both, so constraints add up.
+fn merge_into(s: &mut Schema, part: Schema) {
+    if s.type_.is_none() {
+        s.type_ = part.type_;
+    }
+    if s.format.is_none() {
+        s.format = part.format;
+    }
+    s.nullable = s.nullable || part.nullable;
+    if s.enum_values.is_none() {
+        s.enum_values = part.enum_values;
+    }
+    for (k, v) in part.properties {
+        s.properties.entry(k).or_insert(v);
+    }
+    s.required.extend(part.required);
+    if s.items.is_none() {
+        s.items = part.items;
+    }
+    s.alternatives.extend(part.alternatives);
+    if s.recursive.is_none() {
+        s.recursive = part.recursive;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn refs_are_resolved_and_all_of_is_flattened() {
+        let doc = json!({
+            "info": {"version": "1.0.0"},
+            "paths": {"/a": {"post": {
+                "operationId": "a",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/R"}}}},
+                "responses": {"200": {"description": "ok"}}
+            }}},
+            "components": {"schemas": {
+                "R": {"type": "object", "required": ["p"], "properties": {"p": {"allOf": [{"$ref": "#/components/schemas/P"}], "description": "x"}}},
+                "P": {"type": "string", "enum": ["a"]}
+            }}
+        });
+        let c = contract(&doc).unwrap();
+        let op = &c.operations[&("/a".to_string(), "post".to_string())];
+        let body = &op.request_body.as_ref().unwrap().content["application/json"];
+        assert_eq!(body.properties["p"].type_.as_deref(), Some("string"));
+        assert_eq!(body.properties["p"].enum_values, Some(vec![json!("a")]));
+        assert!(body.required.contains("p"));
+    }
+
+    #[test]
+    fn documented_enums_written_as_one_of_are_one_enum() {
+        let doc = json!({"paths": {"/e": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {
+            "oneOf": [
+                {"type": "string", "enum": ["a"], "description": "A."},
+                {"type": "string", "enum": ["b"], "description": "B."}
+            ]
+        }}}}}}}}});
+        let c = contract(&doc).unwrap();
+        let s = &c.operations[&("/e".to_string(), "get".to_string())].responses["200"].content
+            ["application/json"];
+        assert_eq!(s.type_.as_deref(), Some("string"));
+        assert_eq!(s.enum_values, Some(vec![json!("a"), json!("b")]));
+        assert!(s.alternatives.is_empty());
+    }
+
+    #[test]
+    fn cycles_stop_at_the_reference() {
+        let doc = json!({
+            "paths": {"/t": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/T"}}}}}}}},
+            "components": {"schemas": {"T": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/T"}}}}}
+        });
+        let c = contract(&doc).unwrap();
+        let s = &c.operations[&("/t".to_string(), "get".to_string())].responses["200"].content
+            ["application/json"];
+        assert_eq!(
+            s.properties["child"].recursive.as_deref(),
+            Some("#/components/schemas/T")
+        );
+    }
+
+    #[test]
+    fn dangling_refs_are_errors() {
+        let doc = json!({"paths": {"/a": {"get": {"responses": {"200": {"$ref": "#/components/responses/Nope"}}}}}});
+        assert_eq!(
+            contract(&doc).unwrap_err(),
+            "$ref \"#/components/responses/Nope\" does not resolve"
+        );
+    }
+}
