@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod codegen;
+mod spec_diff;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Tasks of the ias workspace")]
@@ -28,6 +29,24 @@ enum Task {
     /// Run ias-server against a local GitHub stand-in (development only; no
     /// GitHub credentials needed). Listens on IAS_BIND_ADDRESS, default 127.0.0.1:8080.
     Serve,
+    /// Classify the changes between two versions of the spec (breaking,
+    /// compatible, documentation) and check info.version follows semver.
+    /// Exit 0: the version rule holds; 1: it does not; 2: usage or parse error.
+    #[command(name = "spec-diff")]
+    SpecDiff {
+        /// The old spec file (with NEW; or use --base).
+        #[arg(value_name = "OLD", requires = "new", conflicts_with = "base")]
+        old: Option<PathBuf>,
+        /// The new spec file.
+        #[arg(value_name = "NEW")]
+        new: Option<PathBuf>,
+        /// Compare api-spec/ias-public-api.yaml at this git revision with the working tree.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: spec_diff::Format,
+    },
 }
 
 fn main() -> ExitCode {
@@ -38,6 +57,22 @@ fn main() -> ExitCode {
     match cli.command {
         Task::Codegen { check } => run_codegen(&root, check),
         Task::Serve => serve(&root),
+        Task::SpecDiff {
+            old,
+            new,
+            base,
+            format,
+        } => {
+            let input = match (old, new, base) {
+                (Some(old), Some(new), None) => spec_diff::Input::Files(old, new),
+                (None, None, Some(rev)) => spec_diff::Input::Base(rev),
+                _ => {
+                    eprintln!("error: give two spec files (OLD NEW) or --base REV; see `cargo xtask spec-diff --help`");
+                    return ExitCode::from(2);
+                }
+            };
+            spec_diff::run(&root, input, format)
+        }
     }
 }
 

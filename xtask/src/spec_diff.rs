@@ -1,0 +1,149 @@
+//! `cargo xtask spec-diff`: the changes between two versions of the spec,
+//! classified (see `ias_spec::diff` for the rules) and checked against the
+//! version rule. Exit 0: the version rule holds; 1: it does not; 2: usage or
+//! parse error.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use ias_spec::version::{judge, Verdict};
+use ias_spec::{Bump, Change, SpecDocument};
+use serde_json::json;
+
+use crate::codegen::SPEC;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    Text,
+    /// One JSON object: breaking, requiredBump, versionOk, changes.
+    Json,
+}
+
+/// What to compare.
+pub enum Input {
+    /// Two files.
+    Files(PathBuf, PathBuf),
+    /// The spec at a git revision against the working tree.
+    Base(String),
+}
+
+/// Exit code for usage and parse errors.
+const USAGE: u8 = 2;
+
+pub fn run(root: &Path, input: Input, format: Format) -> ExitCode {
+    match compare(root, input) {
+        Ok((old, new, changes, verdict)) => {
+            match format {
+                Format::Json => println!("{}", to_json(&old, &new, &changes, &verdict)),
+                Format::Text => print_text(&old, &new, &changes, &verdict),
+            }
+            if verdict.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(USAGE)
+        }
+    }
+}
+
+type Compared = (SpecDocument, SpecDocument, Vec<Change>, Verdict);
+
+fn compare(root: &Path, input: Input) -> Result<Compared, String> {
+    let (old, new) = match input {
+        Input::Files(old, new) => (read_file(&old)?, read_file(&new)?),
+        Input::Base(rev) => {
+            let output = Command::new("git")
+                .current_dir(root)
+                .args(["show", &format!("{rev}:{SPEC}")])
+                .output()
+                .map_err(|e| format!("cannot run git: {e}"))?;
+            if !output.status.success() {
+                return Err(format!(
+                    "cannot read {SPEC} at revision {rev}: {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ));
+            }
+            let text = String::from_utf8(output.stdout)
+                .map_err(|_| format!("{rev}:{SPEC} is not UTF-8"))?;
+            let old =
+                ias_spec::parse(&format!("{rev}:{SPEC}"), &text).map_err(|e| e.to_string())?;
+            (old, read_file(&root.join(SPEC))?)
+        }
+    };
+    let changes = ias_spec::diff_documents(&old.json, &new.json)?;
+    let old_version = version_of(&old)?;
+    let new_version = version_of(&new)?;
+    let verdict = judge(&old_version, &new_version, &changes).map_err(|e| {
+        let file = if e.starts_with("old") {
+            &old.name
+        } else {
+            &new.name
+        };
+        format!("{file}: {e}")
+    })?;
+    Ok((old, new, changes, verdict))
+}
+
+fn read_file(path: &Path) -> Result<SpecDocument, String> {
+    ias_spec::load(path, &path.display().to_string()).map_err(|e| e.to_string())
+}
+
+fn version_of(doc: &SpecDocument) -> Result<String, String> {
+    Ok(doc.openapi.info.version.clone())
+}
+
+fn to_json(
+    old: &SpecDocument,
+    new: &SpecDocument,
+    changes: &[Change],
+    verdict: &Verdict,
+) -> String {
+    let changes: Vec<_> = changes
+        .iter()
+        .map(|c| json!({"location": c.location, "kind": c.kind, "breaking": c.breaking(), "message": c.message}))
+        .collect();
+    let doc = json!({
+        "breaking": verdict.breaking,
+        "requiredBump": verdict.required.as_str(),
+        "versionOk": verdict.ok,
+        "oldVersion": old.openapi.info.version,
+        "newVersion": new.openapi.info.version,
+        "reason": verdict.reason,
+        "changes": changes,
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON serializes")
+}
+
+fn print_text(old: &SpecDocument, new: &SpecDocument, changes: &[Change], verdict: &Verdict) {
+    println!(
+        "{} ({}) → {} ({})",
+        old.name, old.openapi.info.version, new.name, new.openapi.info.version
+    );
+    for c in changes {
+        println!("{c}");
+    }
+    let count = |b: Bump| changes.iter().filter(|c| c.bump == b).count();
+    println!(
+        "{} change(s): {} breaking, {} compatible, {} documentation; required bump: {}",
+        changes.len(),
+        count(Bump::Major),
+        count(Bump::Minor),
+        count(Bump::None),
+        verdict.required.as_str()
+    );
+    println!(
+        "{}: {}",
+        if verdict.ok {
+            "ok"
+        } else {
+            "version rule violated"
+        },
+        verdict.reason
+    );
+}
