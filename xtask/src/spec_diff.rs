@@ -73,7 +73,8 @@ fn compare(root: &Path, input: Input) -> Result<Compared, String> {
                 .map_err(|_| format!("{rev}:{SPEC} is not UTF-8"))?;
             let old =
                 ias_spec::parse(&format!("{rev}:{SPEC}"), &text).map_err(|e| e.to_string())?;
-            (old, read_file(&root.join(SPEC))?)
+            let new = ias_spec::load(&root.join(SPEC), SPEC).map_err(|e| e.to_string())?;
+            (old, new)
         }
     };
     let changes = ias_spec::diff_documents(&old.json, &new.json)?;

@@ -35,7 +35,10 @@ pub fn conformance(spec: &Value, server: &Value) -> Result<Vec<Mismatch>, String
     expand_ranges(&spec, &mut server);
     let mut mismatches: Vec<Mismatch> = diff_contracts(&spec, &server)
         .into_iter()
-        .map(Mismatch)
+        .map(|mut change| {
+            change.message = sides(&change.message);
+            Mismatch(change)
+        })
         .collect();
     if spec.version != server.version {
         mismatches.push(Mismatch(Change {
@@ -48,6 +51,18 @@ pub fn conformance(spec: &Value, server: &Value) -> Result<Vec<Mismatch>, String
         }));
     }
     Ok(mismatches)
+}
+
+/// Rewords a change (written old → new) as spec vs server: what was
+/// "removed" is only in the spec, what was "added" only in the server.
+fn sides(message: &str) -> String {
+    if let Some((what, rest)) = message.split_once(" was removed") {
+        format!("{what} is in the spec but not in the server{rest}")
+    } else if let Some((what, rest)) = message.split_once(" was added") {
+        format!("{what} is in the server but not in the spec{rest}")
+    } else {
+        message.to_string()
+    }
 }
 
 /// For each operation, gives the server every status the spec lists that one
