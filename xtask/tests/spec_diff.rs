@@ -63,6 +63,7 @@ components:
         name:
           type: string
           description: The name.
+          maxLength: 64
         kind:
           type: string
           enum: [a, b]
@@ -89,6 +90,7 @@ components:
       properties:
         code:
           type: integer
+          minimum: 100
         message:
           type: string
 "##;
@@ -392,6 +394,87 @@ const CASES: &[Case] = &[
         bump: "major",
         exit: 0,
         kind: Some("enum-value-removed"),
+    },
+    Case {
+        name: "request: bound loosened (maxLength raised)",
+        edits: &[("maxLength: 64", "maxLength: 128")],
+        version: "1.3.0",
+        breaking: false,
+        bump: "minor",
+        exit: 0,
+        kind: Some("constraint-changed"),
+    },
+    Case {
+        name: "request: bound tightened (maxLength lowered)",
+        edits: &[("maxLength: 64", "maxLength: 32")],
+        version: "1.3.0",
+        breaking: true,
+        bump: "major",
+        exit: 1,
+        kind: Some("constraint-changed"),
+    },
+    Case {
+        name: "request: constraint introduced (minLength)",
+        edits: &[("        note:\n          type: string\n    Item:", "        note:\n          type: string\n          minLength: 1\n    Item:")],
+        version: "2.0.0",
+        breaking: true,
+        bump: "major",
+        exit: 0,
+        kind: Some("constraint-added"),
+    },
+    Case {
+        name: "response: bound tightened (minimum raised)",
+        edits: &[("minimum: 100", "minimum: 200")],
+        version: "1.3.0",
+        breaking: false,
+        bump: "minor",
+        exit: 0,
+        kind: Some("constraint-changed"),
+    },
+    Case {
+        name: "response: bound loosened (minimum lowered)",
+        edits: &[("minimum: 100", "minimum: 0")],
+        version: "1.3.0",
+        breaking: true,
+        bump: "major",
+        exit: 1,
+        kind: Some("constraint-changed"),
+    },
+    Case {
+        name: "response: constraint dropped",
+        edits: &[("          minimum: 100\n", "")],
+        version: "2.0.0",
+        breaking: true,
+        bump: "major",
+        exit: 0,
+        kind: Some("constraint-dropped"),
+    },
+    Case {
+        name: "request: extra properties refused",
+        edits: &[("    NewItem:\n      type: object\n", "    NewItem:\n      type: object\n      additionalProperties: false\n")],
+        version: "1.3.0",
+        breaking: true,
+        bump: "major",
+        exit: 1,
+        kind: Some("additional-properties-changed"),
+    },
+    Case {
+        name: "security now required",
+        edits: &[("paths:\n", "security:\n  - bearer: []\npaths:\n")],
+        version: "2.0.0",
+        breaking: true,
+        bump: "major",
+        exit: 0,
+        kind: Some("security-changed"),
+    },
+    Case {
+        name: "operation deprecated (documentation)",
+        edits: &[("      operationId: listItems\n", "      operationId: listItems\n      deprecated: true\n")],
+        version: "1.2.3",
+        breaking: false,
+        bump: "none",
+        exit: 0,
+        kind: Some("documentation"),
     },
     Case {
         name: "version goes down",

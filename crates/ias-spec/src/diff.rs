@@ -17,9 +17,24 @@
 //! | enum value removed | breaking | compatible |
 //! | enum introduced or dropped | breaking (the generated type changes) | breaking |
 //! | made nullable | compatible | breaking |
+//! | a bound tightened (`minLength` up, `maximum` down, ...) | breaking | compatible |
+//! | a bound loosened | compatible | breaking |
+//! | `pattern`, `multipleOf`, ... changed | breaking | breaking |
+//! | a constraint introduced | breaking | compatible, unless the generated type changes |
+//! | a constraint dropped | compatible, unless the generated type changes | breaking |
+//! | extra properties refused (`additionalProperties: false`) | breaking | compatible |
+//! | extra properties allowed again | compatible | breaking |
+//! | security required where none was, or changed | breaking | |
+//! | security no longer required | compatible | |
 //! | status code added / removed | | compatible / breaking |
 //! | media type added / removed | compatible / breaking | compatible / breaking |
-//! | descriptions, summaries, examples, `x-*`, tags | documentation: no bump | |
+//! | descriptions, summaries, examples, `x-*`, `deprecated`, tags | documentation: no bump | |
+//!
+//! "The generated type changes": typify (progenitor's type generator) turns a
+//! string with `minLength`, `maxLength` or `pattern` into a validated newtype,
+//! and an integer with a `minimum` into an unsigned or non-zero type; adding or
+//! dropping such a constraint changes the Rust type, which breaks code that
+//! compiles against it on either side.
 //!
 //! `$ref`s are resolved before comparing (see [`crate::model`]), so moving a
 //! schema into `components` is not a change.
@@ -29,7 +44,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::model::{Body, Contract, Operation, Parameter, Schema};
+use crate::model::{
+    Body, Contract, Operation, Parameter, Schema, LOWER_BOUNDS, OTHER_CONSTRAINTS, UPPER_BOUNDS,
+};
 
 /// The version bump a change needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -223,6 +240,42 @@ impl Differ {
                 ),
                 Some(format!("{:?}", old.tags)),
                 Some(format!("{:?}", new.tags)),
+            );
+        }
+        if old.security != new.security {
+            let show = |s: &BTreeSet<BTreeSet<String>>| {
+                if s.is_empty() {
+                    "none".to_string()
+                } else {
+                    format!("{s:?}")
+                }
+            };
+            let (bump, message) = if new.security.is_empty() {
+                (
+                    Bump::Minor,
+                    format!("{label}: authentication is no longer required"),
+                )
+            } else if old.security.is_empty() {
+                (
+                    Bump::Major,
+                    format!(
+                        "{label}: authentication is now required ({})",
+                        show(&new.security)
+                    ),
+                )
+            } else {
+                (
+                    Bump::Major,
+                    format!("{label}: security requirements changed"),
+                )
+            };
+            self.push(
+                &format!("{loc}/security"),
+                "security-changed",
+                bump,
+                message,
+                Some(show(&old.security)),
+                Some(show(&new.security)),
             );
         }
         self.parameters(loc, label, &old.parameters, &new.parameters);
@@ -490,6 +543,8 @@ impl Differ {
             );
         }
         self.enums(loc, what, old, new, side);
+        self.constraints(loc, what, old, new, side);
+        self.extra_properties(loc, what, old, new, side);
         self.properties(loc, what, old, new, side);
         if let (Some(o), Some(n)) = (&old.items, &new.items) {
             self.schema(
@@ -519,6 +574,109 @@ impl Differ {
                 None,
             );
         }
+    }
+
+    fn constraints(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+        let type_ = old.type_.as_deref().unwrap_or_default();
+        for key in LOWER_BOUNDS
+            .iter()
+            .chain(UPPER_BOUNDS)
+            .chain(OTHER_CONSTRAINTS)
+        {
+            let (o, n) = (old.constraints.get(key), new.constraints.get(key));
+            if o == n {
+                continue;
+            }
+            let retypes = generated_type_depends_on(type_, key);
+            let (kind, bump, message) = match (o, n) {
+                (None, Some(n)) => {
+                    let bump = if side == Side::Request || retypes {
+                        Bump::Major
+                    } else {
+                        Bump::Minor
+                    };
+                    let why = if retypes {
+                        " (the generated type changes)"
+                    } else {
+                        ""
+                    };
+                    (
+                        "constraint-added",
+                        bump,
+                        format!("{what}: {key}: {n} was introduced{why}"),
+                    )
+                }
+                (Some(o), None) => {
+                    let bump = if side == Side::Response || retypes {
+                        Bump::Major
+                    } else {
+                        Bump::Minor
+                    };
+                    let why = if retypes {
+                        " (the generated type changes)"
+                    } else {
+                        ""
+                    };
+                    (
+                        "constraint-dropped",
+                        bump,
+                        format!("{what}: {key}: {o} was dropped{why}"),
+                    )
+                }
+                (Some(o), Some(n)) => {
+                    let tighter = match (o.as_f64(), n.as_f64()) {
+                        (Some(a), Some(b)) if LOWER_BOUNDS.contains(key) => Some(b > a),
+                        (Some(a), Some(b)) if UPPER_BOUNDS.contains(key) => Some(b < a),
+                        _ => None, // a pattern or a flag: no direction to judge
+                    };
+                    let bump = match (tighter, side) {
+                        (Some(true), Side::Response) | (Some(false), Side::Request) => Bump::Minor,
+                        _ => Bump::Major,
+                    };
+                    (
+                        "constraint-changed",
+                        bump,
+                        format!("{what}: {key} changed from {o} to {n}"),
+                    )
+                }
+                (None, None) => continue,
+            };
+            self.push(
+                &format!("{loc}/{key}"),
+                kind,
+                bump,
+                message,
+                o.map(Value::to_string),
+                n.map(Value::to_string),
+            );
+        }
+    }
+
+    fn extra_properties(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+        let (was, is) = (
+            old.additional_properties != Some(false),
+            new.additional_properties != Some(false),
+        );
+        if was == is {
+            return;
+        }
+        let (bump, message) = match (is, side) {
+            (false, Side::Request) => (Bump::Major, "properties not listed are now refused"),
+            (false, Side::Response) => (
+                Bump::Minor,
+                "no properties beyond those listed will be sent",
+            ),
+            (true, Side::Request) => (Bump::Minor, "properties not listed are now accepted"),
+            (true, Side::Response) => (Bump::Major, "properties not listed may now be sent"),
+        };
+        self.push(
+            &format!("{loc}/additionalProperties"),
+            "additional-properties-changed",
+            bump,
+            format!("{what}: {message}"),
+            Some(was.to_string()),
+            Some(is.to_string()),
+        );
     }
 
     fn enums(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
@@ -658,6 +816,16 @@ impl Differ {
     }
 }
 
+/// Whether typify's Rust type for a schema of this `type` depends on `key`
+/// (see the module docs).
+fn generated_type_depends_on(type_: &str, key: &str) -> bool {
+    matches!(
+        (type_, key),
+        ("string", "minLength" | "maxLength" | "pattern")
+            | ("integer", "minimum" | "exclusiveMinimum")
+    )
+}
+
 fn list(values: &[Value]) -> String {
     format!(
         "[{}]",
@@ -695,6 +863,7 @@ fn is_doc_key(key: &str) -> bool {
             | "default"
             | "servers"
             | "contact"
+            | "deprecated"
             | "license"
             | "termsOfService"
     ) || key.starts_with("x-")

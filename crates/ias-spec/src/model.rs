@@ -21,6 +21,9 @@ pub struct Operation {
     pub operation_id: String,
     /// `tags`.
     pub tags: BTreeSet<String>,
+    /// Security requirements in force (the operation's, else the document's):
+    /// alternatives, each a set of scheme names; empty means none needed.
+    pub security: BTreeSet<BTreeSet<String>>,
     /// Parameters by `(in, name)`.
     pub parameters: BTreeMap<(String, String), Parameter>,
     /// The request body, if any.
@@ -68,7 +71,25 @@ pub struct Schema {
     pub alternatives: Vec<Schema>,
     /// A `$ref` met again inside itself: the name, not expanded further.
     pub recursive: Option<String>,
+    /// Validation keywords (`minLength`, `maximum`, `pattern`, ...) by name.
+    pub constraints: BTreeMap<&'static str, Value>,
+    /// `additionalProperties`: `Some(false)` when extra properties are refused.
+    pub additional_properties: Option<bool>,
 }
+
+/// Validation keywords compared by [`crate::diff`]: lower bounds, upper bounds,
+/// and the rest (compared for equality).
+pub const LOWER_BOUNDS: &[&str] = &["minLength", "minimum", "minItems", "minProperties"];
+/// See [`LOWER_BOUNDS`].
+pub const UPPER_BOUNDS: &[&str] = &["maxLength", "maximum", "maxItems", "maxProperties"];
+/// See [`LOWER_BOUNDS`].
+pub const OTHER_CONSTRAINTS: &[&str] = &[
+    "pattern",
+    "multipleOf",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "uniqueItems",
+];
 
 impl Schema {
     /// The schema that accepts anything.
@@ -104,7 +125,8 @@ pub fn contract(doc: &Value) -> Result<Contract, String> {
                 "get", "put", "post", "delete", "options", "head", "patch", "trace",
             ] {
                 let Some(op) = item.get(method) else { continue };
-                let operation = resolver.operation(op, &shared)?;
+                let mut operation = resolver.operation(op, &shared)?;
+                operation.security = security(op.get("security").or_else(|| doc.get("security")));
                 operations.insert((path.clone(), method.to_string()), operation);
             }
         }
@@ -113,6 +135,17 @@ pub fn contract(doc: &Value) -> Result<Contract, String> {
         version,
         operations,
     })
+}
+
+/// Security requirement alternatives; `[]` and `[{}]` both mean "none".
+fn security(v: Option<&Value>) -> BTreeSet<BTreeSet<String>> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|alt| alt.keys().cloned().collect::<BTreeSet<String>>())
+        .filter(|alt| !alt.is_empty())
+        .collect()
 }
 
 /// Converts a YAML value to JSON, turning non-string keys (such as an
@@ -248,6 +281,7 @@ impl Resolver<'_> {
         Ok(Operation {
             operation_id,
             tags,
+            security: BTreeSet::new(),
             parameters,
             request_body,
             responses,
@@ -324,6 +358,20 @@ impl Resolver<'_> {
             }
         }
         fold_alternatives(&mut s);
+        for key in LOWER_BOUNDS
+            .iter()
+            .chain(UPPER_BOUNDS)
+            .chain(OTHER_CONSTRAINTS)
+        {
+            if let Some(c) = v.get(*key) {
+                s.constraints.insert(key, c.clone());
+            }
+        }
+        s.additional_properties = match v.get("additionalProperties") {
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => Some(true), // a schema for extra properties: they are allowed
+            None => None,
+        };
         for part in v
             .get("allOf")
             .and_then(Value::as_array)
@@ -402,6 +450,12 @@ fn merge_into(s: &mut Schema, part: Schema) {
         s.items = part.items;
     }
     s.alternatives.extend(part.alternatives);
+    for (k, v) in part.constraints {
+        s.constraints.entry(k).or_insert(v);
+    }
+    if s.additional_properties.is_none() {
+        s.additional_properties = part.additional_properties;
+    }
     if s.recursive.is_none() {
         s.recursive = part.recursive;
     }
