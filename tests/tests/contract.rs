@@ -96,6 +96,7 @@ async fn missing_or_empty_body_is_request_1() {
     for (body, content_type) in [
         ("", Some("application/json")),
         ("", None),
+        ("", Some("text/plain")),
         ("  \n\t", Some("application/json")),
     ] {
         let r = env.post_raw(body, content_type).await;

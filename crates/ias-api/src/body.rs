@@ -37,12 +37,16 @@ pub struct JsonBody<T> {
 impl<T: FromJsonObject> JsonBody<T> {
     /// The body as `T`, or the documented 400 answer:
     /// - unreadable or over the size limit: `request/0`, dropshot's message (it names the limit);
+    /// - empty (or only white space), whatever the `Content-Type`: `request/1`;
     /// - a `Content-Type` other than JSON: `request/0`;
-    /// - empty (or only white space): `request/1`;
     /// - not JSON, or JSON but not an object: `request/0`;
     /// - field problems: `request/0` with `validationDetail` (from `T`).
     pub fn into_inner(self) -> Result<T, ApiError> {
         let bytes = self.body.map_err(ApiError::from)?;
+        // An empty body is "required" whatever its declared type.
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::body_required());
+        }
         match self.content_type {
             None => {} // like gin's ShouldBindJSON: JSON is assumed
             Some(Ok(ct)) if is_json(&ct) => {}
@@ -54,9 +58,6 @@ impl<T: FromJsonObject> JsonBody<T> {
             Some(Err(())) => return Err(ApiError::invalid_body(
                 "The Content-Type header is not valid text; send Content-Type: application/json.",
             )),
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::body_required());
         }
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::invalid_body(format!("The request body is not valid JSON: {e}."))

@@ -60,11 +60,32 @@ impl From<ExchangeError> for ApiError {
 }
 
 /// GitHub's JSON answer, success or failure.
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize, PartialEq)]
 struct TokenAnswer {
     access_token: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
+}
+
+/// GitHub's answer: JSON, as asked for with `Accept`; a form-encoded answer
+/// (GitHub's default format, from a proxy or an old Enterprise Server that
+/// ignores `Accept`) is read too rather than failing a good exchange.
+fn parse_answer(content_type: &str, body: &[u8]) -> Result<TokenAnswer, serde_json::Error> {
+    let mime = content_type.split(';').next().unwrap_or_default().trim();
+    if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        let mut answer = TokenAnswer::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let slot = match key.as_ref() {
+                "access_token" => &mut answer.access_token,
+                "error" => &mut answer.error,
+                "error_description" => &mut answer.error_description,
+                _ => continue,
+            };
+            *slot = Some(value.into_owned());
+        }
+        return Ok(answer);
+    }
+    serde_json::from_slice(body)
 }
 
 /// The exchange client: one connection pool for the server's life.
@@ -159,7 +180,7 @@ impl GitHub {
             )));
         }
         // The body is not quoted: a success body holds a token.
-        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
+        let answer = parse_answer(&content_type, &body).map_err(|e| {
             ExchangeError::Upstream(format!(
                 "GitHub answered HTTP {status} with a body that is not the expected JSON \
                  (Content-Type: {content_type}, {} bytes): {e}",
@@ -232,4 +253,42 @@ fn clip(s: &str) -> String {
         .filter(|c| !c.is_control())
         .take(MAX_TRACE_TEXT)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_form_answers_are_read_alike() {
+        let json = parse_answer(
+            "application/json; charset=utf-8",
+            br#"{"access_token":"gho_1","scope":"","token_type":"bearer"}"#,
+        )
+        .unwrap();
+        let form = parse_answer(
+            "application/x-www-form-urlencoded",
+            b"access_token=gho_1&scope=&token_type=bearer",
+        )
+        .unwrap();
+        assert_eq!(json, form);
+        assert_eq!(json.access_token.as_deref(), Some("gho_1"));
+
+        let error = parse_answer(
+            "application/x-www-form-urlencoded",
+            b"error=bad_verification_code&error_description=The+code+passed+is+incorrect+or+expired.",
+        )
+        .unwrap();
+        assert_eq!(error.error.as_deref(), Some("bad_verification_code"));
+        assert_eq!(
+            error.error_description.as_deref(),
+            Some("The code passed is incorrect or expired.")
+        );
+    }
+
+    #[test]
+    fn other_bodies_must_be_json() {
+        assert!(parse_answer("text/html", b"<html>").is_err());
+        assert!(parse_answer("application/json", b"access_token=x").is_err());
+    }
 }
