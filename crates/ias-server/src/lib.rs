@@ -11,10 +11,7 @@
 pub mod config;
 pub mod github;
 
-use dropshot::{
-    ConfigDropshot, ConfigLogging, ConfigLoggingIfExists, HttpResponseOk, RequestContext,
-    ServerBuilder,
-};
+use dropshot::{ConfigDropshot, ConfigLogging, HttpResponseOk, RequestContext, ServerBuilder};
 use ias_api::{
     ApiError, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeResponse, IasApi,
     JsonBody, OAuthProvider,
@@ -69,18 +66,17 @@ pub fn logger(config: &Config) -> anyhow::Result<slog::Logger> {
         level,
         dropshot::ConfigLoggingLevel::Trace | dropshot::ConfigLoggingLevel::Debug
     );
-    let logging = if std::io::stderr().is_terminal() {
+    let base = if std::io::stderr().is_terminal() {
         ConfigLogging::StderrTerminal { level }
+            .to_logger("ias-server")
+            .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))?
     } else {
-        ConfigLogging::File {
-            level,
-            path: "/dev/stderr".into(),
-            if_exists: ConfigLoggingIfExists::Append,
-        }
+        // Bunyan JSON, one line per record, written synchronously so that the
+        // last lines before exit are never lost.
+        let json = slog_bunyan::with_name("ias-server", std::io::stderr()).build();
+        let filtered = slog::LevelFilter::new(json, slog::Level::from(&level));
+        slog::Logger::root(std::sync::Mutex::new(filtered).fuse(), slog::o!())
     };
-    let base = logging
-        .to_logger("ias-server")
-        .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))?;
     let drain = base
         .filter(move |record| connections || record.msg().as_str() != Some("accepted connection"));
     Ok(slog::Logger::root(drain.fuse(), slog::o!()))

@@ -57,6 +57,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut signals = match ShutdownSignals::register() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("ias-server: cannot handle SIGINT/SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let server = match ias_server::start(&config, log.clone()) {
         Ok(server) => server,
         Err(e) => {
@@ -73,7 +80,7 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
-        signal = shutdown_signal() => {
+        signal = signals.recv() => {
             slog::info!(log, "shutting down: finishing requests in flight"; "signal" => signal);
             if let Err(e) = server.close().await {
                 slog::error!(log, "shutdown failed"; "error" => e);
@@ -85,13 +92,27 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Waits for SIGINT or SIGTERM and names it.
-async fn shutdown_signal() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+/// SIGINT and SIGTERM, registered before the server binds: a signal that
+/// arrives while it starts is then a graceful stop, not the default kill.
+struct ShutdownSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn register() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(ShutdownSignals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for either and names it.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
     }
 }

@@ -214,6 +214,16 @@ async fn serves_logs_without_credentials_and_stops_gracefully_on_sigterm() {
         logs.iter().any(|l| l.contains("shutting down")),
         "{logs:#?}"
     );
+    assert!(
+        logs.iter().any(|l| l.contains("\"msg\":\"stopped\"")),
+        "the last line is written: {logs:#?}"
+    );
+    for line in &logs {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not a JSON log line: {line}"
+        );
+    }
     for line in &logs {
         for secret in [SECRET, code, token, slow_code, "gho_slow_token_1"] {
             assert!(!line.contains(secret), "log line leaks {secret:?}: {line}");

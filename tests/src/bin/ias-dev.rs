@@ -18,6 +18,10 @@ async fn main() -> anyhow::Result<()> {
         upstream_timeout: Duration::from_secs(10),
         ..Default::default()
     };
+    // Registered before binding, so a signal during start-up stops cleanly.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
     let env = TestEnv::start_with(options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the development server on {bind}: {e:#}; set IAS_BIND_ADDRESS to another HOST:PORT"))?;
@@ -60,8 +64,11 @@ async fn main() -> anyhow::Result<()> {
     for (code, _, outcome) in &codes {
         println!("  {code:<16} {outcome}");
     }
-    println!("Ctrl-C stops.");
-    tokio::signal::ctrl_c().await?;
+    println!("Ctrl-C (or SIGTERM) stops.");
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
     env.stop().await;
     Ok(())
 }
