@@ -288,6 +288,37 @@ impl Differ {
         self.responses(loc, label, &old.responses, &new.responses);
     }
 
+    /// `required` went from `was` to `is` for something on `side`: becoming
+    /// required breaks senders (requests), becoming optional breaks receivers
+    /// (responses). `kinds` names the two directions.
+    fn required_change(
+        &mut self,
+        loc: &str,
+        what: &str,
+        (was, is): (bool, bool),
+        side: Side,
+        kinds: [&'static str; 2],
+    ) {
+        let (kind, breaks_on, became, before) = match (was, is) {
+            (false, true) => (kinds[0], Side::Request, "required", "optional"),
+            (true, false) => (kinds[1], Side::Response, "optional", "required"),
+            _ => return,
+        };
+        let bump = if side == breaks_on {
+            Bump::Major
+        } else {
+            Bump::Minor
+        };
+        self.push(
+            loc,
+            kind,
+            bump,
+            format!("{what} became {became}"),
+            Some(before.into()),
+            Some(became.into()),
+        );
+    }
+
     fn parameters(
         &mut self,
         loc: &str,
@@ -308,25 +339,13 @@ impl Differ {
                     None,
                 ),
                 Some(n) => {
-                    if !o.required && n.required {
-                        self.push(
-                            &ploc,
-                            "parameter-required",
-                            Bump::Major,
-                            format!("{what} became required"),
-                            Some("optional".into()),
-                            Some("required".into()),
-                        );
-                    } else if o.required && !n.required {
-                        self.push(
-                            &ploc,
-                            "parameter-optional",
-                            Bump::Minor,
-                            format!("{what} became optional"),
-                            Some("required".into()),
-                            Some("optional".into()),
-                        );
-                    }
+                    self.required_change(
+                        &ploc,
+                        &what,
+                        (o.required, n.required),
+                        Side::Request,
+                        ["parameter-required", "parameter-optional"],
+                    );
                     self.schema(
                         &format!("{ploc}/schema"),
                         &what,
@@ -387,25 +406,13 @@ impl Differ {
                 None,
             ),
             (Some(o), Some(n)) => {
-                if !o.required && n.required {
-                    self.push(
-                        &bloc,
-                        "request-body-required",
-                        Bump::Major,
-                        format!("{what} became required"),
-                        Some("optional".into()),
-                        Some("required".into()),
-                    );
-                } else if o.required && !n.required {
-                    self.push(
-                        &bloc,
-                        "request-body-optional",
-                        Bump::Minor,
-                        format!("{what} became optional"),
-                        Some("required".into()),
-                        Some("optional".into()),
-                    );
-                }
+                self.required_change(
+                    &bloc,
+                    &what,
+                    (o.required, n.required),
+                    Side::Request,
+                    ["request-body-required", "request-body-optional"],
+                );
                 self.content(&bloc, &what, &o.content, &n.content, Side::Request);
             }
         }
@@ -755,39 +762,13 @@ impl Differ {
                 );
                 continue;
             };
-            match (old.required.contains(name), new.required.contains(name)) {
-                (false, true) => {
-                    let bump = if side == Side::Request {
-                        Bump::Major
-                    } else {
-                        Bump::Minor
-                    };
-                    self.push(
-                        &ploc,
-                        "required-added",
-                        bump,
-                        format!("{pwhat} became required"),
-                        Some("optional".into()),
-                        Some("required".into()),
-                    );
-                }
-                (true, false) => {
-                    let bump = if side == Side::Request {
-                        Bump::Minor
-                    } else {
-                        Bump::Major
-                    };
-                    self.push(
-                        &ploc,
-                        "required-removed",
-                        bump,
-                        format!("{pwhat} became optional"),
-                        Some("required".into()),
-                        Some("optional".into()),
-                    );
-                }
-                _ => {}
-            }
+            self.required_change(
+                &ploc,
+                &pwhat,
+                (old.required.contains(name), new.required.contains(name)),
+                side,
+                ["required-added", "required-removed"],
+            );
             self.schema(&ploc, &pwhat, o, n, side);
         }
         for (name, n) in &new.properties {
