@@ -87,6 +87,19 @@ async fn success_returns_githubs_access_token() {
         response.into_inner().access_token.expose_secret(),
         "gho_success_token"
     );
+
+    // A second request goes out on the server's pooled connection to GitHub.
+    env.github
+        .on_code("code-ok-2", Behavior::token("gho_second"));
+    env.client
+        .exchange_authorization_code(&request("code-ok-2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        env.github.connections(),
+        1,
+        "the server shares one pooled client"
+    );
     env.stop().await;
 }
 

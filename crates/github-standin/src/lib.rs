@@ -175,6 +175,7 @@ pub struct ReceivedRequest {
 }
 
 struct State {
+    connections: usize,
     config: StandInConfig,
     codes: HashMap<String, Behavior>,
     received: Vec<ReceivedRequest>,
@@ -207,6 +208,7 @@ impl GitHubStandIn {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(Mutex::new(State {
+            connections: 0,
             config,
             codes: HashMap::new(),
             received: Vec::new(),
@@ -235,6 +237,11 @@ impl GitHubStandIn {
         self.lock().received.clone()
     }
 
+    /// How many TCP connections were accepted (a pooling client reuses one).
+    pub fn connections(&self) -> usize {
+        self.lock().connections
+    }
+
     /// The app configuration in force.
     pub fn config(&self) -> StandInConfig {
         self.lock().config.clone()
@@ -250,6 +257,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<Mutex<State>>) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        state.lock().unwrap_or_else(|e| e.into_inner()).connections += 1;
         let state = state.clone();
         tokio::spawn(async move {
             // A second handle on the socket, to set SO_LINGER=0 (so closing

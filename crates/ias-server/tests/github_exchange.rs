@@ -68,6 +68,22 @@ async fn success_sends_credentials_in_the_body_and_asks_for_json() {
 }
 
 #[tokio::test]
+async fn one_pooled_connection_serves_successive_exchanges() {
+    let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
+    github.on_code("first", Behavior::token("t1"));
+    github.on_code("second", Behavior::token("t2"));
+    let client = GitHub::new(&config).unwrap();
+    client.exchange(&Credential::new("first")).await.unwrap();
+    client.exchange(&Credential::new("second")).await.unwrap();
+    assert_eq!(github.received().len(), 2);
+    assert_eq!(
+        github.connections(),
+        1,
+        "the second exchange should reuse the pooled connection"
+    );
+}
+
+#[tokio::test]
 async fn redirect_uri_is_sent_when_configured() {
     let (github, mut config) =
         setup(StandInConfig::new(ID, SECRET).with_redirect_uri("https://console.example/cb")).await;
