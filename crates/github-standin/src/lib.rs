@@ -151,6 +151,15 @@ impl Behavior {
         Behavior::Token(token.into())
     }
 
+    /// Whether the code is used up afterwards (a success, delayed or not).
+    fn is_single_use(&self) -> bool {
+        match self {
+            Behavior::Token(_) => true,
+            Behavior::Delay(_, inner) => inner.is_single_use(),
+            _ => false,
+        }
+    }
+
     /// Wait `delay`, then behave as `then`.
     pub fn delayed(delay: Duration, then: Behavior) -> Self {
         Behavior::Delay(delay, Box::new(then))
@@ -326,10 +335,7 @@ async fn handle_request(
             content_type,
             body_params,
         });
-        if path != TOKEN_PATH {
-            return plain(StatusCode::NOT_FOUND, "Not Found");
-        }
-        if method != "POST" {
+        if path != TOKEN_PATH || method != "POST" {
             return plain(StatusCode::NOT_FOUND, "Not Found");
         }
         let param = |k: &str| params.get(k).map(String::as_str);
@@ -343,21 +349,13 @@ async fn handle_request(
             Behavior::Error(GitHubError::RedirectUriMismatch)
         } else {
             let code = param("code").unwrap_or_default().to_string();
-            match st.codes.get(&code).cloned() {
+            let unknown = Behavior::Error(GitHubError::BadVerificationCode);
+            let behavior = st.codes.get(&code).cloned().unwrap_or(unknown.clone());
+            if behavior.is_single_use() {
                 // A code works once, as on GitHub.
-                Some(Behavior::Token(t)) => {
-                    st.codes
-                        .insert(code, Behavior::Error(GitHubError::BadVerificationCode));
-                    Behavior::Token(t)
-                }
-                Some(Behavior::Delay(d, inner)) if matches!(*inner, Behavior::Token(_)) => {
-                    st.codes
-                        .insert(code, Behavior::Error(GitHubError::BadVerificationCode));
-                    Behavior::Delay(d, inner)
-                }
-                Some(other) => other,
-                None => Behavior::Error(GitHubError::BadVerificationCode),
+                st.codes.insert(code, unknown);
             }
+            behavior
         }
     };
     answer(behavior, accept.as_deref(), reset).await
