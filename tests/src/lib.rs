@@ -41,7 +41,7 @@ use std::time::Duration;
 pub use github_standin::{
     Behavior, GitHubError, GitHubStandIn, ReceivedRequest, StandInConfig, TOKEN_PATH,
 };
-use ias_server::{Config, HttpServer, ServerContext};
+use ias_server::{Config, Server};
 
 /// The OAuth app's client id the harness configures on both sides.
 pub const CLIENT_ID: &str = "Iv1.ias-testing-client";
@@ -92,7 +92,7 @@ pub struct TestEnv {
     pub github: GitHubStandIn,
     /// The server's configuration.
     pub config: Config,
-    server: HttpServer<ServerContext>,
+    server: Server,
     logs: Arc<Mutex<Vec<String>>>,
 }
 
@@ -117,7 +117,7 @@ impl TestEnv {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let capture = CaptureDrain(logs.clone());
         let log = if options.log_to_stderr {
-            let stderr = ias_server::logger(&config)?;
+            let stderr = ias_server::logger(&config)?.log;
             slog::Logger::root(slog::Duplicate::new(capture, stderr).fuse(), slog::o!())
         } else {
             slog::Logger::root(capture, slog::o!())

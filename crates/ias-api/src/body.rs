@@ -1,20 +1,29 @@
-//! `JsonBody<T>`: the request body, read by dropshot and judged by us.
+//! `JsonBody<T>`: the request body, read and judged by us.
 //!
 //! dropshot's `TypedBody` rejects a bad body with its own `HttpError` before
 //! the handler runs, so the answer could not tell an empty body (`request/1`)
 //! from a missing field (`request/0` with `validationDetail`). `JsonBody` reads
-//! the bytes (dropshot still enforces the size limit), never fails itself, and
-//! leaves judging to [`JsonBody::into_inner`], which gives the documented
-//! [`ApiError`]. In the OpenAPI document it is exactly a `TypedBody<T>`: same
-//! schema, required, `application/json`.
+//! the bytes itself, never fails itself, and leaves judging to
+//! [`JsonBody::into_inner`], which gives the documented [`ApiError`]. In the
+//! OpenAPI document it is exactly a `TypedBody<T>`: same schema, required,
+//! `application/json`.
+//!
+//! Reading is bounded in size and time: a body over the endpoint's limit is
+//! refused as soon as the limit is passed (at once when `Content-Length` says
+//! so) and the rest is never read; a body that has not arrived by the
+//! request's [`BodyDeadline`] is refused too. Either way the server closes the
+//! connection after answering (hyper does not reuse a connection whose request
+//! body was left unread).
 
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use dropshot::{
     ApiEndpointBodyContentType, ExclusiveExtractor, ExtractorMetadata, HttpError, RequestContext,
-    ServerContext, TypedBody, UntypedBody,
+    ServerContext, TypedBody,
 };
+use http_body_util::BodyExt as _;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -27,22 +36,35 @@ pub trait FromJsonObject: Sized {
     fn from_json_object(object: Map<String, Value>) -> Result<Self, ApiError>;
 }
 
+/// When a request's headers and body must have arrived: the server inserts
+/// it into the request's extensions (`setting` and `timeout` are for the
+/// message). Without one, the body is read for as long as it takes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline {
+    /// The instant the whole request must have arrived by.
+    pub at: tokio::time::Instant,
+    /// The allowance, from the request's first byte.
+    pub timeout: Duration,
+    /// The setting that gives it, such as `IAS_REQUEST_TIMEOUT`.
+    pub setting: &'static str,
+}
+
 /// The raw request body of an endpoint whose body is documented as `T`.
 pub struct JsonBody<T> {
     content_type: Option<Result<String, ()>>,
-    body: Result<Vec<u8>, HttpError>,
+    body: Result<Vec<u8>, ApiError>,
     _type: PhantomData<fn() -> T>,
 }
 
 impl<T: FromJsonObject> JsonBody<T> {
     /// The body as `T`, or the documented 400 answer:
-    /// - unreadable or over the size limit: `request/0`, dropshot's message (it names the limit);
+    /// - unreadable, over the size limit or late: `request/0`, saying which (and the limit);
     /// - empty (or only white space), whatever the `Content-Type`: `request/1`;
     /// - a `Content-Type` other than JSON: `request/0`;
     /// - not JSON, or JSON but not an object: `request/0`;
     /// - field problems: `request/0` with `validationDetail` (from `T`).
     pub fn into_inner(self) -> Result<T, ApiError> {
-        let bytes = self.body.map_err(ApiError::from)?;
+        let bytes = self.body?;
         // An empty body is "required" whatever its declared type.
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ApiError::body_required());
@@ -72,6 +94,45 @@ impl<T: FromJsonObject> JsonBody<T> {
     }
 }
 
+/// Reads at most `limit` bytes of `body`: one frame past the limit ends the
+/// reading with `request/0` (dropshot's message for it, which names the
+/// limit), and so does a `Content-Length` over it, before any byte is read.
+async fn read_body(mut body: dropshot::Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    use http_body::Body as _;
+    let too_large = || {
+        ApiError::invalid_body(format!(
+            "request body exceeded maximum size of {limit} bytes"
+        ))
+    };
+    let announced = body.size_hint().lower();
+    if announced > limit as u64 {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(announced as usize);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::invalid_body(format!("The request body could not be read: {e}."))
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
+}
+
+/// `10s`, `1.5s`: a duration as the settings spell it.
+fn humantime_secs(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 /// `application/json`, with any parameters, in any case (RFC 9110 §8.3.1).
 fn is_json(content_type: &str) -> bool {
     let mime = content_type.split(';').next().unwrap_or_default().trim();
@@ -91,9 +152,20 @@ where
             .headers()
             .get(http::header::CONTENT_TYPE)
             .map(|v| v.to_str().map(str::to_owned).map_err(|_| ()));
-        let body = UntypedBody::from_request(rqctx, request)
-            .await
-            .map(|b| b.as_bytes().to_vec());
+        let deadline = request.extensions().get::<BodyDeadline>().copied();
+        let read = read_body(request.into_body(), rqctx.request_body_max_bytes());
+        let body = match deadline {
+            None => read.await,
+            Some(deadline) => tokio::time::timeout_at(deadline.at, read)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ApiError::invalid_body(format!(
+                        "The request did not arrive within {} ({}); send the headers and body without pauses.",
+                        humantime_secs(deadline.timeout),
+                        deadline.setting
+                    )))
+                }),
+        };
         Ok(JsonBody {
             content_type,
             body,

@@ -20,6 +20,18 @@ pub const DEFAULT_GITHUB_BASE_URL: &str = "https://github.com";
 pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 /// The connect timeout is this, or the total timeout when that is shorter.
 pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A connection with no request in progress is closed after this.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A request's headers and body must arrive within this of its first byte.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Open client connections, at most (lowered at start to fit the open-file limit).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Exchanges in flight with GitHub, at most.
+pub const DEFAULT_MAX_CONCURRENT_EXCHANGES: usize = 1024;
+/// How long the server keeps serving after SIGTERM/SIGINT before it stops accepting.
+pub const DEFAULT_SHUTDOWN_DELAY: Duration = Duration::ZERO;
+/// How long requests in flight may take to finish once the server stops accepting.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
 
 /// The server's settings, validated.
 #[derive(Debug, Clone)]
@@ -30,6 +42,19 @@ pub struct Config {
     pub log_level: dropshot::ConfigLoggingLevel,
     /// `IAS_UPSTREAM_TIMEOUT` / `upstream_timeout`: total time for one GitHub exchange.
     pub upstream_timeout: Duration,
+    /// `IAS_IDLE_TIMEOUT` / `idle_timeout`: a connection with no request in progress is closed after this.
+    pub idle_timeout: Duration,
+    /// `IAS_REQUEST_TIMEOUT` / `request_timeout`: a request's headers and body
+    /// must arrive within this of its first byte.
+    pub request_timeout: Duration,
+    /// `IAS_MAX_CONNECTIONS` / `max_connections`: open client connections, at most.
+    pub max_connections: usize,
+    /// `IAS_MAX_CONCURRENT_EXCHANGES` / `max_concurrent_exchanges`: exchanges in flight with GitHub, at most.
+    pub max_concurrent_exchanges: usize,
+    /// `IAS_SHUTDOWN_DELAY` / `shutdown_delay`: serving goes on this long after SIGTERM/SIGINT.
+    pub shutdown_delay: Duration,
+    /// `IAS_SHUTDOWN_TIMEOUT` / `shutdown_timeout`: then requests in flight have this long to finish.
+    pub shutdown_timeout: Duration,
     /// The GitHub OAuth app.
     pub github: GitHubConfig,
 }
@@ -86,10 +111,10 @@ impl Config {
                 });
             }
             let fs = file_settings.as_ref()?;
-            let spanned = fs.get(key)?;
+            let (value, at) = fs.get(key)?;
             Some(Raw {
-                value: spanned.get_ref().clone(),
-                origin: format!("{}:{}: {key}", fs.path, fs.line_of(spanned)),
+                value,
+                origin: format!("{}:{}: {key}", fs.path, fs.line_of(at)),
             })
         };
 
@@ -118,22 +143,65 @@ impl Config {
             },
         };
 
-        let upstream_timeout = match lookup("IAS_UPSTREAM_TIMEOUT", "upstream_timeout") {
-            None => DEFAULT_UPSTREAM_TIMEOUT,
-            Some(raw) => {
-                let d = humantime::parse_duration(raw.value.trim()).map_err(|_| {
-                    raw.invalid(
-                        "is not a duration; use a number with a unit, such as 10s or 1500ms",
-                    )
-                })?;
-                if d.is_zero() || d > Duration::from_secs(300) {
-                    return Err(
-                        raw.invalid("is out of range; use a duration above 0 and at most 300s")
-                    );
-                }
-                d
+        let duration = |var, key, default, zero_ok, max_secs| -> Result<Duration, ConfigError> {
+            match lookup(var, key) {
+                None => Ok(default),
+                Some(raw) => raw.duration(zero_ok, max_secs),
             }
         };
+        let upstream_timeout = duration(
+            "IAS_UPSTREAM_TIMEOUT",
+            "upstream_timeout",
+            DEFAULT_UPSTREAM_TIMEOUT,
+            false,
+            300,
+        )?;
+        let idle_timeout = duration(
+            "IAS_IDLE_TIMEOUT",
+            "idle_timeout",
+            DEFAULT_IDLE_TIMEOUT,
+            false,
+            3600,
+        )?;
+        let request_timeout = duration(
+            "IAS_REQUEST_TIMEOUT",
+            "request_timeout",
+            DEFAULT_REQUEST_TIMEOUT,
+            false,
+            300,
+        )?;
+        let shutdown_delay = duration(
+            "IAS_SHUTDOWN_DELAY",
+            "shutdown_delay",
+            DEFAULT_SHUTDOWN_DELAY,
+            true,
+            300,
+        )?;
+        let shutdown_timeout = duration(
+            "IAS_SHUTDOWN_TIMEOUT",
+            "shutdown_timeout",
+            DEFAULT_SHUTDOWN_TIMEOUT,
+            true,
+            3600,
+        )?;
+        let count = |var, key, default, max| -> Result<usize, ConfigError> {
+            match lookup(var, key) {
+                None => Ok(default),
+                Some(raw) => raw.count(max),
+            }
+        };
+        let max_connections = count(
+            "IAS_MAX_CONNECTIONS",
+            "max_connections",
+            DEFAULT_MAX_CONNECTIONS,
+            1_000_000,
+        )?;
+        let max_concurrent_exchanges = count(
+            "IAS_MAX_CONCURRENT_EXCHANGES",
+            "max_concurrent_exchanges",
+            DEFAULT_MAX_CONCURRENT_EXCHANGES,
+            100_000,
+        )?;
 
         let client_id = required(
             lookup("IAS_GITHUB_CLIENT_ID", "github.client_id"),
@@ -168,6 +236,12 @@ impl Config {
             bind_address,
             log_level,
             upstream_timeout,
+            idle_timeout,
+            request_timeout,
+            max_connections,
+            max_concurrent_exchanges,
+            shutdown_delay,
+            shutdown_timeout,
             github: GitHubConfig {
                 client_id: client_id.value,
                 client_secret: SecretString::from(secret.value),
@@ -207,6 +281,32 @@ impl Raw {
         // Values of these settings are not secret, so they are echoed.
         ConfigError(format!("{} = {:?} {why}", self.origin, self.value))
     }
+
+    /// A duration such as `10s` or `1500ms`, above 0 (or 0 when `zero_ok`)
+    /// and at most `max_secs` seconds.
+    fn duration(&self, zero_ok: bool, max_secs: u64) -> Result<Duration, ConfigError> {
+        let d = humantime::parse_duration(self.value.trim()).map_err(|_| {
+            self.invalid("is not a duration; use a number with a unit, such as 10s or 1500ms")
+        })?;
+        if (d.is_zero() && !zero_ok) || d > Duration::from_secs(max_secs) {
+            let low = if zero_ok { "0s or more" } else { "above 0" };
+            return Err(self.invalid(&format!(
+                "is out of range; use a duration {low} and at most {max_secs}s"
+            )));
+        }
+        Ok(d)
+    }
+
+    /// A whole number from 1 to `max`.
+    fn count(&self, max: usize) -> Result<usize, ConfigError> {
+        match self.value.trim().parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            Ok(_) => Err(self.invalid(&format!("is out of range; use a number from 1 to {max}"))),
+            Err(_) => Err(self.invalid(&format!(
+                "is not a whole number; use a number from 1 to {max}"
+            ))),
+        }
+    }
 }
 
 fn required(raw: Option<Raw>, var: &str, key: &str, what: &str) -> Result<Raw, ConfigError> {
@@ -238,7 +338,21 @@ struct FileShape {
     bind_address: Option<Spanned<String>>,
     log_level: Option<Spanned<String>>,
     upstream_timeout: Option<Spanned<String>>,
+    idle_timeout: Option<Spanned<String>>,
+    request_timeout: Option<Spanned<String>>,
+    max_connections: Option<Spanned<Scalar>>,
+    max_concurrent_exchanges: Option<Spanned<Scalar>>,
+    shutdown_delay: Option<Spanned<String>>,
+    shutdown_timeout: Option<Spanned<String>>,
     github: Option<GitHubShape>,
+}
+
+/// A number setting may be written as a TOML integer or a string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Integer(i64),
+    Text(String),
 }
 
 #[derive(Deserialize)]
@@ -276,22 +390,43 @@ impl FileSettings {
         })
     }
 
-    fn get(&self, key: &str) -> Option<&Spanned<String>> {
-        let g = self.shape.github.as_ref();
+    /// The value of `key` as text, and where it starts in the file.
+    fn get(&self, key: &str) -> Option<(String, usize)> {
+        let text = |s: &Spanned<String>| (s.get_ref().clone(), s.span().start);
+        let number = |s: &Spanned<Scalar>| {
+            let value = match s.get_ref() {
+                Scalar::Integer(n) => n.to_string(),
+                Scalar::Text(t) => t.clone(),
+            };
+            (value, s.span().start)
+        };
         match key {
+            "max_connections" => return self.shape.max_connections.as_ref().map(number),
+            "max_concurrent_exchanges" => {
+                return self.shape.max_concurrent_exchanges.as_ref().map(number)
+            }
+            _ => {}
+        }
+        let g = self.shape.github.as_ref();
+        let spanned = match key {
             "bind_address" => self.shape.bind_address.as_ref(),
             "log_level" => self.shape.log_level.as_ref(),
             "upstream_timeout" => self.shape.upstream_timeout.as_ref(),
+            "idle_timeout" => self.shape.idle_timeout.as_ref(),
+            "request_timeout" => self.shape.request_timeout.as_ref(),
+            "shutdown_delay" => self.shape.shutdown_delay.as_ref(),
+            "shutdown_timeout" => self.shape.shutdown_timeout.as_ref(),
             "github.client_id" => g?.client_id.as_ref(),
             "github.client_secret" => g?.client_secret.as_ref(),
             "github.base_url" => g?.base_url.as_ref(),
             "github.redirect_uri" => g?.redirect_uri.as_ref(),
             _ => None,
-        }
+        };
+        spanned.map(text)
     }
 
-    fn line_of(&self, s: &Spanned<String>) -> usize {
-        self.text[..s.span().start].lines().count().max(1)
+    fn line_of(&self, at: usize) -> usize {
+        self.text[..at].lines().count().max(1)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -22,6 +23,20 @@ SETTINGS (environment variables override the --config file):
   IAS_UPSTREAM_TIMEOUT      upstream_timeout      total time for one GitHub exchange, e.g. 10s,
                                                   1500ms [default: 10s; connect timeout: at most 5s]
   IAS_LOG_LEVEL             log_level             trace, debug, info, warn, error, critical [default: info]
+  IAS_IDLE_TIMEOUT          idle_timeout          a connection with no request in progress is closed
+                                                  after this [default: 60s]
+  IAS_REQUEST_TIMEOUT       request_timeout       a request's headers and body must arrive within this
+                                                  of its first byte, else 400 request/0 [default: 10s]
+  IAS_MAX_CONNECTIONS       max_connections       open client connections; more are closed at once
+                                                  [default: 10000; lowered to fit RLIMIT_NOFILE]
+  IAS_MAX_CONCURRENT_EXCHANGES
+                            max_concurrent_exchanges
+                                                  exchanges in flight with GitHub; more are answered
+                                                  500 oauth/1200 at once [default: 1024]
+  IAS_SHUTDOWN_DELAY        shutdown_delay        after SIGTERM/SIGINT, keep serving this long (for a
+                                                  load balancer to notice) [default: 0s]
+  IAS_SHUTDOWN_TIMEOUT      shutdown_timeout      then stop accepting and give requests in flight at
+                                                  most this long to finish [default: 25s]
 
 CONFIG FILE (TOML):
   bind_address = \"0.0.0.0:8080\"
@@ -30,9 +45,11 @@ CONFIG FILE (TOML):
   client_id = \"Iv1.0123456789abcdef\"
   base_url = \"https://github.com\"
 
-Logs are JSON lines on stderr (a terminal format on a terminal). SIGINT or
-SIGTERM stops accepting connections, lets requests in flight finish, and exits 0.
-A missing or invalid setting exits 2 before binding, naming the setting."
+Logs are JSON lines on stderr (a terminal format on a terminal); when stderr is
+not read fast enough, lines are dropped and counted, never waited for. SIGINT or
+SIGTERM: serving goes on for IAS_SHUTDOWN_DELAY, then the listening socket is
+closed, requests in flight get IAS_SHUTDOWN_TIMEOUT to finish, and the server
+exits 0. A missing or invalid setting exits 2 before binding, naming the setting."
 )]
 struct Cli {
     /// A TOML file with settings (see below); environment variables override it.
@@ -50,13 +67,28 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let log = match ias_server::logger(&config) {
+    // Before anything opens a file: sockets for clients and GitHub both count.
+    ias_server::raise_nofile_limit();
+    let server_log = match ias_server::logger(&config) {
         Ok(log) => log,
         Err(e) => {
             eprintln!("ias-server: {e:#}");
             return ExitCode::FAILURE;
         }
     };
+    let code = run(&config, &server_log.log).await;
+    if !server_log.flush(LOG_FLUSH_TIMEOUT) {
+        eprintln!(
+            "ias-server: log lines still queued at exit were lost (stderr is not being read)"
+        );
+    }
+    code
+}
+
+/// How long the last log lines may take to be written at exit.
+const LOG_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn run(config: &ias_server::Config, log: &slog::Logger) -> ExitCode {
     let mut signals = match ShutdownSignals::register() {
         Ok(signals) => signals,
         Err(e) => {
@@ -64,7 +96,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match ias_server::start(&config, log.clone()) {
+    let server = match ias_server::start(config, log.clone()) {
         Ok(server) => server,
         Err(e) => {
             slog::error!(log, "cannot start"; "error" => format!("{e:#}"));
@@ -81,14 +113,48 @@ async fn main() -> ExitCode {
             }
         }
         signal = signals.recv() => {
-            slog::info!(log, "shutting down: finishing requests in flight"; "signal" => signal);
-            if let Err(e) = server.close().await {
-                slog::error!(log, "shutdown failed"; "error" => e);
-                return ExitCode::FAILURE;
-            }
+            return shut_down(config, log, server, signal, &mut signals).await;
         }
     }
     slog::info!(log, "stopped");
+    ExitCode::SUCCESS
+}
+
+/// Serve on for `shutdown_delay`, then close the listener and give requests in
+/// flight `shutdown_timeout`; a second signal skips the delay.
+async fn shut_down(
+    config: &ias_server::Config,
+    log: &slog::Logger,
+    server: ias_server::Server,
+    signal: &'static str,
+    signals: &mut ShutdownSignals,
+) -> ExitCode {
+    if !config.shutdown_delay.is_zero() {
+        slog::info!(log, "shutting down: serving on until the delay ends";
+            "signal" => signal, "delay" => format!("{:?}", config.shutdown_delay));
+        tokio::select! {
+            () = tokio::time::sleep(config.shutdown_delay) => {}
+            again = signals.recv() => {
+                slog::info!(log, "second signal: ending the delay now"; "signal" => again);
+            }
+        }
+    }
+    let connections = std::sync::Arc::clone(server.connections());
+    slog::info!(log, "shutting down: listener closed, finishing requests in flight";
+        "signal" => signal,
+        "open_connections" => connections.open(),
+        "timeout" => format!("{:?}", config.shutdown_timeout));
+    match tokio::time::timeout(config.shutdown_timeout, server.close()).await {
+        Ok(Ok(())) => slog::info!(log, "stopped"),
+        Ok(Err(e)) => {
+            slog::error!(log, "shutdown failed"; "error" => e);
+            return ExitCode::FAILURE;
+        }
+        Err(_) => slog::warn!(log, "stopped: shutdown timeout reached, connections cut";
+            "cut_connections" => connections.open(),
+            "timeout" => format!("{:?}", config.shutdown_timeout),
+            "hint" => "requests still in flight were abandoned; see IAS_SHUTDOWN_TIMEOUT"),
+    }
     ExitCode::SUCCESS
 }
 
