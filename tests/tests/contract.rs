@@ -460,3 +460,38 @@ async fn logs_have_one_line_per_request_and_no_credentials() {
         }
     }
 }
+
+/// RFC 6749 §5.1: a response carrying a token must not be cached; no answer of
+/// `/oauth/token` is (`Cache-Control: no-store`, `Pragma: no-cache`).
+#[tokio::test]
+async fn no_answer_is_cacheable() {
+    let env = TestEnv::start().await;
+    env.github
+        .on_code("code-cache", Behavior::token("gho_cache_token"));
+    env.github.on_code("code-down", Behavior::Status(503));
+    let http = reqwest::Client::new();
+    let url = format!("{}/oauth/token", env.server_url());
+    for (body, status) in [
+        (json!({"provider": "github", "code": "code-cache"}), 200),
+        (json!({"provider": "github", "code": "code-unknown"}), 400),
+        (json!({"provider": "github"}), 400),
+        (json!({"provider": "github", "code": "code-down"}), 500),
+    ] {
+        let response = http.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{body}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            header("cache-control").as_deref(),
+            Some("no-store"),
+            "{body}"
+        );
+        assert_eq!(header("pragma").as_deref(), Some("no-cache"), "{body}");
+    }
+    env.stop().await;
+}

@@ -458,6 +458,12 @@ mod tests {
         assert_eq!(c.connect_timeout(), Duration::from_secs(5));
         assert_eq!(c.github.redirect_uri, None);
         assert_eq!(c.github.client_secret.expose_secret(), "s3cret");
+        assert_eq!(c.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.request_timeout, Duration::from_secs(10));
+        assert_eq!(c.max_connections, 10_000);
+        assert_eq!(c.max_concurrent_exchanges, 1024);
+        assert_eq!(c.shutdown_delay, Duration::ZERO);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(25));
         assert!(
             !format!("{c:?}").contains("s3cret"),
             "Debug must not print the secret"
@@ -503,6 +509,36 @@ mod tests {
                 "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range",
             ),
             (
+                "IAS_IDLE_TIMEOUT",
+                "0s",
+                "IAS_IDLE_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 3600s",
+            ),
+            (
+                "IAS_REQUEST_TIMEOUT",
+                "fast",
+                "IAS_REQUEST_TIMEOUT = \"fast\" is not a duration",
+            ),
+            (
+                "IAS_SHUTDOWN_DELAY",
+                "301s",
+                "IAS_SHUTDOWN_DELAY = \"301s\" is out of range; use a duration 0s or more and at most 300s",
+            ),
+            (
+                "IAS_SHUTDOWN_TIMEOUT",
+                "-1s",
+                "IAS_SHUTDOWN_TIMEOUT = \"-1s\" is not a duration",
+            ),
+            (
+                "IAS_MAX_CONNECTIONS",
+                "0",
+                "IAS_MAX_CONNECTIONS = \"0\" is out of range; use a number from 1 to 1000000",
+            ),
+            (
+                "IAS_MAX_CONCURRENT_EXCHANGES",
+                "many",
+                "IAS_MAX_CONCURRENT_EXCHANGES = \"many\" is not a whole number; use a number from 1 to 100000",
+            ),
+            (
                 "IAS_LOG_LEVEL",
                 "loud",
                 "IAS_LOG_LEVEL = \"loud\" is not a log level",
@@ -542,12 +578,16 @@ mod tests {
         let path = dir.path().join("ias.toml");
         std::fs::write(
             &path,
-            "bind_address = \"127.0.0.1:9000\"\nupstream_timeout = \"2s\"\n\n[github]\nclient_id = \"file-id\"\nclient_secret = \"file-secret\"\nbase_url = \"https://ghe.example.com\"\nredirect_uri = \"https://console.example.com/cb\"\n",
+            "bind_address = \"127.0.0.1:9000\"\nupstream_timeout = \"2s\"\nidle_timeout = \"90s\"\nshutdown_delay = \"5s\"\nmax_connections = 500\nmax_concurrent_exchanges = \"64\"\n\n[github]\nclient_id = \"file-id\"\nclient_secret = \"file-secret\"\nbase_url = \"https://ghe.example.com\"\nredirect_uri = \"https://console.example.com/cb\"\n",
         )
         .unwrap();
         let c = Config::load(Some(&path), env(&[("IAS_GITHUB_CLIENT_ID", "env-id")])).unwrap();
         assert_eq!(c.bind_address.port(), 9000);
         assert_eq!(c.upstream_timeout, Duration::from_secs(2));
+        assert_eq!(c.idle_timeout, Duration::from_secs(90));
+        assert_eq!(c.shutdown_delay, Duration::from_secs(5));
+        assert_eq!(c.max_connections, 500, "a TOML integer");
+        assert_eq!(c.max_concurrent_exchanges, 64, "or a string");
         assert_eq!(
             c.github.client_id, "env-id",
             "the environment overrides the file"
@@ -579,6 +619,13 @@ mod tests {
         let e = Config::load(Some(&path), env(&[])).unwrap_err();
         assert!(
             e.0.contains("ias.toml:1: invalid configuration: unknown field `bind_adress`"),
+            "{e}"
+        );
+
+        std::fs::write(&path, "\nmax_connections = -5\n").unwrap();
+        let e = Config::load(Some(&path), env(&CREDS)).unwrap_err();
+        assert!(
+            e.0.contains("ias.toml:2: max_connections = \"-5\" is not a whole number"),
             "{e}"
         );
 

@@ -16,8 +16,8 @@
 //!
 //! Each connection has a supervising future (`supervise`) that dropshot races
 //! against serving it; it ends — and so closes the connection — when a
-//! deadline passes. It wakes at most once per `request_timeout`, never per
-//! request, so a request costs a few uncontended lock operations here.
+//! deadline passes. It wakes once per the shorter of the two timeouts, never
+//! per request, so a request costs a few uncontended lock operations here.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -246,9 +246,10 @@ async fn supervise(conn: Arc<Conn>) {
         if deadline.is_some_and(|at| at <= now) {
             return;
         }
-        // A request may start at any moment, with a deadline no earlier than
-        // `now + request_timeout`: look again by then.
-        let wake = now + conn.request_timeout;
+        // A request may start, or the one in progress end, at any moment;
+        // either gives a deadline no earlier than `now` plus the shorter
+        // timeout: look again by then.
+        let wake = now + conn.request_timeout.min(conn.idle_timeout);
         tokio::time::sleep_until(deadline.map_or(wake, |at| at.min(wake))).await;
     }
 }

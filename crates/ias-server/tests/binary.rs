@@ -1,5 +1,9 @@
 //! The `ias-server` binary as it is run in production: environment, logs,
-//! refusal of bad settings, graceful shutdown.
+//! refusal of bad settings, graceful shutdown; and (`limits`) what hostile or
+//! slow clients, a stalled log reader and a stuck shutdown meet.
+
+#[path = "binary/limits.rs"]
+mod limits;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -27,15 +31,17 @@ struct Running {
 
 impl Running {
     fn start(github_base_url: &str) -> Running {
-        let mut child = server()
-            .env("IAS_BIND_ADDRESS", "127.0.0.1:0")
-            .env("IAS_GITHUB_CLIENT_ID", ID)
-            .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
-            .env("IAS_GITHUB_BASE_URL", github_base_url)
-            .env("IAS_UPSTREAM_TIMEOUT", "5s")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        Running::start_with(github_base_url, &[], None)
+    }
+
+    /// With more settings, and (when given) a soft and hard `RLIMIT_NOFILE`.
+    fn start_with(
+        github_base_url: &str,
+        settings: &[(&str, &str)],
+        nofile: Option<u64>,
+    ) -> Running {
+        let mut cmd = launch(github_base_url, settings, nofile);
+        let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -87,11 +93,49 @@ impl Running {
                 self.seen.extend(self.lines.try_iter());
                 std::thread::sleep(Duration::from_millis(50));
                 self.seen.extend(self.lines.try_iter());
-                return (status.code().unwrap_or(-1), self.seen);
+                return (status.code().unwrap_or(-1), std::mem::take(&mut self.seen));
             }
             assert!(Instant::now() < deadline, "the server did not exit");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+/// The server command, configured, before it is spawned.
+fn launch(github_base_url: &str, settings: &[(&str, &str)], nofile: Option<u64>) -> Command {
+    let mut cmd = server();
+    cmd.env("IAS_BIND_ADDRESS", "127.0.0.1:0")
+        .env("IAS_GITHUB_CLIENT_ID", ID)
+        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
+        .env("IAS_GITHUB_BASE_URL", github_base_url)
+        .env("IAS_UPSTREAM_TIMEOUT", "5s");
+    for (k, v) in settings {
+        cmd.env(k, v);
+    }
+    if let Some(n) = nofile {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: only setrlimit, which is async-signal-safe, runs in the child.
+        unsafe {
+            cmd.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: n,
+                    rlim_max: n,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    cmd
+}
+
+/// A failed test leaves no server running (it would hold the test's output open).
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -142,6 +186,12 @@ fn help_lists_every_setting() {
         "IAS_GITHUB_REDIRECT_URI",
         "IAS_UPSTREAM_TIMEOUT",
         "IAS_LOG_LEVEL",
+        "IAS_IDLE_TIMEOUT",
+        "IAS_REQUEST_TIMEOUT",
+        "IAS_MAX_CONNECTIONS",
+        "IAS_MAX_CONCURRENT_EXCHANGES",
+        "IAS_SHUTDOWN_DELAY",
+        "IAS_SHUTDOWN_TIMEOUT",
         "SIGTERM",
     ] {
         assert!(help.contains(setting), "--help does not mention {setting}");

@@ -1,0 +1,510 @@
+//! Resource limits, tried from outside as an attacker or an SRE would: idle
+//! and slow connections, oversized and endless bodies, a connection flood
+//! over the open-file limit, exchanges over their cap, SIGTERM with stuck and
+//! in-flight clients, a stderr nobody reads, and what reaches the log.
+//! Timeouts are set small; bounds leave slack for a loaded 2-core machine.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+
+use super::{launch, Running, ID, SECRET};
+
+/// A connection that sends `bytes` at once.
+fn connect(addr: &str, bytes: &[u8]) -> TcpStream {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    s.write_all(bytes).unwrap();
+    s
+}
+
+/// Reads until the server closes: what it sent and how long that took.
+fn until_closed(s: &mut TcpStream) -> (Duration, String) {
+    let started = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("the server did not close the connection: {e}"),
+        }
+    }
+    (
+        started.elapsed(),
+        String::from_utf8_lossy(&got).into_owned(),
+    )
+}
+
+/// One complete HTTP/1.1 response read off `s` (Content-Length bodies only).
+fn read_response(s: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                return text.into_owned();
+            }
+        }
+        let n = s.read(&mut buf).expect("a response");
+        assert!(n > 0, "closed before a whole response: {text}");
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+fn post(code_or_body: &str) -> Vec<u8> {
+    format!(
+        "POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{code_or_body}",
+        code_or_body.len()
+    )
+    .into_bytes()
+}
+
+fn token_request(code: &str) -> Vec<u8> {
+    post(&format!(r#"{{"provider":"github","code":"{code}"}}"#))
+}
+
+const EMPTY_POST: &[u8] = b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Length: 0\r\n\r\n";
+const H2_PREFACE_AND_SETTINGS: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+
+async fn github() -> GitHubStandIn {
+    GitHubStandIn::start(StandInConfig::new(ID, SECRET))
+        .await
+        .unwrap()
+}
+
+/// Runs blocking socket work off the runtime (the stand-in needs it).
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_but_not_requests_in_progress() {
+    let github = github().await;
+    github.on_code(
+        "limits-slow-code",
+        Behavior::delayed(
+            Duration::from_millis(1500),
+            Behavior::token("gho_slow_limits"),
+        ),
+    );
+    let mut server = Running::start_with(
+        &github.base_url(),
+        &[("IAS_IDLE_TIMEOUT", "700ms"), ("IAS_REQUEST_TIMEOUT", "5s")],
+        None,
+    );
+    let addr = server.address();
+    blocking(move || {
+        let mut silent = connect(&addr, b"");
+        let mut keep_alive = connect(&addr, EMPTY_POST);
+        let first = read_response(&mut keep_alive);
+        assert!(first.starts_with("HTTP/1.1 400"), "{first}");
+        let mut h2 = connect(&addr, H2_PREFACE_AND_SETTINGS);
+        // A request that takes longer than the idle timeout is not idle.
+        let mut slow = connect(&addr, &token_request("limits-slow-code"));
+        for (what, s) in [
+            ("a connection that never sent a byte", &mut silent),
+            ("an HTTP/1.1 keep-alive connection", &mut keep_alive),
+            ("an HTTP/2 connection with no stream", &mut h2),
+        ] {
+            let (after, _) = until_closed(s);
+            assert!(
+                after < Duration::from_secs(4),
+                "{what} closed after {after:?}"
+            );
+        }
+        let answer = read_response(&mut slow);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        // Measured from a fresh connection: not closed early.
+        let started = Instant::now();
+        let (after, _) = until_closed(&mut connect(&addr, b""));
+        assert!(
+            after >= Duration::from_millis(600) && started.elapsed() < Duration::from_secs(4),
+            "closed after {after:?} with IAS_IDLE_TIMEOUT=700ms"
+        );
+    })
+    .await;
+    server.signal("TERM");
+    assert_eq!(server.wait_exit().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_headers_are_closed_and_late_bodies_answered_request_0() {
+    let mut server = Running::start_with(
+        "http://127.0.0.1:9",
+        &[
+            ("IAS_IDLE_TIMEOUT", "30s"),
+            ("IAS_REQUEST_TIMEOUT", "500ms"),
+        ],
+        None,
+    );
+    let addr = server.address();
+    blocking(move || {
+        // Content-Length: 100, ten bytes sent.
+        let trickle = b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"code\":\"x";
+        let (after, answer) = until_closed(&mut connect(&addr, trickle));
+        assert!(
+            after >= Duration::from_millis(400) && after < Duration::from_secs(4),
+            "answered after {after:?}"
+        );
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        let body: serde_json::Value =
+            serde_json::from_str(&answer[answer.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+        assert_eq!((body["group"].as_str(), body["code"].as_i64()), (Some("request"), Some(0)));
+        assert_eq!(
+            body["message"],
+            "The request did not arrive within 500ms (IAS_REQUEST_TIMEOUT); send the headers and body without pauses."
+        );
+
+        // Headers that never complete: closed, nothing to answer.
+        let (after, answer) = until_closed(&mut connect(&addr, b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Le"));
+        assert!(after < Duration::from_secs(4), "closed after {after:?}");
+        assert_eq!(answer, "");
+    })
+    .await;
+    server.signal("TERM");
+    assert_eq!(server.wait_exit().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_and_endless_bodies_are_answered_without_being_read() {
+    let mut server = Running::start("http://127.0.0.1:9");
+    let addr = server.address();
+    blocking(move || {
+        let expected = r#"{"group":"request","code":0,"message":"request body exceeded maximum size of 8192 bytes"}"#;
+        // Content-Length says it: answered before any body byte is sent.
+        let started = Instant::now();
+        let (_, answer) = until_closed(&mut connect(
+            &addr,
+            b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n",
+        ));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(answer.starts_with("HTTP/1.1 400") && answer.ends_with(expected), "{answer}");
+
+        // An endless chunked body: keep sending until the server closes.
+        let mut s = connect(
+            &addr,
+            b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        let mut reader = s.try_clone().unwrap();
+        let answered = std::thread::spawn(move || {
+            let started = Instant::now();
+            let answer = read_response(&mut reader);
+            (started.elapsed(), answer)
+        });
+        let chunk = [b"4000\r\n".as_slice(), &[b'a'; 0x4000], b"\r\n"].concat();
+        let (started, mut sent) = (Instant::now(), 0usize);
+        while started.elapsed() < Duration::from_secs(5) {
+            match s.write(&chunk) {
+                Ok(n) => sent += n,
+                Err(_) => break, // closed by the server
+            }
+        }
+        let (after, answer) = answered.join().unwrap();
+        assert!(after < Duration::from_secs(1), "answered after {after:?}");
+        assert!(answer.starts_with("HTTP/1.1 400") && answer.ends_with(expected), "{answer}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the server kept reading the endless body ({sent} bytes sent)"
+        );
+        // What the kernel's socket buffers take, not what the server read.
+        assert!(sent < 32 << 20, "{sent} bytes were taken");
+    })
+    .await;
+    server.signal("TERM");
+    assert_eq!(server.wait_exit().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_served() {
+    let github = github().await;
+    github.on_code("flood-code", Behavior::ReusableToken("gho_flood".into()));
+    // 128 descriptors: 64 reserved, 16 for GitHub, 48 for clients.
+    let mut server = Running::start_with(
+        &github.base_url(),
+        &[("IAS_IDLE_TIMEOUT", "2s"), ("IAS_REQUEST_TIMEOUT", "1s")],
+        Some(128),
+    );
+    let budget = server.wait_for("file descriptor budget");
+    let addr = server.address();
+    let budget: serde_json::Value = serde_json::from_str(&budget).unwrap();
+    assert_eq!(budget["rlimit_nofile"], "128", "{budget}");
+    assert_eq!(budget["max_connections"], 48, "{budget}");
+    assert_eq!(budget["max_concurrent_exchanges"], 16, "{budget}");
+    blocking(move || {
+        let mut established = connect(&addr, &token_request("flood-code"));
+        assert!(read_response(&mut established).starts_with("HTTP/1.1 200"));
+
+        let mut flood: Vec<TcpStream> = (0..200).map(|_| connect(&addr, b"")).collect();
+        // The ones over the cap are closed at once; the others idle out.
+        std::thread::sleep(Duration::from_millis(200));
+        for s in &flood {
+            s.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+        }
+        let refused = flood
+            .iter_mut()
+            .filter(|s| match (&**s).read(&mut [0u8; 1]) {
+                Ok(0) => true,
+                Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+                Ok(_) => false,
+            })
+            .count();
+        assert!(refused >= 150, "only {refused} of 200 were closed");
+
+        // The established connection still gets tokens.
+        established.write_all(&token_request("flood-code")).unwrap();
+        let answer = read_response(&mut established);
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.contains("gho_flood"),
+            "{answer}"
+        );
+        drop(established);
+
+        // Once the idle ones are gone, new connections are served again.
+        std::thread::sleep(Duration::from_millis(2500));
+        let mut fresh = connect(&addr, &token_request("flood-code"));
+        assert!(read_response(&mut fresh).starts_with("HTTP/1.1 200"));
+        drop(flood);
+    })
+    .await;
+    server.wait_for("connection refused: the server is at its connection limit");
+    server.signal("TERM");
+    assert_eq!(server.wait_exit().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchanges_over_the_cap_are_answered_at_once_without_reaching_github() {
+    let github = github().await;
+    github.on_code(
+        "cap-slow-code",
+        Behavior::delayed(Duration::from_millis(1500), Behavior::token("gho_cap")),
+    );
+    github.on_code("cap-second-code", Behavior::token("gho_cap_2"));
+    let mut server = Running::start_with(
+        &github.base_url(),
+        &[("IAS_MAX_CONCURRENT_EXCHANGES", "1")],
+        None,
+    );
+    let addr = server.address();
+    let (slow, second) = blocking(move || {
+        let mut slow = connect(&addr, &token_request("cap-slow-code"));
+        std::thread::sleep(Duration::from_millis(300));
+        let started = Instant::now();
+        let second = read_response(&mut connect(&addr, &token_request("cap-second-code")));
+        assert!(
+            started.elapsed() < Duration::from_millis(1000),
+            "not at once"
+        );
+        (read_response(&mut slow), second)
+    })
+    .await;
+    assert!(slow.starts_with("HTTP/1.1 200"), "{slow}");
+    assert!(second.starts_with("HTTP/1.1 500"), "{second}");
+    let body: serde_json::Value =
+        serde_json::from_str(&second[second.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    assert_eq!(
+        (body["group"].as_str(), body["code"].as_i64()),
+        (Some("oauth"), Some(1200))
+    );
+    assert_eq!(
+        body["traces"][0],
+        "the server is at capacity: 1 exchanges with GitHub are in flight (IAS_MAX_CONCURRENT_EXCHANGES); retry shortly"
+    );
+    assert_eq!(
+        github.received().len(),
+        1,
+        "the refused exchange reached GitHub"
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait_exit().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_serves_through_the_delay_then_refuses_and_exits_within_the_timeout() {
+    let github = github().await;
+    github.on_code(
+        "drain-slow-code",
+        Behavior::delayed(Duration::from_millis(1000), Behavior::token("gho_drain")),
+    );
+    let mut server = Running::start_with(
+        &github.base_url(),
+        &[
+            ("IAS_SHUTDOWN_DELAY", "600ms"),
+            ("IAS_SHUTDOWN_TIMEOUT", "800ms"),
+            ("IAS_REQUEST_TIMEOUT", "30s"),
+            ("IAS_IDLE_TIMEOUT", "30s"),
+        ],
+        None,
+    );
+    let addr = server.address();
+    let pid = server.child.id();
+    let (in_flight, during_delay, after_delay, stuck_after) = blocking(move || {
+        // Stuck: a body that never finishes, well inside its request timeout.
+        let mut stuck = connect(
+            &addr,
+            b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Length: 100\r\n\r\n{\"code\"",
+        );
+        let mut in_flight = connect(&addr, &token_request("drain-slow-code"));
+        std::thread::sleep(Duration::from_millis(100));
+        let signalled = Instant::now();
+        let kill = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        std::thread::sleep(Duration::from_millis(200));
+        let during_delay = read_response(&mut connect(&addr, EMPTY_POST));
+        std::thread::sleep(Duration::from_millis(700).saturating_sub(signalled.elapsed()));
+        let after_delay = TcpStream::connect(&addr).map(|_| ()).map_err(|e| e.kind());
+        let in_flight = read_response(&mut in_flight);
+        let (_, stuck_answer) = until_closed(&mut stuck);
+        (
+            in_flight,
+            during_delay,
+            after_delay,
+            (signalled.elapsed(), stuck_answer),
+        )
+    })
+    .await;
+    assert!(in_flight.starts_with("HTTP/1.1 200"), "{in_flight}");
+    assert!(
+        during_delay.starts_with("HTTP/1.1 400"),
+        "served during the delay: {during_delay}"
+    );
+    assert_eq!(after_delay, Err(std::io::ErrorKind::ConnectionRefused));
+    let (stuck_closed_at, stuck_answer) = stuck_after;
+    assert_eq!(stuck_answer, "", "the stuck client is cut, not answered");
+    assert!(
+        stuck_closed_at < Duration::from_secs(5),
+        "cut after {stuck_closed_at:?} (delay 600ms + timeout 800ms)"
+    );
+    let (code, logs) = tokio::task::spawn_blocking(move || server.wait_exit())
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{logs:#?}");
+    let cut = logs
+        .iter()
+        .find(|l| l.contains("shutdown timeout reached"))
+        .unwrap_or_else(|| panic!("no line about cut connections: {logs:#?}"));
+    let cut: serde_json::Value = serde_json::from_str(cut).unwrap();
+    assert_eq!(cut["cut_connections"], 1, "{cut}");
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stderr_nobody_reads_does_not_stop_the_server() {
+    let mut child = KillOnDrop(
+        launch("http://127.0.0.1:9", &[], None)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut child.0;
+    // The pipe stays open and unread: ~64 KiB fit in it, then writes block.
+    let mut stderr = child.stderr.take().unwrap();
+    // The address is in the first lines; read only those.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    let addr = loop {
+        stderr.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+        if byte[0] == b'\n' {
+            let line: serde_json::Value = serde_json::from_slice(&head).unwrap();
+            head.clear();
+            if let Some(addr) = line["local_addr"].as_str() {
+                break addr.to_string();
+            }
+        }
+    };
+    let answered = blocking(move || {
+        let started = Instant::now();
+        let mut s = connect(&addr, b"");
+        // About 1 MB of log lines, well past what the pipe holds.
+        for i in 0..3000 {
+            s.write_all(EMPTY_POST).unwrap();
+            let answer = read_response(&mut s);
+            assert!(answer.starts_with("HTTP/1.1 400"), "request {i}: {answer}");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "request {i} too slow"
+            );
+        }
+        started.elapsed()
+    })
+    .await;
+    assert!(answered < Duration::from_secs(60));
+    // It still stops: the log flush at exit is bounded.
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    drop(stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_carry_no_query_and_no_field_past_512_bytes() {
+    let mut server = Running::start("http://127.0.0.1:9");
+    let addr = server.address();
+    let code_in_query = "gho_code_in_query_9c1f";
+    blocking({
+        let addr = addr.clone();
+        move || {
+            for target in [
+                format!("/oauth/token?code={code_in_query}"),
+                format!("/oauth/token?pad={}", "x".repeat(20_000)),
+                format!("/{}", "y".repeat(20_000)),
+            ] {
+                let request =
+                    format!("POST {target} HTTP/1.1\r\nHost: ias\r\nContent-Length: 0\r\n\r\n");
+                let answer = read_response(&mut connect(&addr, request.as_bytes()));
+                assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+            }
+        }
+    })
+    .await;
+    for _ in 0..3 {
+        server.wait_for("request completed");
+    }
+    server.signal("TERM");
+    let (code, logs) = server.wait_exit();
+    assert_eq!(code, 0);
+    for line in &logs {
+        assert!(!line.contains(code_in_query), "{line}");
+        assert!(line.len() < 2048, "a {}-byte log line", line.len());
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(uri) = v["uri"].as_str() {
+            assert!(!uri.contains('?') && uri.len() <= 512, "{uri}");
+        }
+    }
+}
