@@ -29,6 +29,21 @@ enum Task {
     /// Run ias-server against a local GitHub stand-in (development only; no
     /// GitHub credentials needed). Listens on IAS_BIND_ADDRESS, default 127.0.0.1:8080.
     Serve,
+    /// Benchmark the release ias-server beside a yardstick server (loopback,
+    /// bounded): throughput, latency, CPU per request, RSS. Arguments go to
+    /// `ias-bench run` (--smoke, --json FILE, --scenario NAME, --scale X).
+    #[command(disable_help_flag = true)]
+    Bench {
+        /// Build and run the debug binaries (for a smoke run; figures are then meaningless).
+        #[arg(long)]
+        dev: bool,
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "ARGS"
+        )]
+        args: Vec<String>,
+    },
     /// Classify the changes between two versions of the spec (breaking,
     /// compatible, documentation) and check info.version follows semver.
     /// Exit 0: the version rule holds; 1: it does not; 2: usage or parse error.
@@ -57,6 +72,7 @@ fn main() -> ExitCode {
     match cli.command {
         Task::Codegen { check } => run_codegen(&root, check),
         Task::Serve => serve(&root),
+        Task::Bench { dev, args } => bench(&root, dev, &args),
         Task::SpecDiff {
             old,
             new,
@@ -94,6 +110,49 @@ fn run_codegen(root: &Path, check: bool) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             eprintln!("nothing was written; fix the problem and run `cargo xtask codegen` again.");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds the server and `ias-bench` (release unless `dev`), then runs
+/// `ias-bench run ARGS`; the bench finds `ias-server` next to itself.
+fn bench(root: &Path, dev: bool, args: &[String]) -> ExitCode {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut run = std::process::Command::new(cargo);
+    run.current_dir(root)
+        .args(["run", "--quiet", "--package", "ias-bench"]);
+    if !dev {
+        run.arg("--release");
+    }
+    // ias-server is built alongside: `cargo build` first, in the same profile.
+    let mut build =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    build.current_dir(root).args([
+        "build",
+        "--quiet",
+        "--package",
+        "ias-server",
+        "--bin",
+        "ias-server",
+    ]);
+    if !dev {
+        build.arg("--release");
+    }
+    match build.status() {
+        Ok(s) if s.success() => {}
+        Ok(_) => return ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let status = run.arg("--").arg("run").args(args).status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
             ExitCode::FAILURE
         }
     }

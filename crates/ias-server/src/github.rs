@@ -91,7 +91,8 @@ fn parse_answer(content_type: &str, body: &[u8]) -> Result<TokenAnswer, serde_js
 /// The exchange client: one connection pool for the server's life.
 pub struct GitHub {
     http: reqwest::Client,
-    token_url: String,
+    /// Parsed once: reqwest would parse a string again for every request.
+    token_url: reqwest::Url,
     client_id: String,
     client_secret: SecretString,
     redirect_uri: Option<String>,
@@ -111,7 +112,7 @@ impl GitHub {
         let base = config.github.base_url.as_str().trim_end_matches('/');
         Ok(GitHub {
             http,
-            token_url: format!("{base}/login/oauth/access_token"),
+            token_url: reqwest::Url::parse(&format!("{base}/login/oauth/access_token"))?,
             client_id: config.github.client_id.clone(),
             client_secret: config.github.client_secret.clone(),
             redirect_uri: config.github.redirect_uri.clone(),
@@ -121,7 +122,7 @@ impl GitHub {
 
     /// The token endpoint's URL.
     pub fn token_url(&self) -> &str {
-        &self.token_url
+        self.token_url.as_str()
     }
 
     /// Exchanges `code` for an access token.
@@ -138,7 +139,7 @@ impl GitHub {
 
         let mut response = self
             .http
-            .post(&self.token_url)
+            .post(self.token_url.clone())
             .header(ACCEPT, "application/json")
             .header(
                 USER_AGENT,

@@ -1,42 +1,53 @@
 //! The server's JSON log: bunyan lines on stderr, written off the request path.
 //!
-//! A record is formatted where it is logged (no I/O there) and handed to a
-//! bounded queue; one writer thread writes what is queued, many records in one
-//! `write(2)` when they pile up. When the queue is full — the process reading
+//! A record is formatted where it is logged (no I/O there) and appended to a
+//! bounded buffer ([`BUFFER_BYTES`]); one writer thread takes what has
+//! gathered, at most every [`WRITE_INTERVAL`], and writes it with one
+//! `write(2)`. Loggers wake the writer only when the buffer was empty or passes
+//! half full, so a busy server pays about a hundred wake-ups a second for its
+//! log, not one per line. When the buffer is full — the process reading
 //! stderr is slow or stopped — records are dropped and counted, never waited
 //! for, and once writing works again a `log records dropped` line says how
-//! many. [`LogHandle::flush`] writes what is queued before exit, within a time
-//! bound (a stalled reader cannot hold the exit).
+//! many. [`LogHandle::flush`] writes what is buffered before exit, within a
+//! time bound (a stalled reader cannot hold the exit).
 //!
 //! What is written is bounded too: a logged `uri` loses its query string (a
 //! code sent as `?code=` never reaches the log) and any field longer than
 //! [`MAX_FIELD_BYTES`] is cut.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use slog::{Key, OwnedKVList, Record, Serializer as _, KV};
 
-/// Records the queue holds while the writer is behind; past it they are dropped.
-pub const QUEUE_RECORDS: usize = 4096;
+/// Bytes of log the buffer holds while the writer is behind; a record that
+/// does not fit is dropped.
+pub const BUFFER_BYTES: usize = 1 << 20;
+/// What gathers in this time is written in one go.
+pub const WRITE_INTERVAL: Duration = Duration::from_millis(10);
 /// A logged field (a message or a value) longer than this is cut.
 pub const MAX_FIELD_BYTES: usize = 512;
-/// Records written in one `write(2)`, at most, in bytes (about).
-const BATCH_BYTES: usize = 64 * 1024;
 
-enum Message {
-    Line(Vec<u8>),
-    Flush(mpsc::Sender<()>),
-}
-
-/// What the writer and the loggers share.
+/// What the loggers and the writer share.
 struct Shared {
+    buffer: Mutex<Buffer>,
+    /// Wakes the writer: the buffer was empty, is half full, or a flush is wanted.
+    work: Condvar,
+    /// Wakes flushers: `Buffer::flushed` moved.
+    flushed: Condvar,
     /// Records dropped since start (the `ias_log_records_dropped_total` counter).
     dropped: AtomicU64,
     header: Header,
+}
+
+struct Buffer {
+    bytes: Vec<u8>,
+    /// Flushes asked for, and done (the writer wrote what was there when asked).
+    flush_wanted: u64,
+    flushed: u64,
 }
 
 /// The fixed part of every line.
@@ -46,9 +57,8 @@ struct Header {
     pid: u32,
 }
 
-/// The bunyan JSON drain: formats records and queues them.
+/// The bunyan JSON drain: formats records and buffers them.
 pub struct JsonDrain {
-    tx: SyncSender<Message>,
     shared: Arc<Shared>,
     level: slog::Level,
 }
@@ -56,7 +66,6 @@ pub struct JsonDrain {
 /// Control of the writer: flush before exit, and the drop count.
 #[derive(Clone)]
 pub struct LogHandle {
-    tx: SyncSender<Message>,
     shared: Arc<Shared>,
 }
 
@@ -67,8 +76,14 @@ pub fn json_drain(
     level: slog::Level,
     out: impl std::io::Write + Send + 'static,
 ) -> std::io::Result<(JsonDrain, LogHandle)> {
-    let (tx, rx) = mpsc::sync_channel(QUEUE_RECORDS);
     let shared = Arc::new(Shared {
+        buffer: Mutex::new(Buffer {
+            bytes: Vec::with_capacity(64 * 1024),
+            flush_wanted: 0,
+            flushed: 0,
+        }),
+        work: Condvar::new(),
+        flushed: Condvar::new(),
         dropped: AtomicU64::new(0),
         header: Header {
             name,
@@ -79,12 +94,18 @@ pub fn json_drain(
     let writer_shared = Arc::clone(&shared);
     std::thread::Builder::new()
         .name("log-writer".into())
-        .spawn(move || write_lines(rx, out, &writer_shared))?;
+        .spawn(move || write_lines(out, &writer_shared))?;
     let handle = LogHandle {
-        tx: tx.clone(),
         shared: Arc::clone(&shared),
     };
-    Ok((JsonDrain { tx, shared, level }, handle))
+    Ok((JsonDrain { shared, level }, handle))
+}
+
+impl Shared {
+    fn buffer(&self) -> MutexGuard<'_, Buffer> {
+        // A panic while appending leaves at worst a cut line; keep logging.
+        self.buffer.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl LogHandle {
@@ -93,28 +114,33 @@ impl LogHandle {
         self.shared.dropped.load(Ordering::Relaxed)
     }
 
-    /// Waits until everything queued before the call is written, for at most
-    /// `timeout`; `false` when the time ran out (stderr is not being read).
+    /// Waits until everything buffered before the call is written, for at
+    /// most `timeout`; `false` when the time ran out (stderr is not being read).
     pub fn flush(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        let (ack, done) = mpsc::channel();
-        let mut message = Message::Flush(ack);
-        loop {
-            match self.tx.try_send(message) {
-                Ok(()) => break,
-                Err(TrySendError::Disconnected(_)) => return false,
-                Err(TrySendError::Full(m)) => {
-                    if Instant::now() >= deadline {
-                        return false;
-                    }
-                    message = m;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
+        let mut buffer = self.shared.buffer();
+        buffer.flush_wanted += 1;
+        let wanted = buffer.flush_wanted;
+        self.shared.work.notify_one();
+        while buffer.flushed < wanted {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
             }
+            buffer = self
+                .shared
+                .flushed
+                .wait_timeout(buffer, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
-        done.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .is_ok()
+        true
     }
+}
+
+thread_local! {
+    /// Each thread formats its records here, then copies them into the buffer.
+    static LINE: RefCell<String> = RefCell::new(String::with_capacity(512));
 }
 
 impl slog::Drain for JsonDrain {
@@ -125,45 +151,72 @@ impl slog::Drain for JsonDrain {
         if !record.level().is_at_least(self.level) {
             return Ok(());
         }
-        let line = self.shared.header.line(
-            record.level(),
-            |out| {
-                let _ = write!(out, "{}", record.msg());
-            },
-            |ser| {
-                let _ = record.kv().serialize(record, ser);
-                let _ = values.serialize(record, ser);
-            },
-        );
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
-            self.tx.try_send(Message::Line(line))
-        {
-            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-        }
+        LINE.with(|line| {
+            let Ok(mut line) = line.try_borrow_mut() else {
+                // Logging from inside a value's formatting: not worth a line.
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            };
+            line.clear();
+            self.shared.header.line(
+                &mut line,
+                record.level(),
+                |out| {
+                    let _ = write!(out, "{}", record.msg());
+                },
+                |ser| {
+                    let _ = record.kv().serialize(record, ser);
+                    let _ = values.serialize(record, ser);
+                },
+            );
+            let mut buffer = self.shared.buffer();
+            let before = buffer.bytes.len();
+            if before + line.len() > BUFFER_BYTES {
+                drop(buffer);
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            buffer.bytes.extend_from_slice(line.as_bytes());
+            let after = buffer.bytes.len();
+            drop(buffer);
+            if before == 0 || (before < BUFFER_BYTES / 2 && after >= BUFFER_BYTES / 2) {
+                self.shared.work.notify_one();
+            }
+        });
         Ok(())
     }
 }
 
-/// The writer thread: takes what is queued, writes it in as few calls as it
-/// can, and reports drops once writing works again.
-fn write_lines(rx: Receiver<Message>, mut out: impl std::io::Write, shared: &Shared) {
-    let mut batch = Vec::with_capacity(BATCH_BYTES);
-    let mut acks = Vec::new();
+/// The writer thread: waits for something to write, lets a little more gather
+/// (unless a flush is wanted or the buffer is half full), takes it all, writes
+/// it in one call, and reports drops once writing works again.
+fn write_lines(mut out: impl std::io::Write, shared: &Shared) {
+    let mut batch = Vec::with_capacity(64 * 1024);
     let mut reported = 0u64;
-    while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Line(line) => batch.extend_from_slice(&line),
-                Message::Flush(ack) => acks.push(ack),
+    let mut report = String::new();
+    loop {
+        let wanted = {
+            let mut buffer = shared.buffer();
+            while buffer.bytes.is_empty() && buffer.flush_wanted == buffer.flushed {
+                buffer = shared.work.wait(buffer).unwrap_or_else(|e| e.into_inner());
             }
-            if batch.len() < BATCH_BYTES {
-                next = rx.try_recv().ok();
+            if buffer.flush_wanted == buffer.flushed {
+                buffer = shared
+                    .work
+                    .wait_timeout_while(buffer, WRITE_INTERVAL, |b| {
+                        b.bytes.len() < BUFFER_BYTES / 2 && b.flush_wanted == b.flushed
+                    })
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
-        }
+            std::mem::swap(&mut buffer.bytes, &mut batch);
+            buffer.flush_wanted
+        };
         let dropped = shared.dropped.load(Ordering::Relaxed);
         if dropped > reported {
-            let line = shared.header.line(
+            report.clear();
+            shared.header.line(
+                &mut report,
                 slog::Level::Warning,
                 |out| out.push_str("log records dropped"),
                 |ser| {
@@ -175,28 +228,32 @@ fn write_lines(rx: Receiver<Message>, mut out: impl std::io::Write, shared: &Sha
                     );
                 },
             );
-            batch.extend_from_slice(&line);
+            batch.extend_from_slice(report.as_bytes());
             reported = dropped;
         }
-        // A failed write loses these lines; nothing else can be done with them.
-        let _ = out.write_all(&batch).and_then(|()| out.flush());
-        batch.clear();
-        for ack in acks.drain(..) {
-            let _ = ack.send(());
+        if !batch.is_empty() {
+            // A failed write loses these lines; nothing else can be done with them.
+            let _ = out.write_all(&batch).and_then(|()| out.flush());
+            batch.clear();
         }
+        let mut buffer = shared.buffer();
+        buffer.flushed = wanted;
+        drop(buffer);
+        shared.flushed.notify_all();
     }
 }
 
 impl Header {
-    /// One JSON line: bunyan's core fields, then the key-values.
+    /// One JSON line into `out`: bunyan's core fields, then the key-values.
     fn line(
         &self,
+        out: &mut String,
         level: slog::Level,
         msg: impl FnOnce(&mut String),
-        kv: impl FnOnce(&mut JsonFields),
-    ) -> Vec<u8> {
+        kv: impl FnOnce(&mut JsonFields<'_>),
+    ) {
         let mut fields = JsonFields {
-            out: String::with_capacity(384),
+            out,
             scratch: String::new(),
         };
         fields.out.push_str("{\"msg\":");
@@ -214,7 +271,6 @@ impl Header {
         let _ = write!(fields.out, ",\"pid\":{}", self.pid);
         kv(&mut fields);
         fields.out.push_str("}\n");
-        fields.out.into_bytes()
     }
 }
 
@@ -230,12 +286,12 @@ fn bunyan_level(level: slog::Level) -> u8 {
 }
 
 /// Serializes key-values as `,"key":value`.
-struct JsonFields {
-    out: String,
+struct JsonFields<'a> {
+    out: &'a mut String,
     scratch: String,
 }
 
-impl JsonFields {
+impl JsonFields<'_> {
     fn key(&mut self, key: &str) {
         self.out.push(',');
         self.string(key);
@@ -245,9 +301,28 @@ impl JsonFields {
     /// A JSON string, cut to `MAX_FIELD_BYTES` (at a character boundary).
     fn string(&mut self, s: &str) {
         let s = cut(s);
-        // serde_json escapes exactly as JSON needs.
-        let quoted = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-        self.out.push_str(&quoted);
+        self.out.push('"');
+        let mut plain = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let escape = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.out.push_str(&s[plain..i]);
+            if escape.is_empty() {
+                let _ = write!(self.out, "\\u{b:04x}");
+            } else {
+                self.out.push_str(escape);
+            }
+            plain = i + 1;
+        }
+        self.out.push_str(&s[plain..]);
+        self.out.push('"');
     }
 
     fn raw(&mut self, key: Key, value: impl std::fmt::Display) -> slog::Result {
@@ -268,7 +343,7 @@ fn cut(s: &str) -> &str {
     &s[..end]
 }
 
-impl slog::Serializer for JsonFields {
+impl slog::Serializer for JsonFields<'_> {
     fn emit_arguments(&mut self, key: Key, value: &std::fmt::Arguments<'_>) -> slog::Result {
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
@@ -403,7 +478,8 @@ mod tests {
         let long = "x".repeat(2000);
         let child =
             log.new(slog::o!("uri" => "/oauth/token?code=gho_secret_code", "req_id" => "r1"));
-        slog::info!(child, "request completed"; "response_code" => 200u16, "long" => &long, "ok" => true);
+        let odd = "quote \" backslash \\ newline \n tab \t bell \u{7} é ✓";
+        slog::info!(child, "request completed"; "response_code" => 200u16, "long" => &long, "ok" => true, "odd" => odd);
         slog::debug!(log, "below the level");
         assert!(handle.flush(Duration::from_secs(5)));
         let lines = sink.lines();
@@ -418,6 +494,7 @@ mod tests {
         assert_eq!(l["req_id"], "r1");
         assert_eq!(l["response_code"], 200);
         assert_eq!(l["ok"], true);
+        assert_eq!(l["odd"], odd, "escaped and read back");
         assert_eq!(l["long"].as_str().unwrap().len(), MAX_FIELD_BYTES);
         assert!(!String::from_utf8(sink.bytes.lock().unwrap().clone())
             .unwrap()
@@ -430,7 +507,8 @@ mod tests {
         let (log, handle) = logger(&sink);
         let stall = sink.gate.lock().unwrap();
         let started = Instant::now();
-        let total = QUEUE_RECORDS * 3;
+        // About 8 MB of lines against a 1 MiB buffer.
+        let total = 40_000;
         for i in 0..total {
             slog::info!(log, "record"; "i" => i);
         }
@@ -444,8 +522,8 @@ mod tests {
             "flush is bounded"
         );
         let dropped = handle.dropped();
-        // The queue holds QUEUE_RECORDS; the writer holds one batch, blocked.
-        assert!(dropped >= (total - 2 * QUEUE_RECORDS) as u64, "{dropped}");
+        // The buffer holds BUFFER_BYTES; the writer one batch, blocked.
+        assert!(dropped >= total / 2, "{dropped}");
         drop(stall);
         assert!(handle.flush(Duration::from_secs(5)), "writing works again");
         slog::info!(log, "after");
@@ -459,7 +537,7 @@ mod tests {
         assert_eq!(report["level"], 40);
         assert_eq!(
             lines.iter().filter(|l| l["msg"] == "record").count() as u64 + handle.dropped(),
-            total as u64,
+            total,
             "every record is written or counted"
         );
         assert_eq!(lines.last().unwrap()["msg"], "after");

@@ -1,0 +1,625 @@
+//! `ias-bench`: what `cargo xtask bench` runs (see `docs/performance.md`).
+//!
+//! For each scenario it starts a fresh server — the release `ias-server`, then
+//! the yardstick (`yardstick.rs`, a minimal hyper + reqwest exchange server
+//! written for the bench, not shipped) — against one GitHub stand-in in this
+//! process, warms it up, drives it with the closed-loop load of `load.rs`, and
+//! reports throughput, latency percentiles, errors by status, the server
+//! process's CPU per request (from `/proc/PID/stat`), its peak RSS
+//! (`VmHWM`), the connections it opened to the stand-in, and the ratios
+//! ias-server / yardstick. Loopback only; every run is bounded in requests and
+//! time.
+
+mod load;
+mod yardstick;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+use load::Connection;
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "ias-bench",
+    about = "ias-server beside a yardstick, under load (cargo xtask bench)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the scenarios and print the figures.
+    Run(RunArgs),
+    /// Serve as the yardstick (started by `run`; not for use on its own).
+    Yardstick(yardstick::Args),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// A few hundred requests per scenario: checks that the bench works, not
+    /// how fast anything is.
+    #[arg(long)]
+    smoke: bool,
+    /// Also write the figures as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Only the scenarios with these names (repeatable).
+    #[arg(long = "scenario", value_name = "NAME")]
+    scenarios: Vec<String>,
+    /// Multiply every scenario's request count by this (e.g. 0.5 or 3).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Rounds per scenario (each runs both servers; default 5, or 1 with --smoke).
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// The ias-server binary (default: next to this one).
+    #[arg(long, value_name = "PATH")]
+    server: Option<PathBuf>,
+}
+
+const CLIENT_ID: &str = "Iv1.bench";
+const CLIENT_SECRET: &str = "bench-secret-0c3f6a9e";
+/// No phase runs longer than this, whatever its request count.
+const TIME_BOUND: Duration = Duration::from_secs(60);
+
+/// One load shape.
+struct Scenario {
+    name: &'static str,
+    upstream_delay: Duration,
+    clients: usize,
+    requests: u64,
+    connection: Connection,
+}
+
+const SCENARIOS: [Scenario; 3] = [
+    Scenario {
+        name: "upstream-50ms",
+        upstream_delay: Duration::from_millis(50),
+        clients: 64,
+        requests: 6_400,
+        connection: Connection::KeepAlive,
+    },
+    Scenario {
+        name: "cpu-bound",
+        upstream_delay: Duration::ZERO,
+        clients: 32,
+        requests: 30_000,
+        connection: Connection::KeepAlive,
+    },
+    Scenario {
+        name: "new-connection",
+        upstream_delay: Duration::ZERO,
+        clients: 32,
+        // Each closed connection holds a client port in TIME_WAIT for 60 s.
+        requests: 4_000,
+        connection: Connection::PerRequest,
+    },
+];
+
+/// The two servers measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Target {
+    Yardstick,
+    IasServer,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Yardstick => "yardstick",
+            Target::IasServer => "ias-server",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Figures {
+    requests: u64,
+    seconds: f64,
+    requests_per_second: f64,
+    latency_ms: BTreeMap<&'static str, f64>,
+    errors: BTreeMap<String, u64>,
+    cpu_us_per_request: f64,
+    peak_rss_kib: u64,
+    /// TCP connections the server opened to the stand-in, warm-up included.
+    upstream_connections: usize,
+    /// Log lines the server wrote during the measured phase.
+    log_lines: u64,
+}
+
+#[derive(Serialize)]
+struct ScenarioReport {
+    name: &'static str,
+    upstream_delay_ms: u64,
+    clients: usize,
+    connection: Connection,
+    ideal_requests_per_second: Option<f64>,
+    /// Each server's median round.
+    results: BTreeMap<&'static str, Figures>,
+    /// Medians of `ratios_by_round`.
+    ias_server_over_yardstick: Ratios,
+    ratios_by_round: Vec<Ratios>,
+}
+
+#[derive(Serialize)]
+struct Ratios {
+    cpu_per_request: f64,
+    throughput: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    machine: Machine,
+    smoke: bool,
+    scenarios: Vec<ScenarioReport>,
+}
+
+#[derive(Serialize)]
+struct Machine {
+    cpus: usize,
+    cpu_model: String,
+    kernel: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(match cli.command {
+            Cmd::Run(_) => 2,
+            Cmd::Yardstick(_) => 2,
+        })
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ias-bench: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Cmd::Run(args) => runtime.block_on(run(args)),
+        Cmd::Yardstick(args) => runtime.block_on(yardstick::serve(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ias-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let here = std::env::current_exe().context("cannot find the ias-bench binary")?;
+    let server_bin = args
+        .server
+        .clone()
+        .unwrap_or_else(|| here.with_file_name("ias-server"));
+    if !server_bin.exists() {
+        bail!(
+            "{} does not exist; build it first (cargo build --release -p ias-server) or pass --server",
+            server_bin.display()
+        );
+    }
+    for name in &args.scenarios {
+        if !SCENARIOS.iter().any(|s| s.name == name) {
+            bail!(
+                "no scenario {name:?}; the scenarios are {}",
+                SCENARIOS.map(|s| s.name).join(", ")
+            );
+        }
+    }
+    let github = GitHubStandIn::start(StandInConfig::new(CLIENT_ID, CLIENT_SECRET))
+        .await
+        .context("cannot start the GitHub stand-in")?;
+    let machine = machine();
+    println!(
+        "ias-bench: {} CPUs ({}), {}{}",
+        machine.cpus,
+        machine.cpu_model,
+        machine.kernel,
+        if args.smoke {
+            "; SMOKE run: figures are not meaningful"
+        } else {
+            ""
+        }
+    );
+    let rounds_wanted = args.rounds.unwrap_or(if args.smoke { 1 } else { 5 }).max(1);
+    let mut reports = Vec::new();
+    for scenario in SCENARIOS
+        .iter()
+        .filter(|s| args.scenarios.is_empty() || args.scenarios.iter().any(|n| n == s.name))
+    {
+        let requests = if args.smoke {
+            300
+        } else {
+            ((scenario.requests as f64 * args.scale) as u64).max(1)
+        };
+        let code = format!("bench-{}", scenario.name);
+        github.on_code(
+            &code,
+            if scenario.upstream_delay.is_zero() {
+                Behavior::ReusableToken("gho_bench_token_0000000000000000000000".into())
+            } else {
+                Behavior::delayed(
+                    scenario.upstream_delay,
+                    Behavior::ReusableToken("gho_bench_token_0000000000000000000000".into()),
+                )
+            },
+        );
+        let body = bytes::Bytes::from(format!(r#"{{"provider":"github","code":"{code}"}}"#));
+        let ideal = (!scenario.upstream_delay.is_zero())
+            .then(|| scenario.clients as f64 / scenario.upstream_delay.as_secs_f64());
+        println!(
+            "\n{}: upstream delay {} ms, {} clients, {}, {} requests{}",
+            scenario.name,
+            scenario.upstream_delay.as_millis(),
+            scenario.clients,
+            match scenario.connection {
+                Connection::KeepAlive => "keep-alive",
+                Connection::PerRequest => "a new connection per request",
+            },
+            requests,
+            ideal
+                .map(|i| format!(" (ideal C/L = {i:.0} req/s)"))
+                .unwrap_or_default()
+        );
+        println!(
+            "  {:<18} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>11} {:>9} {:>8} {:>8}  errors",
+            "server",
+            "req/s",
+            "p50 ms",
+            "p90 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "max ms",
+            "CPU µs/req",
+            "RSS MiB",
+            "upstream",
+            "log"
+        );
+        // Rounds alternate which server goes first; what is reported is each
+        // server's median round (by CPU per request) and the median of the
+        // rounds' ratios, so that one noisy moment does not decide.
+        let mut rounds: Vec<BTreeMap<&'static str, Figures>> = Vec::new();
+        for round in 0..rounds_wanted {
+            let order = if round % 2 == 0 {
+                [Target::Yardstick, Target::IasServer]
+            } else {
+                [Target::IasServer, Target::Yardstick]
+            };
+            let mut this_round = BTreeMap::new();
+            for target in order {
+                let figures = measure(
+                    target,
+                    &server_bin,
+                    &here,
+                    &github,
+                    scenario,
+                    requests,
+                    &body,
+                )
+                .await?;
+                print_row(&format!("{} #{}", target.name(), round + 1), &figures);
+                this_round.insert(target.name(), figures);
+            }
+            rounds.push(this_round);
+        }
+        let per_round: Vec<Ratios> = rounds
+            .iter()
+            .map(|r| Ratios {
+                cpu_per_request: r["ias-server"].cpu_us_per_request
+                    / r["yardstick"].cpu_us_per_request,
+                throughput: r["ias-server"].requests_per_second
+                    / r["yardstick"].requests_per_second,
+            })
+            .collect();
+        let ratios = Ratios {
+            cpu_per_request: median(per_round.iter().map(|r| r.cpu_per_request).collect()),
+            throughput: median(per_round.iter().map(|r| r.throughput).collect()),
+        };
+        let mut results = BTreeMap::new();
+        for target in [Target::Yardstick, Target::IasServer] {
+            let mut all: Vec<Figures> = rounds
+                .iter_mut()
+                .filter_map(|r| r.remove(target.name()))
+                .collect();
+            all.sort_by(|a, b| a.cpu_us_per_request.total_cmp(&b.cpu_us_per_request));
+            let middle = all.swap_remove(all.len() / 2);
+            if rounds_wanted > 1 {
+                print_row(&format!("{} median", target.name()), &middle);
+            }
+            results.insert(target.name(), middle);
+        }
+        let ias = &results["ias-server"];
+        println!(
+            "  ias-server / yardstick: CPU per request {:.2}x, throughput {:.2}x{}{}",
+            ratios.cpu_per_request,
+            ratios.throughput,
+            if rounds_wanted > 1 {
+                " (medians of the rounds' ratios)"
+            } else {
+                ""
+            },
+            ideal
+                .map(|i| format!(
+                    "; ias-server at {:.0} % of C/L",
+                    100.0 * ias.requests_per_second / i
+                ))
+                .unwrap_or_default()
+        );
+        reports.push(ScenarioReport {
+            name: scenario.name,
+            upstream_delay_ms: scenario.upstream_delay.as_millis() as u64,
+            clients: scenario.clients,
+            connection: scenario.connection,
+            ideal_requests_per_second: ideal,
+            results,
+            ias_server_over_yardstick: ratios,
+            ratios_by_round: per_round,
+        });
+    }
+    if let Some(path) = &args.json {
+        let report = Report {
+            machine,
+            smoke: args.smoke,
+            scenarios: reports,
+        };
+        std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("\nwrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn print_row(label: &str, figures: &Figures) {
+    println!(
+        "  {:<18} {:>8.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>11.1} {:>9.1} {:>8} {:>8}  {}",
+        label,
+        figures.requests_per_second,
+        figures.latency_ms["p50"],
+        figures.latency_ms["p90"],
+        figures.latency_ms["p99"],
+        figures.latency_ms["p99.9"],
+        figures.latency_ms["max"],
+        figures.cpu_us_per_request,
+        figures.peak_rss_kib as f64 / 1024.0,
+        figures.upstream_connections,
+        figures.log_lines,
+        if figures.errors.is_empty() {
+            "none".to_string()
+        } else {
+            format!("{:?}", figures.errors)
+        }
+    );
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// One server, fresh, through one scenario.
+async fn measure(
+    target: Target,
+    server_bin: &std::path::Path,
+    bench_bin: &std::path::Path,
+    github: &GitHubStandIn,
+    scenario: &Scenario,
+    requests: u64,
+    body: &bytes::Bytes,
+) -> anyhow::Result<Figures> {
+    let upstream_before = github.connections();
+    let mut server = Server::start(target, server_bin, bench_bin, &github.base_url())?;
+    let load = load::Load {
+        addr: server.addr,
+        body: body.clone(),
+        clients: scenario.clients,
+        requests: (requests / 10).clamp(scenario.clients as u64, 1_000),
+        time_bound: TIME_BOUND,
+        connection: scenario.connection,
+    };
+    // Warm-up: pools filled, allocator and caches settled.
+    load::run(load.clone()).await;
+    let cpu_before = server.cpu()?;
+    let lines_before = server.log_lines.load(Ordering::Relaxed);
+    let outcome = load::run(load::Load { requests, ..load }).await;
+    let cpu = server.cpu()? - cpu_before;
+    let upstream_connections = github.connections() - upstream_before;
+    let peak_rss_kib = server.peak_rss_kib()?;
+    server.stop()?;
+    let log_lines = server.log_lines.load(Ordering::Relaxed) - lines_before;
+    let h = &outcome.latency_us;
+    let ms = |us: u64| us as f64 / 1000.0;
+    let latency_ms = BTreeMap::from([
+        ("p50", ms(h.value_at_quantile(0.50))),
+        ("p90", ms(h.value_at_quantile(0.90))),
+        ("p99", ms(h.value_at_quantile(0.99))),
+        ("p99.9", ms(h.value_at_quantile(0.999))),
+        ("max", ms(h.max())),
+    ]);
+    Ok(Figures {
+        requests: outcome.completed,
+        seconds: outcome.elapsed.as_secs_f64(),
+        requests_per_second: outcome.completed as f64 / outcome.elapsed.as_secs_f64(),
+        latency_ms,
+        errors: outcome.errors,
+        cpu_us_per_request: cpu.as_secs_f64() * 1e6 / outcome.completed.max(1) as f64,
+        peak_rss_kib,
+        upstream_connections,
+        log_lines,
+    })
+}
+
+/// A server process, its address and its log, read (and counted) on a thread.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log_lines: Arc<AtomicU64>,
+}
+
+impl Server {
+    fn start(
+        target: Target,
+        server_bin: &std::path::Path,
+        bench_bin: &std::path::Path,
+        github_url: &str,
+    ) -> anyhow::Result<Server> {
+        let mut cmd = match target {
+            Target::IasServer => {
+                let mut cmd = Command::new(server_bin);
+                cmd.env_clear()
+                    .env("IAS_BIND_ADDRESS", "127.0.0.1:0")
+                    .env("IAS_GITHUB_CLIENT_ID", CLIENT_ID)
+                    .env("IAS_GITHUB_CLIENT_SECRET", CLIENT_SECRET)
+                    .env("IAS_GITHUB_BASE_URL", github_url);
+                cmd
+            }
+            Target::Yardstick => {
+                let mut cmd = Command::new(bench_bin);
+                cmd.args([
+                    "yardstick",
+                    "--github",
+                    github_url,
+                    "--client-id",
+                    CLIENT_ID,
+                    "--client-secret",
+                    CLIENT_SECRET,
+                ]);
+                cmd
+            }
+        };
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {}", target.name()))?;
+        let mut lines = BufReader::new(child.stderr.take().expect("piped"));
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            if lines.read_line(&mut line)? == 0 {
+                let _ = child.kill();
+                bail!("{} exited before it listened", target.name());
+            }
+            let parsed: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if let Some(addr) = parsed["local_addr"].as_str() {
+                break addr.parse()?;
+            }
+        };
+        let log_lines = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&log_lines);
+        std::thread::spawn(move || {
+            let mut buf = Vec::with_capacity(1024);
+            while let Ok(n) = lines.read_until(b'\n', &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                counter.fetch_add(1, Ordering::Relaxed);
+                buf.clear();
+            }
+        });
+        Ok(Server {
+            child,
+            addr,
+            log_lines,
+        })
+    }
+
+    /// User plus system CPU time of the process so far.
+    fn cpu(&self) -> anyhow::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // Fields after the command name (which may hold spaces) ends with ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |i: usize| -> anyhow::Result<u64> {
+            Ok(fields.get(i).context("short /proc stat")?.parse()?)
+        };
+        // utime and stime are fields 14 and 15; after ')' they are 11 and 12 (0-based).
+        let total = ticks(11)? + ticks(12)?;
+        Ok(Duration::from_secs_f64(
+            total as f64 / clock_ticks_per_second(),
+        ))
+    }
+
+    fn peak_rss_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no VmHWM in /proc status")
+    }
+
+    /// SIGTERM, then wait (bounded) for exit.
+    fn stop(&mut self) -> anyhow::Result<()> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if self.child.try_wait()?.is_some() {
+                std::thread::sleep(Duration::from_millis(50)); // the log reader catches up
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.child.kill()?;
+        bail!("the server did not stop within 10 s of SIGTERM")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // The kernel's USER_HZ, 100 on Linux (getconf CLK_TCK).
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    Machine {
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu_model: cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map_or_else(|| "unknown CPU".to_string(), |(_, m)| m.trim().to_string()),
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|k| format!("Linux {}", k.trim()))
+            .unwrap_or_default(),
+    }
+}
