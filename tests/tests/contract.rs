@@ -495,3 +495,58 @@ async fn no_answer_is_cacheable() {
     }
     env.stop().await;
 }
+
+/// A client that goes away while its code is being exchanged: the exchange
+/// still finishes (GitHub may already have used the code) and is logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_finishes_and_is_logged_when_the_client_goes_away() {
+    let env = TestEnv::start().await;
+    env.github.on_code(
+        "code-abandoned",
+        Behavior::delayed(Duration::from_millis(600), Behavior::token("gho_abandoned")),
+    );
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(format!("{}/oauth/token", env.server_url()))
+        .json(&json!({"provider": "github", "code": "code-abandoned"}))
+        .send()
+        .await
+        .expect_err("the client gives up first");
+    assert!(gave_up.is_timeout(), "{gave_up}");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let found = env
+            .logs()
+            .into_iter()
+            .find(|l| l.contains("exchange finished after the client went away"));
+        if let Some(line) = found {
+            break line;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no line about the finished exchange: {:#?}",
+            env.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(line.contains("outcome=ok"), "{line}");
+    assert!(
+        !line.contains("gho_abandoned") && !line.contains("code-abandoned"),
+        "{line}"
+    );
+    assert!(
+        env.logs()
+            .iter()
+            .any(|l| l.contains("request handling cancelled (client disconnected)")),
+        "{:#?}",
+        env.logs()
+    );
+    let received = env.github.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].body_params["code"], "code-abandoned");
+    env.stop().await;
+}

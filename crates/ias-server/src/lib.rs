@@ -15,25 +15,31 @@ pub mod connections;
 pub mod github;
 pub mod logging;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use dropshot::{ConfigDropshot, ConfigLogging, HttpResponseOk, RequestContext, ServerBuilder};
 use ias_api::{
-    ApiError, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeResponse, IasApi,
-    JsonBody, OAuthProvider,
+    ApiError, Credential, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeResponse,
+    IasApi, JsonBody, OAuthProvider,
 };
 use tokio::sync::Semaphore;
+use tokio_util::task::TaskTracker;
 
 pub use config::{Config, ConfigError};
 pub use dropshot::HttpServer;
 
 /// What every request can use.
 pub struct ServerContext {
-    github: github::GitHub,
+    github: Arc<github::GitHub>,
     /// One permit per exchange in flight with GitHub.
-    exchanges: Semaphore,
+    exchanges: Arc<Semaphore>,
     max_exchanges: usize,
+    /// Exchanges whose client went away, finishing on their own.
+    orphans: TaskTracker,
 }
 
 impl ServerContext {
@@ -41,9 +47,10 @@ impl ServerContext {
     /// room for `max_exchanges` exchanges in flight.
     pub fn new(config: &Config, max_exchanges: usize) -> anyhow::Result<Self> {
         Ok(ServerContext {
-            github: github::GitHub::new(config)?,
-            exchanges: Semaphore::new(max_exchanges),
+            github: Arc::new(github::GitHub::new(config)?),
+            exchanges: Arc::new(Semaphore::new(max_exchanges)),
             max_exchanges,
+            orphans: TaskTracker::new(),
         })
     }
 
@@ -66,7 +73,7 @@ impl IasApi for IasServer {
         let request = body.into_inner()?;
         let context = rqctx.context();
         // At capacity, answer at once rather than queue (no socket is opened).
-        let Ok(_permit) = context.exchanges.try_acquire() else {
+        let Ok(permit) = Arc::clone(&context.exchanges).try_acquire_owned() else {
             return Err(ApiError::exchange_failed(vec![format!(
                 "the server is at capacity: {} exchanges with GitHub are in flight \
                  (IAS_MAX_CONCURRENT_EXCHANGES); retry shortly",
@@ -74,11 +81,80 @@ impl IasApi for IasServer {
             )]));
         };
         let token = match request.provider {
-            OAuthProvider::Github => context.github.exchange(&request.code).await?,
+            OAuthProvider::Github => {
+                let github = Arc::clone(&context.github);
+                let code = request.code;
+                FinishIfDropped {
+                    exchange: Some(Box::pin(async move {
+                        let _permit = permit;
+                        github.exchange(&code).await
+                    })),
+                    orphans: &context.orphans,
+                    log: &rqctx.log,
+                }
+                .await?
+            }
         };
         Ok(HttpResponseOk(ExchangeAuthorizationCodeResponse {
             access_token: token,
         }))
+    }
+}
+
+/// An exchange, run as part of its request. Handlers run with dropshot's
+/// `CancelOnDisconnect` (no task and channel per request), so a client that
+/// goes away drops the request; an exchange already under way is then handed
+/// to a task of its own (tracked, so that shutdown waits for it), finishes —
+/// GitHub may already have used the code — and its outcome is logged.
+struct FinishIfDropped<'a, F>
+where
+    F: Future<Output = Result<Credential, github::ExchangeError>> + Send + 'static,
+{
+    exchange: Option<Pin<Box<F>>>,
+    orphans: &'a TaskTracker,
+    log: &'a slog::Logger,
+}
+
+impl<F> Future for FinishIfDropped<'_, F>
+where
+    F: Future<Output = Result<Credential, github::ExchangeError>> + Send + 'static,
+{
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let exchange = self
+            .exchange
+            .as_mut()
+            .expect("FinishIfDropped polled after completion");
+        let outcome = std::task::ready!(exchange.as_mut().poll(cx));
+        self.exchange = None;
+        Poll::Ready(outcome)
+    }
+}
+
+impl<F> Drop for FinishIfDropped<'_, F>
+where
+    F: Future<Output = Result<Credential, github::ExchangeError>> + Send + 'static,
+{
+    fn drop(&mut self) {
+        let Some(exchange) = self.exchange.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return; // the runtime, and the process, are going away
+        };
+        let log = self.log.clone();
+        self.orphans.spawn_on(
+            async move {
+                let outcome = match exchange.await {
+                    Ok(_) => "ok".to_string(),
+                    Err(e) => ApiError::from(e).to_string(),
+                };
+                slog::info!(log, "exchange finished after the client went away";
+                    "outcome" => outcome);
+            },
+            &runtime,
+        );
     }
 }
 
@@ -163,9 +239,14 @@ impl Server {
     }
 
     /// Closes the listening socket at once (new connections are refused), then
-    /// waits for requests in flight to finish.
+    /// waits for requests in flight, and exchanges whose client went away, to
+    /// finish.
     pub async fn close(self) -> Result<(), String> {
-        self.http.close().await
+        let orphans = self.http.app_private().orphans.clone();
+        self.http.close().await?;
+        orphans.close();
+        orphans.wait().await;
+        Ok(())
     }
 }
 
@@ -290,6 +371,8 @@ pub fn start(config: &Config, log: slog::Logger) -> anyhow::Result<Server> {
         .config(ConfigDropshot {
             bind_address: config.bind_address,
             default_request_body_max_bytes: ias_api::REQUEST_BODY_MAX_BYTES,
+            // No task and channel per request; see `FinishIfDropped`.
+            default_handler_task_mode: dropshot::HandlerTaskMode::CancelOnDisconnect,
             ..Default::default()
         })
         .start()
