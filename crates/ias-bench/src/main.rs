@@ -240,6 +240,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     );
     let rounds_wanted = args.rounds.unwrap_or(if args.smoke { 1 } else { 5 }).max(1);
     let mut reports = Vec::new();
+    let mut failed = 0u64;
     for scenario in SCENARIOS
         .iter()
         .filter(|s| args.scenarios.is_empty() || args.scenarios.iter().any(|n| n == s.name))
@@ -315,6 +316,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
                 )
                 .await?;
                 print_row(&format!("{} #{}", target.name(), round + 1), &figures);
+                failed += figures.errors.values().sum::<u64>();
                 this_round.insert(target.name(), figures);
             }
             rounds.push(this_round);
@@ -382,6 +384,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         std::fs::write(path, serde_json::to_string_pretty(&report)? + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
         println!("\nwrote {}", path.display());
+    }
+    if failed > 0 {
+        bail!("{failed} requests failed (see the errors column): the figures do not describe working servers");
     }
     Ok(())
 }
