@@ -122,7 +122,7 @@ impl TestEnv {
         } else {
             slog::Logger::root(capture, slog::o!())
         };
-        let server = ias_server::start(&config, log)?;
+        let server = ias_server::start(&config, &ias_server::ServerLog::from_logger(log))?;
         let client = ias_client::Client::new(&format!("http://{}", server.local_addr()));
         Ok(TestEnv {
             client,

@@ -494,6 +494,7 @@ impl Server {
                 let mut cmd = Command::new(server_bin);
                 cmd.env_clear()
                     .env("IAS_BIND_ADDRESS", "127.0.0.1:0")
+                    .env("IAS_ADMIN_ADDRESS", "127.0.0.1:0")
                     .env("IAS_GITHUB_CLIENT_ID", CLIENT_ID)
                     .env("IAS_GITHUB_CLIENT_SECRET", CLIENT_SECRET)
                     .env("IAS_GITHUB_BASE_URL", github_url);

@@ -14,6 +14,8 @@ use toml::Spanned;
 
 /// Where the server listens unless told otherwise.
 pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
+/// Where the admin listener (probes, metrics) listens unless told otherwise.
+pub const DEFAULT_ADMIN_ADDRESS: &str = "127.0.0.1:9090";
 /// GitHub's web host (the token endpoint is `{base}/login/oauth/access_token`).
 pub const DEFAULT_GITHUB_BASE_URL: &str = "https://github.com";
 /// How long one exchange with GitHub may take, in all.
@@ -38,6 +40,8 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
 pub struct Config {
     /// `IAS_BIND_ADDRESS` / `bind_address`.
     pub bind_address: SocketAddr,
+    /// `IAS_ADMIN_ADDRESS` / `admin_address`: the admin listener, or None (`off`).
+    pub admin_address: Option<SocketAddr>,
     /// `IAS_LOG_LEVEL` / `log_level`: trace, debug, info, warn, error, critical.
     pub log_level: dropshot::ConfigLoggingLevel,
     /// `IAS_UPSTREAM_TIMEOUT` / `upstream_timeout`: total time for one GitHub exchange.
@@ -82,6 +86,7 @@ impl Config {
     ) -> Result<Self, ConfigError> {
         let env = [
             ("IAS_BIND_ADDRESS", "127.0.0.1:0"),
+            ("IAS_ADMIN_ADDRESS", "127.0.0.1:0"),
             ("IAS_GITHUB_BASE_URL", base_url),
             ("IAS_GITHUB_CLIENT_ID", client_id),
             ("IAS_GITHUB_CLIENT_SECRET", client_secret),
@@ -124,6 +129,20 @@ impl Config {
             Some(raw) => raw.value.parse().map_err(|_| {
                 raw.invalid("is not a socket address; use HOST:PORT, such as 127.0.0.1:8080")
             })?,
+        };
+
+        let admin_address = match lookup("IAS_ADMIN_ADDRESS", "admin_address") {
+            None => Some(
+                DEFAULT_ADMIN_ADDRESS
+                    .parse()
+                    .expect("default admin address"),
+            ),
+            Some(raw) if raw.value.trim().eq_ignore_ascii_case("off") => None,
+            Some(raw) => Some(raw.value.trim().parse().map_err(|_| {
+                raw.invalid(
+                    "is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off",
+                )
+            })?),
         };
 
         let log_level = match lookup("IAS_LOG_LEVEL", "log_level") {
@@ -234,6 +253,7 @@ impl Config {
 
         Ok(Config {
             bind_address,
+            admin_address,
             log_level,
             upstream_timeout,
             idle_timeout,
@@ -249,6 +269,44 @@ impl Config {
                 redirect_uri,
             },
         })
+    }
+
+    /// Every setting with its value in force, secrets as `[redacted]`
+    /// (for `ias-server --check-config`).
+    pub fn effective_settings(&self) -> Vec<(&'static str, String)> {
+        let secs = |d: Duration| humantime::format_duration(d).to_string();
+        vec![
+            ("IAS_BIND_ADDRESS", self.bind_address.to_string()),
+            (
+                "IAS_ADMIN_ADDRESS",
+                self.admin_address
+                    .map_or_else(|| "off".to_string(), |a| a.to_string()),
+            ),
+            ("IAS_GITHUB_CLIENT_ID", self.github.client_id.clone()),
+            ("IAS_GITHUB_CLIENT_SECRET", "[redacted]".to_string()),
+            ("IAS_GITHUB_BASE_URL", self.github.base_url.to_string()),
+            (
+                "IAS_GITHUB_REDIRECT_URI",
+                self.github
+                    .redirect_uri
+                    .clone()
+                    .unwrap_or_else(|| "(not set)".to_string()),
+            ),
+            ("IAS_UPSTREAM_TIMEOUT", secs(self.upstream_timeout)),
+            (
+                "IAS_LOG_LEVEL",
+                format!("{:?}", self.log_level).to_ascii_lowercase(),
+            ),
+            ("IAS_IDLE_TIMEOUT", secs(self.idle_timeout)),
+            ("IAS_REQUEST_TIMEOUT", secs(self.request_timeout)),
+            ("IAS_MAX_CONNECTIONS", self.max_connections.to_string()),
+            (
+                "IAS_MAX_CONCURRENT_EXCHANGES",
+                self.max_concurrent_exchanges.to_string(),
+            ),
+            ("IAS_SHUTDOWN_DELAY", secs(self.shutdown_delay)),
+            ("IAS_SHUTDOWN_TIMEOUT", secs(self.shutdown_timeout)),
+        ]
     }
 
     /// The connect timeout used for GitHub.
@@ -336,6 +394,7 @@ fn http_url(raw: &Raw) -> Result<Url, ConfigError> {
 #[serde(deny_unknown_fields)]
 struct FileShape {
     bind_address: Option<Spanned<String>>,
+    admin_address: Option<Spanned<String>>,
     log_level: Option<Spanned<String>>,
     upstream_timeout: Option<Spanned<String>>,
     idle_timeout: Option<Spanned<String>>,
@@ -410,6 +469,7 @@ impl FileSettings {
         let g = self.shape.github.as_ref();
         let spanned = match key {
             "bind_address" => self.shape.bind_address.as_ref(),
+            "admin_address" => self.shape.admin_address.as_ref(),
             "log_level" => self.shape.log_level.as_ref(),
             "upstream_timeout" => self.shape.upstream_timeout.as_ref(),
             "idle_timeout" => self.shape.idle_timeout.as_ref(),
@@ -453,6 +513,13 @@ mod tests {
     fn defaults() {
         let c = Config::load(None, env(&CREDS)).unwrap();
         assert_eq!(c.bind_address.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.admin_address.unwrap().to_string(), "127.0.0.1:9090");
+        let off = Config::load(
+            None,
+            env(&[CREDS[0], CREDS[1], ("IAS_ADMIN_ADDRESS", "off")]),
+        )
+        .unwrap();
+        assert_eq!(off.admin_address, None);
         assert_eq!(c.github.base_url.as_str(), "https://github.com/");
         assert_eq!(c.upstream_timeout, Duration::from_secs(10));
         assert_eq!(c.connect_timeout(), Duration::from_secs(5));
@@ -507,6 +574,11 @@ mod tests {
                 "IAS_UPSTREAM_TIMEOUT",
                 "0s",
                 "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range",
+            ),
+            (
+                "IAS_ADMIN_ADDRESS",
+                "9090",
+                "IAS_ADMIN_ADDRESS = \"9090\" is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off",
             ),
             (
                 "IAS_IDLE_TIMEOUT",

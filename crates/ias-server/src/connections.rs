@@ -13,6 +13,11 @@
 //! - Every response gets `Cache-Control: no-store` and `Pragma: no-cache`
 //!   (RFC 6749 §5.1: responses carrying tokens must not be cached; no answer of
 //!   this API is worth caching).
+//! - An incoming `X-Request-Id` of 1 to 128 visible ASCII characters becomes
+//!   the request's id (logged, and echoed by dropshot); otherwise dropshot
+//!   generates one.
+//! - When given [`Observe`], each request is counted in the metrics
+//!   (`http_server_active_requests`, `http_server_request_duration_seconds`).
 //!
 //! Each connection has a supervising future (`supervise`) that dropshot races
 //! against serving it; it ends — and so closes the connection — when a
@@ -26,11 +31,20 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use dropshot::{Body, ConnectionPolicy, OnRequest, PolicedConnection, RequestObserver};
+use dropshot::{Body, ConnectionPolicy, OnRequest, PolicedConnection, RequestId, RequestObserver};
 use http::header::{HeaderValue, CACHE_CONTROL, PRAGMA};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
+
+use crate::metrics::{self, Metrics};
+
+/// Where requests are counted: the metrics, and the API's route templates
+/// (any other path is the route `other`).
+pub struct Observe {
+    pub metrics: Arc<Metrics>,
+    pub routes: Vec<String>,
+}
 
 /// The limits, and what the server's connections are doing now.
 pub struct Connections {
@@ -44,6 +58,7 @@ pub struct Connections {
     refusal_logged: AtomicU64,
     started: Instant,
     log: slog::Logger,
+    observe: Option<Arc<Observe>>,
 }
 
 impl Connections {
@@ -54,6 +69,7 @@ impl Connections {
         request_timeout: Duration,
         max_connections: usize,
         log: slog::Logger,
+        observe: Option<Observe>,
     ) -> Arc<Self> {
         Arc::new(Connections {
             idle_timeout,
@@ -64,6 +80,7 @@ impl Connections {
             refusal_logged: AtomicU64::new(0),
             started: Instant::now(),
             log,
+            observe: observe.map(Arc::new),
         })
     }
 
@@ -104,6 +121,7 @@ impl ConnectionPolicy for Connections {
             return None; // dropping the stream closes it
         }
         let conn = Arc::new(Conn {
+            observe: self.observe.clone(),
             idle_timeout: self.idle_timeout,
             request_timeout: self.request_timeout,
             state: Mutex::new(ConnState {
@@ -152,6 +170,7 @@ struct ConnState {
 
 /// One connection.
 struct Conn {
+    observe: Option<Arc<Observe>>,
     idle_timeout: Duration,
     request_timeout: Duration,
     state: Mutex<ConnState>,
@@ -197,7 +216,27 @@ impl Conn {
             timeout: self.request_timeout,
             setting: "IAS_REQUEST_TIMEOUT",
         });
-        Box::new(InProgress(Arc::clone(self)))
+        if let Some(id) = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| sane_request_id(v.as_bytes()))
+        {
+            request.extensions_mut().insert(RequestId(id));
+        }
+        let counted = self.observe.as_ref().map(|observe| {
+            observe.metrics.request_started();
+            let path = request.uri().path();
+            Counted {
+                method: metrics::method_label(request.method()),
+                route: observe.routes.iter().position(|r| r == path),
+                started,
+                answered: false,
+            }
+        });
+        Box::new(InProgress {
+            conn: Arc::clone(self),
+            counted,
+        })
     }
 
     /// When the connection must be closed if nothing changes: its headers
@@ -215,14 +254,48 @@ impl Conn {
     }
 }
 
+/// `X-Request-Id` as sent, if it is 1 to 128 visible ASCII characters.
+fn sane_request_id(value: &[u8]) -> Option<String> {
+    let sane = (1..=128).contains(&value.len()) && value.iter().all(|b| b.is_ascii_graphic());
+    sane.then(|| String::from_utf8_lossy(value).into_owned())
+}
+
 /// A request in progress on a connection.
-struct InProgress(Arc<Conn>);
+struct InProgress {
+    conn: Arc<Conn>,
+    counted: Option<Counted>,
+}
+
+/// What the metrics need of a request.
+struct Counted {
+    method: &'static str,
+    /// Index into `Observe::routes`; None is `other`.
+    route: Option<usize>,
+    /// The request's first byte.
+    started: Instant,
+    answered: bool,
+}
 
 impl RequestObserver for InProgress {
-    fn respond(self: Box<Self>, response: &mut http::Response<Body>) {
+    fn respond(mut self: Box<Self>, response: &mut http::Response<Body>) {
         let headers = response.headers_mut();
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+        if let (Some(counted), Some(observe)) = (self.counted.as_mut(), self.conn.observe.as_ref())
+        {
+            counted.answered = true;
+            let labels = metrics::Labels {
+                method: counted.method,
+                route: counted
+                    .route
+                    .map_or("other", |i| observe.routes[i].as_str()),
+                status: response.status().as_u16().to_string(),
+                outcome: outcome(response),
+            };
+            observe
+                .metrics
+                .request_ended(Some((&labels, counted.started.elapsed())));
+        }
     }
 }
 
@@ -230,12 +303,76 @@ impl RequestObserver for InProgress {
 /// is in progress.
 impl Drop for InProgress {
     fn drop(&mut self) {
-        let mut s = self.0.state();
+        if let (Some(counted), Some(observe)) = (&self.counted, &self.conn.observe) {
+            if !counted.answered {
+                observe.metrics.request_ended(None);
+            }
+        }
+        let mut s = self.conn.state();
         s.active -= 1;
         if s.active == 0 {
             s.idle_since = Instant::now();
         }
     }
+}
+
+/// The `outcome` label: `ok` for a success, the `group/code` of an
+/// `ErrStatusMsg` answer, `unrouted` for dropshot's own answers (404, 405).
+/// Error bodies are small and complete: they are read here without waiting
+/// and put back as they were.
+fn outcome(response: &mut http::Response<Body>) -> String {
+    use http_body::Body as _;
+    if response.status().is_success() {
+        return "ok".to_string();
+    }
+    const UNROUTED: &str = "unrouted";
+    if response
+        .body()
+        .size_hint()
+        .exact()
+        .is_none_or(|n| n > 64 * 1024)
+    {
+        return UNROUTED.to_string();
+    }
+    let mut body = std::mem::take(response.body_mut());
+    let mut bytes = Vec::new();
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let complete = loop {
+        match Pin::new(&mut body).poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    bytes.extend_from_slice(&data);
+                }
+            }
+            Poll::Ready(None) => break true,
+            Poll::Ready(Some(Err(_))) | Poll::Pending => break false,
+        }
+    };
+    if !complete {
+        // Not a plain, complete body: leave what is left of it alone.
+        *response.body_mut() = body;
+        return UNROUTED.to_string();
+    }
+    let label = serde_json::from_slice::<ErrorOutcome>(&bytes)
+        .ok()
+        .filter(|e| {
+            !e.group.is_empty()
+                && e.group.len() <= 16
+                && e.group.bytes().all(|b| b.is_ascii_lowercase())
+        })
+        .map_or_else(
+            || UNROUTED.to_string(),
+            |e| format!("{}/{}", e.group, e.code),
+        );
+    *response.body_mut() = Body::from(bytes);
+    label
+}
+
+/// The part of an `ErrStatusMsg` the outcome label is made of.
+#[derive(serde::Deserialize)]
+struct ErrorOutcome {
+    group: String,
+    code: i64,
 }
 
 /// Ends when the connection must be closed (dropshot then drops it).

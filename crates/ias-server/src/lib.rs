@@ -4,16 +4,19 @@
 //! - [`github`]: the one place that talks to GitHub;
 //! - [`connections`]: the public listener's connection limits and timeouts;
 //! - [`logging`]: the JSON log, written off the request path;
+//! - [`admin`] and [`metrics`]: probes and Prometheus metrics on the admin listener;
 //! - this file: the [`IasApi`] implementation, [`logger`] and [`start`].
 //!
 //! The request body is judged by `ias-api` (the contract); the handler only
 //! exchanges the code. Errors are `ias_api::ApiError`, so every answer is one
 //! the spec documents.
 
+pub mod admin;
 pub mod config;
 pub mod connections;
 pub mod github;
 pub mod logging;
+pub mod metrics;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,17 +43,23 @@ pub struct ServerContext {
     max_exchanges: usize,
     /// Exchanges whose client went away, finishing on their own.
     orphans: TaskTracker,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl ServerContext {
     /// Builds the context (the GitHub client and its connection pool), with
     /// room for `max_exchanges` exchanges in flight.
-    pub fn new(config: &Config, max_exchanges: usize) -> anyhow::Result<Self> {
+    pub fn new(
+        config: &Config,
+        max_exchanges: usize,
+        metrics: Arc<metrics::Metrics>,
+    ) -> anyhow::Result<Self> {
         Ok(ServerContext {
             github: Arc::new(github::GitHub::new(config)?),
             exchanges: Arc::new(Semaphore::new(max_exchanges)),
             max_exchanges,
             orphans: TaskTracker::new(),
+            metrics,
         })
     }
 
@@ -74,6 +83,9 @@ impl IasApi for IasServer {
         let context = rqctx.context();
         // At capacity, answer at once rather than queue (no socket is opened).
         let Ok(permit) = Arc::clone(&context.exchanges).try_acquire_owned() else {
+            context
+                .metrics
+                .exchange(metrics::ExchangeOutcome::Rejected, Duration::ZERO);
             return Err(ApiError::exchange_failed(vec![format!(
                 "the server is at capacity: {} exchanges with GitHub are in flight \
                  (IAS_MAX_CONCURRENT_EXCHANGES); retry shortly",
@@ -83,11 +95,15 @@ impl IasApi for IasServer {
         let token = match request.provider {
             OAuthProvider::Github => {
                 let github = Arc::clone(&context.github);
+                let metrics = Arc::clone(&context.metrics);
                 let code = request.code;
                 FinishIfDropped {
                     exchange: Some(Box::pin(async move {
                         let _permit = permit;
-                        github.exchange(&code).await
+                        let started = std::time::Instant::now();
+                        let result = github.exchange(&code).await;
+                        metrics.exchange(metrics::ExchangeOutcome::of(&result), started.elapsed());
+                        result
                     })),
                     orphans: &context.orphans,
                     log: &rqctx.log,
@@ -167,6 +183,11 @@ pub struct ServerLog {
 }
 
 impl ServerLog {
+    /// A log without a writer of ours (tests, or a drain that writes itself).
+    pub fn from_logger(log: slog::Logger) -> Self {
+        ServerLog { log, writer: None }
+    }
+
     /// Writes what is queued, for at most `timeout` (call before exit).
     pub fn flush(&self, timeout: Duration) -> bool {
         self.writer.as_ref().is_none_or(|w| w.flush(timeout))
@@ -211,10 +232,13 @@ pub fn logger(config: &Config) -> anyhow::Result<ServerLog> {
     })
 }
 
-/// A running server: the dropshot server and its connection limits.
+/// A running server: the public dropshot server and its connection limits,
+/// and the admin server when there is one.
 pub struct Server {
     http: HttpServer<ServerContext>,
     connections: Arc<connections::Connections>,
+    admin: Option<HttpServer<admin::AdminContext>>,
+    health: Arc<admin::Health>,
 }
 
 impl Server {
@@ -233,19 +257,33 @@ impl Server {
         self.http.app_private()
     }
 
+    /// Where the admin listener listens, if there is one.
+    pub fn admin_addr(&self) -> Option<std::net::SocketAddr> {
+        self.admin.as_ref().map(HttpServer::local_addr)
+    }
+
     /// Completes if the server stops by itself (an error).
     pub fn wait_for_shutdown(&self) -> dropshot::ShutdownWaitFuture {
         self.http.wait_for_shutdown()
     }
 
+    /// `/readyz` answers 503 from now on; serving goes on.
+    pub fn start_draining(&self) {
+        self.health.start_draining();
+    }
+
     /// Closes the listening socket at once (new connections are refused), then
     /// waits for requests in flight, and exchanges whose client went away, to
-    /// finish.
+    /// finish; the admin listener closes last.
     pub async fn close(self) -> Result<(), String> {
+        self.health.start_draining();
         let orphans = self.http.app_private().orphans.clone();
         self.http.close().await?;
         orphans.close();
         orphans.wait().await;
+        if let Some(admin) = self.admin {
+            admin.close().await?;
+        }
         Ok(())
     }
 }
@@ -330,7 +368,8 @@ pub fn nofile_limit() -> Option<u64> {
 /// latency; for errors the outcome, from `ApiError`'s `Display`). The caps
 /// on connections and exchanges are the configured ones lowered to fit the
 /// open-file limit ([`FdBudget`]); the choice is logged.
-pub fn start(config: &Config, log: slog::Logger) -> anyhow::Result<Server> {
+pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> {
+    let log = server_log.log.clone();
     if config.github.base_url.scheme() == "http"
         && !config
             .github
@@ -359,14 +398,19 @@ pub fn start(config: &Config, log: slog::Logger) -> anyhow::Result<Server> {
     } else {
         slog::info!(log.new(kv), "{message}");
     }
-    let context = ServerContext::new(config, budget.max_exchanges)?;
+    let metrics = Arc::new(metrics::Metrics::new());
+    let context = ServerContext::new(config, budget.max_exchanges, Arc::clone(&metrics))?;
     let connections = connections::Connections::new(
         config.idle_timeout,
         config.request_timeout,
         budget.max_connections,
         log.clone(),
+        Some(connections::Observe {
+            metrics: Arc::clone(&metrics),
+            routes: routes(),
+        }),
     );
-    let http = ServerBuilder::new(api, context, log)
+    let http = ServerBuilder::new(api, context, log.clone())
         .connection_policy(connections.clone())
         .config(ConfigDropshot {
             bind_address: config.bind_address,
@@ -382,5 +426,89 @@ pub fn start(config: &Config, log: slog::Logger) -> anyhow::Result<Server> {
                 config.bind_address
             )
         })?;
-    Ok(Server { http, connections })
+    let health = Arc::new(admin::Health::default());
+    let admin = match config.admin_address {
+        None => None,
+        Some(address) => Some(start_admin(
+            address,
+            config,
+            admin::AdminContext {
+                health: Arc::clone(&health),
+                metrics,
+                connections: Arc::clone(&connections),
+                exchanges_in_flight: {
+                    let (exchanges, max) = (
+                        Arc::clone(&http.app_private().exchanges),
+                        budget.max_exchanges,
+                    );
+                    Box::new(move || max - exchanges.available_permits())
+                },
+                log_records_dropped: {
+                    let server_log = server_log.clone();
+                    Box::new(move || server_log.dropped())
+                },
+            },
+            &log,
+        )?),
+    };
+    Ok(Server {
+        http,
+        connections,
+        admin,
+        health,
+    })
+}
+
+/// The API's route templates, from its description (for the `http_route` label).
+fn routes() -> Vec<String> {
+    ias_api::openapi_document()["paths"]
+        .as_object()
+        .map(|paths| paths.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Connections to the admin listener: few, and held to the same timeouts.
+const ADMIN_MAX_CONNECTIONS: usize = 32;
+
+fn start_admin(
+    address: std::net::SocketAddr,
+    config: &Config,
+    context: admin::AdminContext,
+    log: &slog::Logger,
+) -> anyhow::Result<HttpServer<admin::AdminContext>> {
+    let api = admin::admin_api_mod::api_description::<admin::Admin>()
+        .map_err(|e| anyhow::anyhow!("invalid admin API description: {e}"))?;
+    let admin_log = slog::Logger::root(
+        slog::Drain::fuse(slog::Filter::new(log.clone(), |r: &slog::Record<'_>| {
+            !routine_admin_line(r)
+        })),
+        slog::o!("listener" => "admin"),
+    );
+    let connections = connections::Connections::new(
+        config.idle_timeout,
+        config.request_timeout,
+        ADMIN_MAX_CONNECTIONS,
+        log.clone(),
+        None,
+    );
+    let admin = ServerBuilder::new(api, context, admin_log)
+        .connection_policy(connections)
+        .config(ConfigDropshot {
+            bind_address: address,
+            default_handler_task_mode: dropshot::HandlerTaskMode::CancelOnDisconnect,
+            ..Default::default()
+        })
+        .start()
+        .map_err(|e| anyhow::anyhow!("cannot listen on {address} (IAS_ADMIN_ADDRESS): {e}"))?;
+    slog::info!(log, "admin listener: /livez, /readyz, /metrics"; "admin_addr" => %admin.local_addr());
+    Ok(admin)
+}
+
+/// The admin listener's routine lines (each probe and scrape, its
+/// `listening`) are left out: the `admin listener` line says where it is.
+fn routine_admin_line(record: &slog::Record<'_>) -> bool {
+    record.level() == slog::Level::Info
+        && record.msg().as_str().is_some_and(|m| {
+            m == "request completed" || m == "listening" || m == "accepted connection"
+        })
 }

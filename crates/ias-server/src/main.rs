@@ -15,6 +15,8 @@ use clap::Parser;
     after_help = "\
 SETTINGS (environment variables override the --config file):
   IAS_BIND_ADDRESS          bind_address          HOST:PORT to listen on [default: 127.0.0.1:8080]
+  IAS_ADMIN_ADDRESS         admin_address         HOST:PORT of the admin listener (/livez, /readyz,
+                                                  /metrics), or off [default: 127.0.0.1:9090]
   IAS_GITHUB_CLIENT_ID      github.client_id      the GitHub OAuth app's client id (required)
   IAS_GITHUB_CLIENT_SECRET  github.client_secret  the app's client secret (required; never logged)
   IAS_GITHUB_BASE_URL       github.base_url       GitHub's web host [default: https://github.com];
@@ -55,6 +57,11 @@ struct Cli {
     /// A TOML file with settings (see below); environment variables override it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Read and check every setting as at start, print the effective settings
+    /// (secrets as [redacted]) and exit 0, or exit 2 naming the bad setting.
+    /// Nothing is bound.
+    #[arg(long)]
+    check_config: bool,
 }
 
 #[tokio::main]
@@ -67,6 +74,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.check_config {
+        println!("configuration is valid; effective settings:");
+        for (setting, value) in config.effective_settings() {
+            println!("  {setting:<30} {value}");
+        }
+        return ExitCode::SUCCESS;
+    }
     // Before anything opens a file: sockets for clients and GitHub both count.
     ias_server::raise_nofile_limit();
     let server_log = match ias_server::logger(&config) {
@@ -76,7 +90,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = run(&config, &server_log.log).await;
+    let code = run(&config, &server_log).await;
     // Bounded: when stderr is not being read, the lines still queued are lost
     // (and nothing more can be written there to say so).
     server_log.flush(LOG_FLUSH_TIMEOUT);
@@ -86,7 +100,8 @@ async fn main() -> ExitCode {
 /// How long the last log lines may take to be written at exit.
 const LOG_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn run(config: &ias_server::Config, log: &slog::Logger) -> ExitCode {
+async fn run(config: &ias_server::Config, server_log: &ias_server::ServerLog) -> ExitCode {
+    let log = &server_log.log;
     let mut signals = match ShutdownSignals::register() {
         Ok(signals) => signals,
         Err(e) => {
@@ -94,7 +109,7 @@ async fn run(config: &ias_server::Config, log: &slog::Logger) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match ias_server::start(config, log.clone()) {
+    let server = match ias_server::start(config, server_log) {
         Ok(server) => server,
         Err(e) => {
             slog::error!(log, "cannot start"; "error" => format!("{e:#}"));
@@ -127,6 +142,8 @@ async fn shut_down(
     signal: &'static str,
     signals: &mut ShutdownSignals,
 ) -> ExitCode {
+    // Load balancers stop sending before the listener closes.
+    server.start_draining();
     if !config.shutdown_delay.is_zero() {
         slog::info!(log, "shutting down: serving on until the delay ends";
             "signal" => signal, "delay" => format!("{:?}", config.shutdown_delay));

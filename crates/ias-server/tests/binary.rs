@@ -2,6 +2,8 @@
 //! refusal of bad settings, graceful shutdown; and (`limits`) what hostile or
 //! slow clients, a stalled log reader and a stuck shutdown meet.
 
+#[path = "binary/admin.rs"]
+mod admin;
 #[path = "binary/limits.rs"]
 mod limits;
 
@@ -105,6 +107,7 @@ impl Running {
 fn launch(github_base_url: &str, settings: &[(&str, &str)], nofile: Option<u64>) -> Command {
     let mut cmd = server();
     cmd.env("IAS_BIND_ADDRESS", "127.0.0.1:0")
+        .env("IAS_ADMIN_ADDRESS", "127.0.0.1:0")
         .env("IAS_GITHUB_CLIENT_ID", ID)
         .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
         .env("IAS_GITHUB_BASE_URL", github_base_url)
@@ -180,6 +183,8 @@ fn help_lists_every_setting() {
     for setting in [
         "--config",
         "IAS_BIND_ADDRESS",
+        "IAS_ADMIN_ADDRESS",
+        "--check-config",
         "IAS_GITHUB_CLIENT_ID",
         "IAS_GITHUB_CLIENT_SECRET",
         "IAS_GITHUB_BASE_URL",

@@ -971,7 +971,7 @@ pub use pagination::ResultsPage;
 pub use pagination::WhichPage;
 pub use server::BuildError;
 pub use server::{
-    ConnectionIo, ConnectionPolicy, OnRequest, PolicedConnection,
+    ConnectionIo, ConnectionPolicy, OnRequest, PolicedConnection, RequestId,
     RequestObserver,
 };
 pub use server::ServerBuilder;

@@ -106,6 +106,12 @@ pub struct PolicedConnection {
     pub closed: BoxFuture<'static, ()>,
 }
 
+/// A request id chosen by an [`OnRequest`] hook (inserted as a request
+/// extension), used instead of a generated one in the request's log lines and
+/// its `x-request-id` response header. It must be a valid header value.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
 /// The IO a [`PolicedConnection`] is served over.
 pub trait ConnectionIo:
     tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static
@@ -831,7 +837,10 @@ async fn http_request_handle_wrap<C: ServerContext>(
     // with an error and we'll treat it like an error from any of the endpoints
     // themselves.
     let start_time = std::time::Instant::now();
-    let request_id = generate_request_id();
+    let request_id = match request.extensions().get::<RequestId>() {
+        Some(chosen) => chosen.0.clone(),
+        None => generate_request_id(),
+    };
 
     let mut request_log = server.log.new(o!(
         "remote_addr" => remote_addr,

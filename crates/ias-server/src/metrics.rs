@@ -1,0 +1,241 @@
+//! The server's Prometheus metrics, served on the admin listener (`admin.rs`).
+//!
+//! Names follow the OpenTelemetry HTTP semantic conventions where they apply.
+//! Every label value comes from a closed set: a route template or `other`, a
+//! known method or `_OTHER`, a status code, an outcome this file names, the
+//! build's version. None carries a code, a token, a secret or a client-chosen
+//! string.
+
+use std::time::Duration;
+
+use prometheus::{
+    Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+
+use crate::github::ExchangeError;
+
+/// Buckets of both duration histograms, in seconds: from 1 ms to 30 s, which
+/// covers a loopback answer and an `IAS_UPSTREAM_TIMEOUT` of up to 30 s.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// The content type of [`Metrics::render`]'s output.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The metrics of one server.
+pub struct Metrics {
+    registry: Registry,
+    requests: HistogramVec,
+    exchanges: HistogramVec,
+    active_requests: IntGauge,
+    connections_open: IntGauge,
+    exchanges_in_flight: IntGauge,
+    log_records_dropped: IntCounter,
+}
+
+/// How an exchange with GitHub ended (`ias_github_exchange_duration_seconds`'s `outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExchangeOutcome {
+    Token,
+    BadVerificationCode,
+    UnverifiedUserEmail,
+    /// Any other failure: transport, timeout, an unexpected answer.
+    Error,
+    /// Refused before reaching GitHub: `IAS_MAX_CONCURRENT_EXCHANGES` in flight.
+    Rejected,
+}
+
+impl ExchangeOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            ExchangeOutcome::Token => "token",
+            ExchangeOutcome::BadVerificationCode => "bad_verification_code",
+            ExchangeOutcome::UnverifiedUserEmail => "unverified_user_email",
+            ExchangeOutcome::Error => "error",
+            ExchangeOutcome::Rejected => "rejected",
+        }
+    }
+
+    /// The outcome of an exchange's result.
+    pub fn of<T>(result: &Result<T, ExchangeError>) -> Self {
+        match result {
+            Ok(_) => ExchangeOutcome::Token,
+            Err(ExchangeError::BadVerificationCode) => ExchangeOutcome::BadVerificationCode,
+            Err(ExchangeError::UnverifiedUserEmail) => ExchangeOutcome::UnverifiedUserEmail,
+            Err(ExchangeError::Upstream(_)) => ExchangeOutcome::Error,
+        }
+    }
+}
+
+/// What the gauges read at each scrape.
+pub struct Readings {
+    pub connections_open: usize,
+    pub exchanges_in_flight: usize,
+    pub log_records_dropped: u64,
+}
+
+impl Metrics {
+    /// Registers every metric; `ias_build_info` is set here, once.
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let requests = HistogramVec::new(
+            HistogramOpts::new(
+                "http_server_request_duration_seconds",
+                "Duration of HTTP server requests on the public listener, from the request's \
+                 headers to its response.",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &[
+                "http_request_method",
+                "http_route",
+                "http_response_status_code",
+                "outcome",
+            ],
+        )
+        .expect("valid histogram");
+        let exchanges = HistogramVec::new(
+            HistogramOpts::new(
+                "ias_github_exchange_duration_seconds",
+                "Duration of authorization-code exchanges with GitHub, by outcome.",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["outcome"],
+        )
+        .expect("valid histogram");
+        let active_requests = IntGauge::new(
+            "http_server_active_requests",
+            "Requests on the public listener whose response is not ready yet.",
+        )
+        .expect("valid gauge");
+        let connections_open = IntGauge::new(
+            "ias_connections_open",
+            "Client connections open on the public listener (at most IAS_MAX_CONNECTIONS).",
+        )
+        .expect("valid gauge");
+        let exchanges_in_flight = IntGauge::new(
+            "ias_exchanges_in_flight",
+            "Exchanges with GitHub in flight (at most IAS_MAX_CONCURRENT_EXCHANGES).",
+        )
+        .expect("valid gauge");
+        let log_records_dropped = IntCounter::new(
+            "ias_log_records_dropped_total",
+            "Log records dropped because the process reading stderr did not keep up.",
+        )
+        .expect("valid counter");
+        let build_info = IntGaugeVec::new(
+            Opts::new(
+                "ias_build_info",
+                "The server's version and the API version it serves; always 1.",
+            ),
+            &["version", "api_version"],
+        )
+        .expect("valid gauge");
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION"), ias_api::API_VERSION])
+            .set(1);
+        for metric in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(exchanges.clone()),
+            Box::new(active_requests.clone()),
+            Box::new(connections_open.clone()),
+            Box::new(exchanges_in_flight.clone()),
+            Box::new(log_records_dropped.clone()),
+            Box::new(build_info),
+        ] {
+            registry.register(metric).expect("metric names are unique");
+        }
+        Metrics {
+            registry,
+            requests,
+            exchanges,
+            active_requests,
+            connections_open,
+            exchanges_in_flight,
+            log_records_dropped,
+        }
+    }
+
+    /// A request started (its headers are in).
+    pub fn request_started(&self) {
+        self.active_requests.inc();
+    }
+
+    /// A request's response is ready, or the request was cancelled (then
+    /// `answered` is None and only the gauge moves).
+    pub fn request_ended(&self, answered: Option<(&Labels<'_>, Duration)>) {
+        self.active_requests.dec();
+        if let Some((labels, took)) = answered {
+            self.requests
+                .with_label_values(&[
+                    labels.method,
+                    labels.route,
+                    labels.status.as_str(),
+                    labels.outcome.as_str(),
+                ])
+                .observe(took.as_secs_f64());
+        }
+    }
+
+    /// An exchange ended (or was refused at capacity).
+    pub fn exchange(&self, outcome: ExchangeOutcome, took: Duration) {
+        self.exchanges
+            .with_label_values(&[outcome.label()])
+            .observe(took.as_secs_f64());
+    }
+
+    /// The text exposition, with the gauges read now.
+    pub fn render(&self, now: &Readings) -> String {
+        self.connections_open
+            .set(i64::try_from(now.connections_open).unwrap_or(i64::MAX));
+        self.exchanges_in_flight
+            .set(i64::try_from(now.exchanges_in_flight).unwrap_or(i64::MAX));
+        let counted = self.log_records_dropped.get();
+        if now.log_records_dropped > counted {
+            self.log_records_dropped
+                .inc_by(now.log_records_dropped - counted);
+        }
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .expect("the text encoding of gathered metrics cannot fail");
+        String::from_utf8(out).expect("the text encoding is UTF-8")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The labels of one answered request.
+pub struct Labels<'a> {
+    /// A known method, or `_OTHER`.
+    pub method: &'static str,
+    /// A route template of the API, or `other`.
+    pub route: &'a str,
+    pub status: String,
+    /// `ok`, the error's `group/code`, or `unrouted` for dropshot's own
+    /// answers (404, 405) that have no group/code.
+    pub outcome: String,
+}
+
+/// The method as a label: one of the standard methods, or `_OTHER` (so a
+/// client cannot mint label values).
+pub fn method_label(method: &http::Method) -> &'static str {
+    use http::Method as M;
+    match *method {
+        M::GET => "GET",
+        M::POST => "POST",
+        M::PUT => "PUT",
+        M::DELETE => "DELETE",
+        M::HEAD => "HEAD",
+        M::OPTIONS => "OPTIONS",
+        M::PATCH => "PATCH",
+        M::TRACE => "TRACE",
+        M::CONNECT => "CONNECT",
+        _ => "_OTHER",
+    }
+}

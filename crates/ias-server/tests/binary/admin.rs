@@ -1,0 +1,309 @@
+//! The admin listener of the real binary: probes through start, serving and
+//! drain; the metrics after a known sequence of requests, read with a
+//! Prometheus text parser; the request id round trip; `--check-config`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+use serde_json::json;
+
+use super::{server, Running, ID, SECRET};
+
+impl Running {
+    fn admin_address(&mut self) -> String {
+        let line = self.wait_for("admin listener");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        v["admin_addr"].as_str().unwrap().to_string()
+    }
+}
+
+async fn get(http: &reqwest::Client, url: String) -> (u16, String) {
+    let r = http.get(url).send().await.expect("an answer");
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_follow_start_serving_and_drain() {
+    let mut server = Running::start_with(
+        "http://127.0.0.1:9",
+        &[("IAS_SHUTDOWN_DELAY", "1500ms")],
+        None,
+    );
+    let public = server.address();
+    let admin = server.admin_address();
+    let http = reqwest::Client::new();
+    // As soon as it says where it is: live and ready.
+    assert_eq!(get(&http, format!("http://{admin}/livez")).await.0, 200);
+    assert_eq!(
+        get(&http, format!("http://{admin}/readyz")).await,
+        (200, r#"{"status":"ok"}"#.to_string())
+    );
+    // The public port serves none of it.
+    for path in ["/metrics", "/readyz", "/livez"] {
+        assert_eq!(
+            get(&http, format!("http://{public}{path}")).await.0,
+            404,
+            "{path} on the public port"
+        );
+    }
+
+    server.signal("TERM");
+    let signalled = Instant::now();
+    let (ready, _) = loop {
+        let answer = get(&http, format!("http://{admin}/readyz")).await;
+        if answer.0 != 200 || signalled.elapsed() > Duration::from_secs(1) {
+            break answer;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(ready, 503, "readyz turns 503 at SIGTERM");
+    assert!(signalled.elapsed() < Duration::from_millis(1000));
+    assert_eq!(get(&http, format!("http://{admin}/livez")).await.0, 200);
+    // Still serving during the delay.
+    let r = http
+        .post(format!("http://{public}/oauth/token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let (code, _) = tokio::task::spawn_blocking(move || server.wait_exit())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    assert!(
+        http.get(format!("http://{admin}/livez"))
+            .send()
+            .await
+            .is_err(),
+        "the admin listener is gone after exit"
+    );
+}
+
+/// `(name, labels) -> value` for every sample.
+fn samples(text: &str) -> BTreeMap<(String, BTreeMap<String, String>), f64> {
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
+    scrape
+        .samples
+        .into_iter()
+        .filter_map(|s| {
+            let value = match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                prometheus_parse::Value::Histogram(_) | prometheus_parse::Value::Summary(_) => {
+                    return None
+                }
+            };
+            let labels = s
+                .labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            Some(((s.metric, labels), value))
+        })
+        .collect()
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_a_known_sequence_of_requests() {
+    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
+        .await
+        .unwrap();
+    github.on_code("metrics-code-ok", Behavior::token("gho_metrics_token"));
+    github.on_code("metrics-code-down", Behavior::Status(503));
+    let mut server = Running::start(&github.base_url());
+    let public = server.address();
+    let admin = server.admin_address();
+    let http = reqwest::Client::new();
+    let token = format!("http://{public}/oauth/token");
+    let post = |body: serde_json::Value| http.post(&token).json(&body).send();
+    assert_eq!(
+        post(json!({"provider": "github", "code": "metrics-code-ok"}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        post(json!({"provider": "github", "code": "metrics-code-bad"}))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(http.post(&token).send().await.unwrap().status(), 400); // request/1
+    assert_eq!(
+        http.get(format!("http://{public}/nope"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        post(json!({"provider": "github", "code": "metrics-code-down"}))
+            .await
+            .unwrap()
+            .status(),
+        500
+    );
+
+    let response = http
+        .get(format!("http://{admin}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let s = samples(&text);
+    let count = |name: &str, l: &[(&str, &str)]| {
+        s.get(&(name.to_string(), labels(l)))
+            .copied()
+            .unwrap_or_else(|| panic!("no {name}{l:?} in:\n{text}"))
+    };
+    let request = "http_server_request_duration_seconds_count";
+    for (method, route, status, outcome) in [
+        ("POST", "/oauth/token", "200", "ok"),
+        ("POST", "/oauth/token", "400", "oauth/2"),
+        ("POST", "/oauth/token", "400", "request/1"),
+        ("GET", "other", "404", "unrouted"),
+        ("POST", "/oauth/token", "500", "oauth/1200"),
+    ] {
+        let l = [
+            ("http_request_method", method),
+            ("http_route", route),
+            ("http_response_status_code", status),
+            ("outcome", outcome),
+        ];
+        assert_eq!(count(request, &l), 1.0, "{l:?}");
+    }
+    let exchange = "ias_github_exchange_duration_seconds_count";
+    assert_eq!(count(exchange, &[("outcome", "token")]), 1.0);
+    assert_eq!(
+        count(exchange, &[("outcome", "bad_verification_code")]),
+        1.0
+    );
+    assert_eq!(count(exchange, &[("outcome", "error")]), 1.0);
+    assert_eq!(count("http_server_active_requests", &[]), 0.0);
+    assert_eq!(count("ias_exchanges_in_flight", &[]), 0.0);
+    assert!(count("ias_connections_open", &[]) >= 0.0);
+    assert_eq!(count("ias_log_records_dropped_total", &[]), 0.0);
+    assert_eq!(
+        count(
+            "ias_build_info",
+            &[
+                ("version", env!("CARGO_PKG_VERSION")),
+                ("api_version", "2.4.0")
+            ]
+        ),
+        1.0
+    );
+    for needle in ["metrics-code", "gho_metrics", SECRET] {
+        assert!(!text.contains(needle), "a label carries {needle:?}");
+    }
+
+    // Unknown paths all count as one route: the label set stays bounded.
+    for path in ["/a", "/b/c", "/oauth/token/x", "/%2e%2e", "/metrics"] {
+        http.get(format!("http://{public}{path}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = get(&http, format!("http://{admin}/metrics")).await.1;
+    let s = samples(&text);
+    let other: Vec<_> = s
+        .keys()
+        .filter(|(name, l)| name == request && l["http_route"] == "other")
+        .collect();
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert_eq!(s[other[0]], 6.0);
+    let routes: std::collections::BTreeSet<_> = s
+        .keys()
+        .filter(|(name, _)| name == request)
+        .map(|(_, l)| l["http_route"].clone())
+        .collect();
+    assert_eq!(
+        routes,
+        ["/oauth/token".to_string(), "other".to_string()].into()
+    );
+    server.signal("TERM");
+    assert_eq!(server.wait_exit().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incoming_request_id_is_used_when_sane() {
+    let mut server = Running::start("http://127.0.0.1:9");
+    let public = server.address();
+    let http = reqwest::Client::new();
+    let send = |id: &str| {
+        http.post(format!("http://{public}/oauth/token"))
+            .header("x-request-id", id)
+            .send()
+    };
+    let r = send("gw-7f3a9c.sign-in").await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "gw-7f3a9c.sign-in");
+    let line = server.wait_for("request completed");
+    assert!(line.contains(r#""req_id":"gw-7f3a9c.sign-in""#), "{line}");
+
+    let too_long = "x".repeat(129);
+    for bad in [too_long.as_str(), "has space", "tab\there", ""] {
+        let r = send(bad).await.unwrap();
+        let echoed = r.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert_ne!(echoed, bad);
+        assert_eq!(echoed.len(), 36, "a generated (UUID) id: {echoed}");
+        let line = server.wait_for("request completed");
+        assert!(line.contains(&format!(r#""req_id":"{echoed}""#)), "{line}");
+    }
+    server.signal("TERM");
+    assert_eq!(server.wait_exit().0, 0);
+}
+
+#[test]
+fn check_config_prints_the_effective_settings_or_names_the_bad_one() {
+    let out = server()
+        .args(["--check-config"])
+        .env("IAS_GITHUB_CLIENT_ID", ID)
+        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
+        .env("IAS_IDLE_TIMEOUT", "90s")
+        .env("IAS_ADMIN_ADDRESS", "off")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "IAS_IDLE_TIMEOUT               1m 30s",
+        "IAS_ADMIN_ADDRESS              off",
+        "IAS_GITHUB_CLIENT_SECRET       [redacted]",
+        "IAS_BIND_ADDRESS               127.0.0.1:8080",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in\n{stdout}");
+    }
+    assert!(!stdout.contains(SECRET));
+
+    let out = server()
+        .args(["--check-config"])
+        .env("IAS_GITHUB_CLIENT_ID", ID)
+        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
+        .env("IAS_MAX_CONNECTIONS", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("IAS_MAX_CONNECTIONS = \"lots\" is not a whole number"),
+        "{stderr}"
+    );
+}
