@@ -284,17 +284,23 @@ impl RequestObserver for InProgress {
         if let (Some(counted), Some(observe)) = (self.counted.as_mut(), self.conn.observe.as_ref())
         {
             counted.answered = true;
-            let labels = metrics::Labels {
-                method: counted.method,
-                route: counted
-                    .route
-                    .map_or("other", |i| observe.routes[i].as_str()),
-                status: response.status().as_u16().to_string(),
-                outcome: outcome(response),
-            };
-            observe
-                .metrics
-                .request_ended(Some((&labels, counted.started.elapsed())));
+            let took = counted.started.elapsed();
+            match counted.route {
+                Some(route)
+                    if counted.method == "POST" && response.status() == http::StatusCode::OK =>
+                {
+                    observe.metrics.request_ok(route, took);
+                }
+                route => {
+                    let labels = metrics::Labels {
+                        method: counted.method,
+                        route: route.map_or("other", |i| observe.routes[i].as_str()),
+                        status: response.status().as_u16().to_string(),
+                        outcome: outcome(response),
+                    };
+                    observe.metrics.request_answered(&labels, took);
+                }
+            }
         }
     }
 }
@@ -305,7 +311,7 @@ impl Drop for InProgress {
     fn drop(&mut self) {
         if let (Some(counted), Some(observe)) = (&self.counted, &self.conn.observe) {
             if !counted.answered {
-                observe.metrics.request_ended(None);
+                observe.metrics.request_cancelled();
             }
         }
         let mut s = self.conn.state();

@@ -398,7 +398,8 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
     } else {
         slog::info!(log.new(kv), "{message}");
     }
-    let metrics = Arc::new(metrics::Metrics::new());
+    let routes = routes();
+    let metrics = Arc::new(metrics::Metrics::new(&routes));
     let context = ServerContext::new(config, budget.max_exchanges, Arc::clone(&metrics))?;
     let connections = connections::Connections::new(
         config.idle_timeout,
@@ -407,7 +408,7 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
         log.clone(),
         Some(connections::Observe {
             metrics: Arc::clone(&metrics),
-            routes: routes(),
+            routes,
         }),
     );
     let http = ServerBuilder::new(api, context, log.clone())

@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::github::ExchangeError;
@@ -28,7 +28,10 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub struct Metrics {
     registry: Registry,
     requests: HistogramVec,
-    exchanges: HistogramVec,
+    /// The hot series, resolved once: `POST {route} 200 ok`, by route index.
+    post_ok: Vec<Histogram>,
+    /// One series per `ExchangeOutcome`, resolved once.
+    exchanges: [Histogram; 5],
     active_requests: IntGauge,
     connections_open: IntGauge,
     exchanges_in_flight: IntGauge,
@@ -48,6 +51,14 @@ pub enum ExchangeOutcome {
 }
 
 impl ExchangeOutcome {
+    const ALL: [ExchangeOutcome; 5] = [
+        ExchangeOutcome::Token,
+        ExchangeOutcome::BadVerificationCode,
+        ExchangeOutcome::UnverifiedUserEmail,
+        ExchangeOutcome::Error,
+        ExchangeOutcome::Rejected,
+    ];
+
     fn label(self) -> &'static str {
         match self {
             ExchangeOutcome::Token => "token",
@@ -77,8 +88,9 @@ pub struct Readings {
 }
 
 impl Metrics {
-    /// Registers every metric; `ias_build_info` is set here, once.
-    pub fn new() -> Self {
+    /// Registers every metric for an API with these route templates;
+    /// `ias_build_info` is set here, once.
+    pub fn new(routes: &[String]) -> Self {
         let registry = Registry::new();
         let requests = HistogramVec::new(
             HistogramOpts::new(
@@ -146,9 +158,15 @@ impl Metrics {
         ] {
             registry.register(metric).expect("metric names are unique");
         }
+        let post_ok = routes
+            .iter()
+            .map(|route| requests.with_label_values(&["POST", route, "200", "ok"]))
+            .collect();
+        let exchanges = ExchangeOutcome::ALL.map(|o| exchanges.with_label_values(&[o.label()]));
         Metrics {
             registry,
             requests,
+            post_ok,
             exchanges,
             active_requests,
             connections_open,
@@ -162,27 +180,34 @@ impl Metrics {
         self.active_requests.inc();
     }
 
-    /// A request's response is ready, or the request was cancelled (then
-    /// `answered` is None and only the gauge moves).
-    pub fn request_ended(&self, answered: Option<(&Labels<'_>, Duration)>) {
+    /// A request was cancelled before its response was ready.
+    pub fn request_cancelled(&self) {
         self.active_requests.dec();
-        if let Some((labels, took)) = answered {
-            self.requests
-                .with_label_values(&[
-                    labels.method,
-                    labels.route,
-                    labels.status.as_str(),
-                    labels.outcome.as_str(),
-                ])
-                .observe(took.as_secs_f64());
-        }
+    }
+
+    /// A `POST` to route `route` (an index of the routes given to
+    /// [`Metrics::new`]) was answered 200: the hot path, no label lookup.
+    pub fn request_ok(&self, route: usize, took: Duration) {
+        self.active_requests.dec();
+        self.post_ok[route].observe(took.as_secs_f64());
+    }
+
+    /// Any other answer.
+    pub fn request_answered(&self, labels: &Labels<'_>, took: Duration) {
+        self.active_requests.dec();
+        self.requests
+            .with_label_values(&[
+                labels.method,
+                labels.route,
+                labels.status.as_str(),
+                labels.outcome.as_str(),
+            ])
+            .observe(took.as_secs_f64());
     }
 
     /// An exchange ended (or was refused at capacity).
     pub fn exchange(&self, outcome: ExchangeOutcome, took: Duration) {
-        self.exchanges
-            .with_label_values(&[outcome.label()])
-            .observe(took.as_secs_f64());
+        self.exchanges[outcome as usize].observe(took.as_secs_f64());
     }
 
     /// The text exposition, with the gauges read now.
@@ -201,12 +226,6 @@ impl Metrics {
             .encode(&self.registry.gather(), &mut out)
             .expect("the text encoding of gathered metrics cannot fail");
         String::from_utf8(out).expect("the text encoding is UTF-8")
-    }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -237,5 +256,37 @@ pub fn method_label(method: &http::Method) -> &'static str {
         M::TRACE => "TRACE",
         M::CONNECT => "CONNECT",
         _ => "_OTHER",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_exchange_outcome_has_its_own_series() {
+        for (i, outcome) in ExchangeOutcome::ALL.into_iter().enumerate() {
+            assert_eq!(outcome as usize, i, "ALL is in declaration order");
+        }
+        let metrics = Metrics::new(&["/oauth/token".to_string()]);
+        metrics.exchange(ExchangeOutcome::Rejected, Duration::ZERO);
+        metrics.request_started();
+        metrics.request_ok(0, Duration::from_millis(3));
+        let text = metrics.render(&Readings {
+            connections_open: 2,
+            exchanges_in_flight: 1,
+            log_records_dropped: 7,
+        });
+        for line in [
+            "ias_github_exchange_duration_seconds_count{outcome=\"rejected\"} 1",
+            "ias_github_exchange_duration_seconds_count{outcome=\"token\"} 0",
+            "http_server_request_duration_seconds_count{http_request_method=\"POST\",http_response_status_code=\"200\",http_route=\"/oauth/token\",outcome=\"ok\"} 1",
+            "http_server_active_requests 0",
+            "ias_connections_open 2",
+            "ias_exchanges_in_flight 1",
+            "ias_log_records_dropped_total 7",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
+        }
     }
 }
