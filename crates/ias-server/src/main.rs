@@ -6,6 +6,11 @@ use std::time::Duration;
 
 use clap::Parser;
 
+/// mimalloc: about a quarter of the CPU glibc's malloc/free took per exchange
+/// (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Serves the IAM Service public API (POST /oauth/token): exchanges a GitHub
 /// OAuth authorization code for an access token.
 #[derive(Parser)]
