@@ -118,61 +118,55 @@ fn run_codegen(root: &Path, check: bool) -> ExitCode {
 /// Builds the server and `ias-bench` (release unless `dev`), then runs
 /// `ias-bench run ARGS`; the bench finds `ias-server` next to itself.
 fn bench(root: &Path, dev: bool, args: &[String]) -> ExitCode {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut run = std::process::Command::new(cargo);
-    run.current_dir(root)
-        .args(["run", "--quiet", "--package", "ias-bench"]);
-    if !dev {
-        run.arg("--release");
+    let profile: &[&str] = if dev { &[] } else { &["--release"] };
+    let mut build = cargo(
+        root,
+        &[
+            "build",
+            "--quiet",
+            "--package",
+            "ias-server",
+            "--bin",
+            "ias-server",
+        ],
+    );
+    let built = exit_code(build.args(profile).status());
+    if built != ExitCode::SUCCESS {
+        return built;
     }
-    // ias-server is built alongside: `cargo build` first, in the same profile.
-    let mut build =
-        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    build.current_dir(root).args([
-        "build",
-        "--quiet",
-        "--package",
-        "ias-server",
-        "--bin",
-        "ias-server",
-    ]);
-    if !dev {
-        build.arg("--release");
-    }
-    match build.status() {
-        Ok(s) if s.success() => {}
-        Ok(_) => return ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: cannot run cargo: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    let status = run.arg("--").arg("run").args(args).status();
-    match status {
-        Ok(s) if s.success() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: cannot run cargo: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let mut run = cargo(root, &["run", "--quiet", "--package", "ias-bench"]);
+    exit_code(run.args(profile).arg("--").arg("run").args(args).status())
 }
 
 /// Builds and runs the `ias-dev` binary of the harness crate through cargo, so
 /// that the xtask itself does not depend on the server.
 fn serve(root: &Path) -> ExitCode {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = std::process::Command::new(cargo)
-        .current_dir(root)
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "ias-testing",
-            "--bin",
-            "ias-dev",
-        ])
-        .status();
+    exit_code(
+        cargo(
+            root,
+            &[
+                "run",
+                "--quiet",
+                "--package",
+                "ias-testing",
+                "--bin",
+                "ias-dev",
+            ],
+        )
+        .status(),
+    )
+}
+
+/// `cargo ARGS` in the workspace, with the cargo that runs the xtask.
+fn cargo(root: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd =
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root).args(args);
+    cmd
+}
+
+/// A cargo run's exit, as the xtask's.
+fn exit_code(status: std::io::Result<std::process::ExitStatus>) -> ExitCode {
     match status {
         Ok(s) if s.success() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
