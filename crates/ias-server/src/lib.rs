@@ -38,9 +38,7 @@ pub use dropshot::HttpServer;
 /// What every request can use.
 pub struct ServerContext {
     github: Arc<github::GitHub>,
-    /// One permit per exchange in flight with GitHub.
-    exchanges: Arc<Semaphore>,
-    max_exchanges: usize,
+    exchanges: ExchangeSlots,
     /// Exchanges whose client went away, finishing on their own.
     orphans: TaskTracker,
     metrics: Arc<metrics::Metrics>,
@@ -56,16 +54,32 @@ impl ServerContext {
     ) -> anyhow::Result<Self> {
         Ok(ServerContext {
             github: Arc::new(github::GitHub::new(config)?),
-            exchanges: Arc::new(Semaphore::new(max_exchanges)),
-            max_exchanges,
+            exchanges: ExchangeSlots {
+                permits: Arc::new(Semaphore::new(max_exchanges)),
+                max: max_exchanges,
+            },
             orphans: TaskTracker::new(),
             metrics,
         })
     }
 
-    /// Exchanges with GitHub in flight now.
-    pub fn exchanges_in_flight(&self) -> usize {
-        self.max_exchanges - self.exchanges.available_permits()
+    /// The exchanges with GitHub in flight, and their cap.
+    pub fn exchanges(&self) -> &ExchangeSlots {
+        &self.exchanges
+    }
+}
+
+/// `IAS_MAX_CONCURRENT_EXCHANGES` permits, one per exchange in flight.
+#[derive(Clone)]
+pub struct ExchangeSlots {
+    permits: Arc<Semaphore>,
+    max: usize,
+}
+
+impl ExchangeSlots {
+    /// Exchanges in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.max - self.permits.available_permits()
     }
 }
 
@@ -82,14 +96,14 @@ impl IasApi for IasServer {
         let request = body.into_inner()?;
         let context = rqctx.context();
         // At capacity, answer at once rather than queue (no socket is opened).
-        let Ok(permit) = Arc::clone(&context.exchanges).try_acquire_owned() else {
+        let Ok(permit) = Arc::clone(&context.exchanges.permits).try_acquire_owned() else {
             context
                 .metrics
                 .exchange(metrics::ExchangeOutcome::Rejected, Duration::ZERO);
             return Err(ApiError::exchange_failed(vec![format!(
                 "the server is at capacity: {} exchanges with GitHub are in flight \
                  (IAS_MAX_CONCURRENT_EXCHANGES); retry shortly",
-                context.max_exchanges
+                context.exchanges.max
             )]));
         };
         let token = match request.provider {
@@ -438,11 +452,8 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
                 metrics,
                 connections: Arc::clone(&connections),
                 exchanges_in_flight: {
-                    let (exchanges, max) = (
-                        Arc::clone(&http.app_private().exchanges),
-                        budget.max_exchanges,
-                    );
-                    Box::new(move || max - exchanges.available_permits())
+                    let exchanges = http.app_private().exchanges.clone();
+                    Box::new(move || exchanges.in_flight())
                 },
                 log_records_dropped: {
                     let server_log = server_log.clone();
