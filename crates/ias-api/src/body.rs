@@ -123,16 +123,6 @@ async fn read_body(mut body: dropshot::Body, limit: usize) -> Result<Vec<u8>, Ap
     Ok(bytes)
 }
 
-/// `10s`, `1.5s`: a duration as the settings spell it.
-fn humantime_secs(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
-}
-
 /// `application/json`, with any parameters, in any case (RFC 9110 §8.3.1).
 fn is_json(content_type: &str) -> bool {
     let mime = content_type.split(';').next().unwrap_or_default().trim();
@@ -161,7 +151,7 @@ where
                 .unwrap_or_else(|_| {
                     Err(ApiError::invalid_body(format!(
                         "The request did not arrive within {} ({}); send the headers and body without pauses.",
-                        humantime_secs(deadline.timeout),
+                        humantime::format_duration(deadline.timeout),
                         deadline.setting
                     )))
                 }),

@@ -341,40 +341,32 @@ impl FdBudget {
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit, and returns the soft
 /// limit then in force (None when it cannot be read).
 pub fn raise_nofile_limit() -> Option<u64> {
-    // SAFETY: getrlimit/setrlimit only read and write the struct given.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
+    let limit = nofile_rlimit()?;
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
         };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return None;
-        }
-        if limit.rlim_cur < limit.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
-                rlim_max: limit.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                limit = raised;
-            }
-        }
-        (limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+        // SAFETY: setrlimit only reads the struct given.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) };
     }
+    nofile_limit()
 }
 
-/// The soft `RLIMIT_NOFILE` now.
+/// The soft `RLIMIT_NOFILE` now (None when unlimited or unreadable).
 pub fn nofile_limit() -> Option<u64> {
+    nofile_rlimit()
+        .map(|limit| limit.rlim_cur)
+        .filter(|&soft| soft != libc::RLIM_INFINITY)
+}
+
+fn nofile_rlimit() -> Option<libc::rlimit> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit only writes the struct given.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        (libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
-            && limit.rlim_cur != libc::RLIM_INFINITY)
-            .then_some(limit.rlim_cur)
-    }
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit)
 }
 
 /// Binds `config.bind_address` and starts serving. dropshot logs the bound
