@@ -88,6 +88,13 @@ impl Running {
         assert!(ok.success());
     }
 
+    /// SIGTERM, and the exit must be 0.
+    fn stop(self) {
+        self.signal("TERM");
+        let (code, logs) = self.wait_exit();
+        assert_eq!(code, 0, "{logs:#?}");
+    }
+
     fn wait_exit(mut self) -> (i32, Vec<String>) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {

@@ -124,38 +124,25 @@ async fn metrics_count_a_known_sequence_of_requests() {
     let public = server.address();
     let admin = server.admin_address();
     let http = reqwest::Client::new();
-    let token = format!("http://{public}/oauth/token");
-    let post = |body: serde_json::Value| http.post(&token).json(&body).send();
-    assert_eq!(
-        post(json!({"provider": "github", "code": "metrics-code-ok"}))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(
-        post(json!({"provider": "github", "code": "metrics-code-bad"}))
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
-    assert_eq!(http.post(&token).send().await.unwrap().status(), 400); // request/1
-    assert_eq!(
-        http.get(format!("http://{public}/nope"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        post(json!({"provider": "github", "code": "metrics-code-down"}))
-            .await
-            .unwrap()
-            .status(),
-        500
-    );
+    let code = |code: &str| Some(json!({"provider": "github", "code": code}));
+    use reqwest::Method;
+    for (method, path, body, status) in [
+        (Method::POST, "/oauth/token", code("metrics-code-ok"), 200),
+        (Method::POST, "/oauth/token", code("metrics-code-bad"), 400),
+        (Method::POST, "/oauth/token", None, 400), // request/1
+        (Method::GET, "/nope", None, 404),
+        (Method::POST, "/oauth/token", code("metrics-code-down"), 500),
+    ] {
+        let mut request = http.request(method.clone(), format!("http://{public}{path}"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        assert_eq!(
+            request.send().await.unwrap().status(),
+            status,
+            "{method} {path}"
+        );
+    }
 
     let response = http
         .get(format!("http://{admin}/metrics"))
@@ -239,8 +226,7 @@ async fn metrics_count_a_known_sequence_of_requests() {
         routes,
         ["/oauth/token".to_string(), "other".to_string()].into()
     );
-    server.signal("TERM");
-    assert_eq!(server.wait_exit().0, 0);
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,8 +253,7 @@ async fn an_incoming_request_id_is_used_when_sane() {
         let line = server.wait_for("request completed");
         assert!(line.contains(&format!(r#""req_id":"{echoed}""#)), "{line}");
     }
-    server.signal("TERM");
-    assert_eq!(server.wait_exit().0, 0);
+    server.stop();
 }
 
 #[test]

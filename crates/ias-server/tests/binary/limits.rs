@@ -137,8 +137,7 @@ async fn idle_connections_are_closed_but_not_requests_in_progress() {
         );
     })
     .await;
-    server.signal("TERM");
-    assert_eq!(server.wait_exit().0, 0);
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,8 +174,7 @@ async fn late_headers_are_closed_and_late_bodies_answered_request_0() {
         assert_eq!(answer, "");
     })
     .await;
-    server.signal("TERM");
-    assert_eq!(server.wait_exit().0, 0);
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,8 +222,7 @@ async fn oversized_and_endless_bodies_are_answered_without_being_read() {
         assert!(sent < 32 << 20, "{sent} bytes were taken");
     })
     .await;
-    server.signal("TERM");
-    assert_eq!(server.wait_exit().0, 0);
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,8 +278,7 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
     })
     .await;
     server.wait_for("connection refused: the server is at its connection limit");
-    server.signal("TERM");
-    assert_eq!(server.wait_exit().0, 0);
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,8 +324,7 @@ async fn exchanges_over_the_cap_are_answered_at_once_without_reaching_github() {
         1,
         "the refused exchange reached GitHub"
     );
-    server.signal("TERM");
-    assert_eq!(server.wait_exit().0, 0);
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
