@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use ias_spec::{conformance, Mismatch};
+use ias_spec::{conformance, ChangeKind, Mismatch};
 use serde_json::Value;
 
 fn spec_text() -> String {
@@ -33,121 +33,134 @@ fn server_implements_the_spec() {
     let mismatches = conformance(&spec(&spec_text()), &server()).unwrap();
     assert!(
         mismatches.is_empty(),
-        "the server's OpenAPI (ias-api) differs from api-spec/ias-public-api.yaml:\n{}",
+        "the server's OpenAPI (ias-api) differs from api-spec/ias-public-api.yaml \
+         (its info.version is ias_api::API_VERSION, which follows the spec's):\n{}",
         report(&mismatches)
-    );
-}
-
-/// Applies `edits` to the real spec and returns the mismatches with the server.
-fn mismatches_after(edits: &[(&str, &str)]) -> Vec<Mismatch> {
-    let mut text = spec_text();
-    for (from, to) in edits {
-        assert!(text.contains(from), "fixture text {from:?} not in the spec");
-        text = text.replacen(from, to, 1);
-    }
-    conformance(&spec(&text), &server()).unwrap()
-}
-
-fn assert_reported(mismatches: &[Mismatch], location: &str, kind: &str) {
-    assert!(
-        mismatches
-            .iter()
-            .any(|m| m.0.location == location && m.0.kind == kind),
-        "expected {kind} at {location}; got:\n{}",
-        report(mismatches)
     );
 }
 
 const BODY: &str = "/paths/~1oauth~1token/post/requestBody/content/application~1json/schema";
 const OK: &str = "/paths/~1oauth~1token/post/responses/200/content/application~1json/schema";
 
-#[test]
-fn a_new_required_request_field_is_reported() {
-    let m = mismatches_after(&[(
-        "      required:\n        - provider\n        - code\n",
-        "        state:\n          type: string\n      required:\n        - provider\n        - code\n        - state\n",
-    )]);
-    // The spec has a field the server does not: "removed" going from spec to server.
-    assert_reported(&m, &format!("{BODY}/properties/state"), "property-removed");
-    assert_eq!(m.len(), 1, "{}", report(&m));
-    let shown = m[0].to_string();
-    assert!(
-        shown.contains("spec says: string") && shown.contains("server says: (nothing)"),
-        "{shown}"
-    );
+/// One row: an edit of the real spec, and a mismatch it must give (at this
+/// location, of this kind). Going from spec to server, what only the spec has
+/// was "removed" and what only the server has was "added".
+struct Mutation {
+    name: &'static str,
+    from: String,
+    to: String,
+    location: String,
+    kind: ChangeKind,
 }
 
-#[test]
-fn a_removed_operation_is_reported() {
-    let m = mismatches_after(&[("  /oauth/token:\n", "  /oauth/token-old:\n")]);
-    assert_reported(&m, "/paths/~1oauth~1token-old/post", "path-changed");
-}
-
-#[test]
-fn a_renamed_operation_is_reported() {
-    let m = mismatches_after(&[(
-        "operationId: exchangeAuthorizationCode",
-        "operationId: exchangeCode",
-    )]);
-    assert_reported(
-        &m,
-        "/paths/~1oauth~1token/post/operationId",
-        "operation-id-changed",
-    );
-}
-
-#[test]
-fn a_changed_enum_is_reported() {
-    let m = mismatches_after(&[(
-        "          enum:\n            - github\n",
-        "          enum:\n            - github\n            - gitlab\n",
-    )]);
-    assert_reported(
-        &m,
-        &format!("{BODY}/properties/provider/enum"),
-        "enum-value-removed",
-    );
-}
-
-#[test]
-fn a_changed_property_type_is_reported() {
-    let m = mismatches_after(&[(
-        "        code:\n          type: string\n",
-        "        code:\n          type: integer\n",
-    )]);
-    assert_reported(&m, &format!("{BODY}/properties/code"), "type-changed");
-}
-
-#[test]
-fn a_new_required_response_field_is_reported() {
-    let m = mismatches_after(&[(
-        "      required:\n        - accessToken\n",
-        "        tokenType:\n          type: string\n      required:\n        - accessToken\n        - tokenType\n",
-    )]);
-    assert_reported(
-        &m,
-        &format!("{OK}/properties/tokenType"),
-        "property-removed",
-    );
-}
-
-#[test]
-fn a_removed_error_response_is_reported() {
-    let spec_500 = "        '500':\n";
+fn mutations() -> Vec<Mutation> {
     let text = spec_text();
-    let start = text.find(spec_500).unwrap();
-    let end = text.find("components:").unwrap();
-    let m = mismatches_after(&[(&text[start..end], "")]);
-    assert_reported(
-        &m,
-        "/paths/~1oauth~1token/post/responses/5XX",
-        "status-added",
-    );
+    let errors_500 =
+        &text[text.find("        '500':\n").unwrap()..text.find("components:").unwrap()];
+    let row = |name, from: &str, to: &str, location: &str, kind| Mutation {
+        name,
+        from: from.into(),
+        to: to.into(),
+        location: location.into(),
+        kind,
+    };
+    vec![
+        row(
+            "a new required request field",
+            "      required:\n        - provider\n        - code\n",
+            "        state:\n          type: string\n      required:\n        - provider\n        - code\n        - state\n",
+            &format!("{BODY}/properties/state"),
+            ChangeKind::PropertyRemoved,
+        ),
+        row(
+            "a removed operation",
+            "  /oauth/token:\n",
+            "  /oauth/token-old:\n",
+            "/paths/~1oauth~1token-old/post",
+            ChangeKind::PathChanged,
+        ),
+        row(
+            "a renamed operation",
+            "operationId: exchangeAuthorizationCode",
+            "operationId: exchangeCode",
+            "/paths/~1oauth~1token/post/operationId",
+            ChangeKind::OperationIdChanged,
+        ),
+        row(
+            "a changed enum",
+            "          enum:\n            - github\n",
+            "          enum:\n            - github\n            - gitlab\n",
+            &format!("{BODY}/properties/provider/enum"),
+            ChangeKind::EnumValueRemoved,
+        ),
+        row(
+            "a changed property type",
+            "        code:\n          type: string\n",
+            "        code:\n          type: integer\n",
+            &format!("{BODY}/properties/code"),
+            ChangeKind::TypeChanged,
+        ),
+        row(
+            "a new required response field",
+            "      required:\n        - accessToken\n",
+            "        tokenType:\n          type: string\n      required:\n        - accessToken\n        - tokenType\n",
+            &format!("{OK}/properties/tokenType"),
+            ChangeKind::PropertyRemoved,
+        ),
+        row(
+            "a removed error response",
+            errors_500,
+            "",
+            "/paths/~1oauth~1token/post/responses/5XX",
+            ChangeKind::StatusAdded,
+        ),
+        row(
+            "a different version",
+            &format!("  version: {}", ias_api::API_VERSION),
+            "  version: 99.0.0",
+            "/info/version",
+            ChangeKind::VersionDiffers,
+        ),
+    ]
 }
 
 #[test]
-fn a_different_version_is_reported() {
-    let current = format!("  version: {}", ias_api::API_VERSION);
-    let m = mismatches_after(&[(&current, "  version: 99.0.0")]);
-    assert_reported(&m, "/info/version", "version-differs");
+fn each_drift_is_reported() {
+    for m in mutations() {
+        let mut text = spec_text();
+        assert!(
+            text.contains(&m.from),
+            "{}: fixture text {:?} not in the spec",
+            m.name,
+            m.from
+        );
+        text = text.replacen(&m.from, &m.to, 1);
+        let mismatches = conformance(&spec(&text), &server()).unwrap();
+        assert!(
+            mismatches
+                .iter()
+                .any(|x| x.0.location == m.location && x.0.kind == m.kind),
+            "{}: expected {} at {}; got:\n{}",
+            m.name,
+            m.kind,
+            m.location,
+            report(&mismatches)
+        );
+    }
+}
+
+/// A field only the spec has is worded as such, with both sides shown.
+#[test]
+fn a_mismatch_says_what_the_spec_and_the_server_say() {
+    let m = &mutations()[0];
+    let text = spec_text().replacen(&m.from, &m.to, 1);
+    let mismatches = conformance(&spec(&text), &server()).unwrap();
+    assert_eq!(mismatches.len(), 1, "{}", report(&mismatches));
+    assert_eq!(
+        mismatches[0].to_string(),
+        format!(
+            "{BODY}/properties/state\n    POST /oauth/token: request body: property state \
+             is in the spec but not in the server\n    spec says: string\n    server says: (nothing)"
+        )
+    );
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use ias_spec::version::{judge, Verdict};
-use ias_spec::{Bump, Change, SpecDocument};
+use ias_spec::{Bump, Change, Document, SpecDocument};
 use serde_json::json;
 
 use crate::codegen::SPEC;
@@ -77,20 +77,19 @@ fn compare(root: &Path, input: Input) -> Result<Compared, String> {
             (old, new)
         }
     };
-    let changes = ias_spec::diff_documents(&old.json, &new.json)?;
+    // Name the file a problem is in, when it is one of the two.
+    let in_file = |e: ias_spec::Error| match e.document() {
+        Some(Document::Old) => format!("{}: {e}", old.name),
+        Some(Document::New) => format!("{}: {e}", new.name),
+        _ => e.to_string(),
+    };
+    let changes = ias_spec::diff_documents(&old.json, &new.json).map_err(in_file)?;
     let verdict = judge(
         &old.openapi.info.version,
         &new.openapi.info.version,
         &changes,
     )
-    .map_err(|e| {
-        let file = if e.starts_with("old") {
-            &old.name
-        } else {
-            &new.name
-        };
-        format!("{file}: {e}")
-    })?;
+    .map_err(in_file)?;
     Ok((old, new, changes, verdict))
 }
 
@@ -106,7 +105,7 @@ fn to_json(
 ) -> String {
     let changes: Vec<_> = changes
         .iter()
-        .map(|c| json!({"location": c.location, "kind": c.kind, "breaking": c.breaking(), "message": c.message}))
+        .map(|c| json!({"location": c.location, "kind": c.kind.name(), "breaking": c.breaking(), "message": c.message}))
         .collect();
     let doc = json!({
         "breaking": verdict.breaking,

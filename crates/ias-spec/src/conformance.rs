@@ -7,7 +7,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::diff::{diff_contracts, Bump, Change};
+use crate::diff::{diff_contracts, Bump, Change, ChangeKind, Wording};
+use crate::error::{Document, Error};
 use crate::model::{contract, Contract};
 
 /// One way the server differs from the spec.
@@ -29,40 +30,28 @@ impl fmt::Display for Mismatch {
 
 /// The differences between the spec and the server's document; empty when the
 /// server implements the spec. Descriptions and examples are not compared.
-pub fn conformance(spec: &Value, server: &Value) -> Result<Vec<Mismatch>, String> {
-    let spec = contract(spec).map_err(|e| format!("spec: {e}"))?;
-    let mut server = contract(server).map_err(|e| format!("server document: {e}"))?;
+///
+/// A different `info.version` is a mismatch too ([`ChangeKind::VersionDiffers`]);
+/// the caller knows where the server's version comes from and can say so.
+pub fn conformance(spec: &Value, server: &Value) -> Result<Vec<Mismatch>, Error> {
+    let spec = contract(spec).map_err(|e| e.of(Document::Spec))?;
+    let mut server = contract(server).map_err(|e| e.of(Document::Server))?;
     expand_ranges(&spec, &mut server);
-    let mut mismatches: Vec<Mismatch> = diff_contracts(&spec, &server)
+    let mut mismatches: Vec<Mismatch> = diff_contracts(&spec, &server, Wording::SpecServer)
         .into_iter()
-        .map(|mut change| {
-            change.message = sides(&change.message);
-            Mismatch(change)
-        })
+        .map(Mismatch)
         .collect();
     if spec.version != server.version {
         mismatches.push(Mismatch(Change {
             location: "/info/version".into(),
-            kind: "version-differs",
+            kind: ChangeKind::VersionDiffers,
             bump: Bump::None,
-            message: "info.version differs (ias_api::API_VERSION should follow the spec)".into(),
+            message: "info.version differs".into(),
             old: Some(spec.version.clone()),
             new: Some(server.version.clone()),
         }));
     }
     Ok(mismatches)
-}
-
-/// Rewords a change (written old → new) as spec vs server: what was
-/// "removed" is only in the spec, what was "added" only in the server.
-fn sides(message: &str) -> String {
-    if let Some((what, rest)) = message.split_once(" was removed") {
-        format!("{what} is in the spec but not in the server{rest}")
-    } else if let Some((what, rest)) = message.split_once(" was added") {
-        format!("{what} is in the server but not in the spec{rest}")
-    } else {
-        message.to_string()
-    }
 }
 
 /// For each operation, gives the server every status the spec lists that one

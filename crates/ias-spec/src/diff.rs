@@ -2,7 +2,7 @@
 //! generated from (or written against) the old document can stop working
 //! against the new one — at run time, or at compile time once regenerated.
 //!
-//! The rules, by where a change is:
+//! The rules, by where a change is (in code: `ChangeKind::rule`, row by row):
 //!
 //! | change | request side | response side |
 //! |---|---|---|
@@ -12,7 +12,7 @@
 //! | property removed | breaking (regenerated code loses the field) | breaking |
 //! | optional → required | breaking | compatible |
 //! | required → optional | compatible | breaking |
-//! | type or format changed | breaking | breaking |
+//! | type or format changed, `oneOf`/`anyOf` alternatives changed | breaking | breaking |
 //! | enum value added | compatible | breaking (progenitor's enums are exhaustive) |
 //! | enum value removed | breaking | compatible |
 //! | enum introduced or dropped | breaking (the generated type changes) | breaking |
@@ -44,6 +44,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::error::{Document, Error};
 use crate::model::{
     Body, Contract, Operation, Parameter, Schema, LOWER_BOUNDS, OTHER_CONSTRAINTS, UPPER_BOUNDS,
 };
@@ -70,14 +71,204 @@ impl Bump {
     }
 }
 
+/// Which way data flows through what changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Sent by clients (parameters, request bodies; and the operation itself):
+    /// the new document must accept what old clients send.
+    Request,
+    /// Received by clients: old clients must understand what the new one sends.
+    Response,
+}
+
+/// How a security requirement changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// None was required; now one is.
+    NowRequired,
+    /// One was required; now none is.
+    NoLongerRequired,
+    /// A different one is required.
+    Changed,
+}
+
+/// The rule a change falls under. [`ChangeKind::bump`] gives the rules table;
+/// [`ChangeKind::name`] is the stable name in `spec-diff`'s JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // each variant is its name
+pub enum ChangeKind {
+    OperationRemoved,
+    PathChanged,
+    MethodChanged,
+    OperationIdChanged,
+    OperationAdded,
+    SecurityChanged(Security),
+    ParameterAdded {
+        required: bool,
+    },
+    ParameterRemoved,
+    ParameterRequired,
+    ParameterOptional,
+    RequestBodyAdded {
+        required: bool,
+    },
+    RequestBodyRemoved,
+    RequestBodyRequired,
+    RequestBodyOptional,
+    StatusAdded,
+    StatusRemoved,
+    MediaTypeAdded,
+    MediaTypeRemoved,
+    PropertyAdded {
+        required: bool,
+    },
+    PropertyRemoved,
+    /// An existing property became required.
+    RequiredAdded,
+    /// A required property became optional.
+    RequiredRemoved,
+    TypeChanged,
+    FormatChanged,
+    /// `oneOf`/`anyOf` alternatives changed.
+    AlternativesChanged,
+    NullableChanged {
+        nullable: bool,
+    },
+    EnumIntroduced,
+    EnumDropped,
+    EnumValueAdded,
+    EnumValueRemoved,
+    /// `retypes`: typify's Rust type depends on this constraint (module docs).
+    ConstraintAdded {
+        retypes: bool,
+    },
+    ConstraintDropped {
+        retypes: bool,
+    },
+    /// `tightened`: `None` for a pattern or a flag, which has no direction.
+    ConstraintChanged {
+        tightened: Option<bool>,
+    },
+    /// `allowed`: whether properties not listed are allowed now.
+    AdditionalPropertiesChanged {
+        allowed: bool,
+    },
+    TagsChanged,
+    /// Descriptions, summaries, examples, `x-*`, `deprecated`...
+    Documentation,
+    /// `info.version` differs (conformance only; spec-diff judges versions
+    /// with [`crate::version`]).
+    VersionDiffers,
+}
+
+impl ChangeKind {
+    /// The bump a change of this kind needs on `side`.
+    pub fn bump(self, side: Side) -> Bump {
+        let (request, response) = self.rule();
+        match side {
+            Side::Request => request,
+            Side::Response => response,
+        }
+    }
+
+    /// (request side, response side): the table in the module docs, row by row.
+    /// Operation-level kinds are on the request side; a status code only on the
+    /// response side.
+    #[rustfmt::skip]
+    fn rule(self) -> (Bump, Bump) {
+        use Bump::{Major, Minor};
+        use ChangeKind as K;
+        use Security::{Changed, NoLongerRequired, NowRequired};
+        const DOCS: Bump = Bump::None;
+        match self {
+            K::OperationRemoved | K::PathChanged | K::MethodChanged | K::OperationIdChanged => (Major, Major),
+            K::OperationAdded => (Minor, Minor),
+            K::PropertyAdded { required: true } | K::ParameterAdded { required: true } | K::RequestBodyAdded { required: true } => (Major, Minor),
+            K::PropertyAdded { required: false } | K::ParameterAdded { required: false } | K::RequestBodyAdded { required: false } => (Minor, Minor),
+            K::PropertyRemoved | K::ParameterRemoved | K::RequestBodyRemoved => (Major, Major),
+            K::RequiredAdded | K::ParameterRequired | K::RequestBodyRequired => (Major, Minor),
+            K::RequiredRemoved | K::ParameterOptional | K::RequestBodyOptional => (Minor, Major),
+            K::TypeChanged | K::FormatChanged => (Major, Major),
+            K::EnumValueAdded => (Minor, Major),
+            K::EnumValueRemoved => (Major, Minor),
+            K::EnumIntroduced | K::EnumDropped => (Major, Major),
+            K::NullableChanged { nullable: true } => (Minor, Major),
+            K::NullableChanged { nullable: false } => (Major, Minor),
+            K::ConstraintChanged { tightened: Some(true) } => (Major, Minor),
+            K::ConstraintChanged { tightened: Some(false) } => (Minor, Major),
+            K::ConstraintChanged { tightened: None } | K::AlternativesChanged => (Major, Major),
+            K::ConstraintAdded { retypes: false } => (Major, Minor),
+            K::ConstraintDropped { retypes: false } => (Minor, Major),
+            K::ConstraintAdded { retypes: true } | K::ConstraintDropped { retypes: true } => (Major, Major),
+            K::AdditionalPropertiesChanged { allowed: false } => (Major, Minor),
+            K::AdditionalPropertiesChanged { allowed: true } => (Minor, Major),
+            K::SecurityChanged(NowRequired | Changed) => (Major, Major),
+            K::SecurityChanged(NoLongerRequired) => (Minor, Minor),
+            K::StatusAdded | K::MediaTypeAdded => (Minor, Minor),
+            K::StatusRemoved | K::MediaTypeRemoved => (Major, Major),
+            K::TagsChanged | K::Documentation | K::VersionDiffers => (DOCS, DOCS),
+        }
+    }
+
+    /// The stable, machine-readable name (`property-removed`, ...).
+    pub fn name(self) -> &'static str {
+        use ChangeKind as K;
+        match self {
+            K::OperationRemoved => "operation-removed",
+            K::PathChanged => "path-changed",
+            K::MethodChanged => "method-changed",
+            K::OperationIdChanged => "operation-id-changed",
+            K::OperationAdded => "operation-added",
+            K::SecurityChanged(_) => "security-changed",
+            K::ParameterAdded { .. } => "parameter-added",
+            K::ParameterRemoved => "parameter-removed",
+            K::ParameterRequired => "parameter-required",
+            K::ParameterOptional => "parameter-optional",
+            K::RequestBodyAdded { .. } => "request-body-added",
+            K::RequestBodyRemoved => "request-body-removed",
+            K::RequestBodyRequired => "request-body-required",
+            K::RequestBodyOptional => "request-body-optional",
+            K::StatusAdded => "status-added",
+            K::StatusRemoved => "status-removed",
+            K::MediaTypeAdded => "media-type-added",
+            K::MediaTypeRemoved => "media-type-removed",
+            K::PropertyAdded { .. } => "property-added",
+            K::PropertyRemoved => "property-removed",
+            K::RequiredAdded => "required-added",
+            K::RequiredRemoved => "required-removed",
+            K::TypeChanged => "type-changed",
+            K::FormatChanged => "format-changed",
+            K::AlternativesChanged => "alternatives-changed",
+            K::NullableChanged { .. } => "nullable-changed",
+            K::EnumIntroduced => "enum-introduced",
+            K::EnumDropped => "enum-dropped",
+            K::EnumValueAdded => "enum-value-added",
+            K::EnumValueRemoved => "enum-value-removed",
+            K::ConstraintAdded { .. } => "constraint-added",
+            K::ConstraintDropped { .. } => "constraint-dropped",
+            K::ConstraintChanged { .. } => "constraint-changed",
+            K::AdditionalPropertiesChanged { .. } => "additional-properties-changed",
+            K::TagsChanged => "tags-changed",
+            K::Documentation => "documentation",
+            K::VersionDiffers => "version-differs",
+        }
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One difference between two documents.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     /// Where, as a JSON Pointer into the operation (after `$ref` resolution).
     pub location: String,
-    /// A stable, machine-readable name of the rule (`property-removed`, ...).
-    pub kind: &'static str,
-    /// The bump it needs; `Major` means breaking.
+    /// The rule it falls under.
+    pub kind: ChangeKind,
+    /// The bump it needs (from `kind` and the side); `Major` means breaking.
     pub bump: Bump,
     /// One line for people.
     pub message: String,
@@ -105,28 +296,48 @@ impl fmt::Display for Change {
     }
 }
 
-/// Which way data flows through a schema.
+/// What the two documents are, for the words of messages: something only in
+/// the first one "was removed" (old → new) or "is in the spec but not in the
+/// server" (spec → server).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    /// Sent by clients: the new schema must accept what old clients send.
-    Request,
-    /// Received by clients: old clients must understand what the new one sends.
-    Response,
+pub enum Wording {
+    /// An old and a new revision.
+    OldNew,
+    /// A spec and a server's document.
+    SpecServer,
+}
+
+impl Wording {
+    fn removed(self) -> &'static str {
+        match self {
+            Wording::OldNew => "was removed",
+            Wording::SpecServer => "is in the spec but not in the server",
+        }
+    }
+
+    fn added(self) -> &'static str {
+        match self {
+            Wording::OldNew => "was added",
+            Wording::SpecServer => "is in the server but not in the spec",
+        }
+    }
 }
 
 /// Every change between two documents (as JSON), contract and documentation.
-pub fn diff_documents(old: &Value, new: &Value) -> Result<Vec<Change>, String> {
-    let old_contract = crate::model::contract(old).map_err(|e| format!("old document: {e}"))?;
-    let new_contract = crate::model::contract(new).map_err(|e| format!("new document: {e}"))?;
-    let mut changes = diff_contracts(&old_contract, &new_contract);
-    documentation_changes(old, new, &mut String::new(), None, &mut changes);
+pub fn diff_documents(old: &Value, new: &Value) -> Result<Vec<Change>, Error> {
+    let old_contract = crate::model::contract(old).map_err(|e| e.of(Document::Old))?;
+    let new_contract = crate::model::contract(new).map_err(|e| e.of(Document::New))?;
+    let mut changes = diff_contracts(&old_contract, &new_contract, Wording::OldNew);
+    crate::documentation::changes(old, new, &mut changes);
     Ok(changes)
 }
 
 /// The contract changes between two contracts.
-pub fn diff_contracts(old: &Contract, new: &Contract) -> Vec<Change> {
+pub fn diff_contracts(old: &Contract, new: &Contract, wording: Wording) -> Vec<Change> {
     let mut d = Differ {
         changes: Vec::new(),
+        side: Side::Request,
+        wording,
     };
     let ids_new: BTreeMap<&str, &(String, String)> = new
         .operations
@@ -147,42 +358,46 @@ pub fn diff_contracts(old: &Contract, new: &Contract) -> Vec<Change> {
                 Some(to) => {
                     moved_to.insert(to);
                     let kind = if to.0 == key.0 {
-                        "method-changed"
+                        ChangeKind::MethodChanged
                     } else {
-                        "path-changed"
+                        ChangeKind::PathChanged
                     };
+                    let message = format!(
+                        "operation {} moved from {label} to {}",
+                        old_op.operation_id,
+                        op_label(to)
+                    );
+                    d.push(&loc, kind, message, Some(label.clone()), Some(op_label(to)));
+                }
+                None => {
+                    let message = format!(
+                        "operation {label} ({}) {}",
+                        old_op.operation_id,
+                        wording.removed()
+                    );
                     d.push(
                         &loc,
-                        kind,
-                        Bump::Major,
-                        format!(
-                            "operation {} moved from {label} to {}",
-                            old_op.operation_id,
-                            op_label(to)
-                        ),
-                        Some(label.clone()),
-                        Some(op_label(to)),
+                        ChangeKind::OperationRemoved,
+                        message,
+                        Some(label),
+                        None,
                     );
                 }
-                None => d.push(
-                    &loc,
-                    "operation-removed",
-                    Bump::Major,
-                    format!("operation {label} ({}) was removed", old_op.operation_id),
-                    Some(label.clone()),
-                    None,
-                ),
             },
         }
     }
     for (key, new_op) in &new.operations {
         if !old.operations.contains_key(key) && !moved_to.contains(key) {
             let label = op_label(key);
+            let message = format!(
+                "operation {label} ({}) {}",
+                new_op.operation_id,
+                wording.added()
+            );
             d.push(
                 &op_pointer(key),
-                "operation-added",
-                Bump::Minor,
-                format!("operation {label} ({}) was added", new_op.operation_id),
+                ChangeKind::OperationAdded,
+                message,
                 None,
                 Some(label),
             );
@@ -193,14 +408,18 @@ pub fn diff_contracts(old: &Contract, new: &Contract) -> Vec<Change> {
 
 struct Differ {
     changes: Vec<Change>,
+    /// The side of what is being compared (set on entering parameters, a
+    /// request body or a response).
+    side: Side,
+    wording: Wording,
 }
 
 impl Differ {
+    /// Records a change; its bump comes from the rules table.
     fn push(
         &mut self,
         loc: &str,
-        kind: &'static str,
-        bump: Bump,
+        kind: ChangeKind,
         message: String,
         old: Option<String>,
         new: Option<String>,
@@ -208,7 +427,7 @@ impl Differ {
         self.changes.push(Change {
             location: loc.to_string(),
             kind,
-            bump,
+            bump: kind.bump(self.side),
             message,
             old,
             new,
@@ -216,11 +435,11 @@ impl Differ {
     }
 
     fn operation(&mut self, loc: &str, label: &str, old: &Operation, new: &Operation) {
+        self.side = Side::Request;
         if old.operation_id != new.operation_id {
             self.push(
                 &format!("{loc}/operationId"),
-                "operation-id-changed",
-                Bump::Major,
+                ChangeKind::OperationIdChanged,
                 format!(
                     "{label}: operationId changed from {} to {} (the generated method is renamed)",
                     old.operation_id, new.operation_id
@@ -232,8 +451,7 @@ impl Differ {
         if old.tags != new.tags {
             self.push(
                 &format!("{loc}/tags"),
-                "tags-changed",
-                Bump::None,
+                ChangeKind::TagsChanged,
                 format!(
                     "{label}: tags changed from {:?} to {:?}",
                     old.tags, new.tags
@@ -250,14 +468,14 @@ impl Differ {
                     format!("{s:?}")
                 }
             };
-            let (bump, message) = if new.security.is_empty() {
+            let (how, message) = if new.security.is_empty() {
                 (
-                    Bump::Minor,
+                    Security::NoLongerRequired,
                     format!("{label}: authentication is no longer required"),
                 )
             } else if old.security.is_empty() {
                 (
-                    Bump::Major,
+                    Security::NowRequired,
                     format!(
                         "{label}: authentication is now required ({})",
                         show(&new.security)
@@ -265,14 +483,13 @@ impl Differ {
                 )
             } else {
                 (
-                    Bump::Major,
+                    Security::Changed,
                     format!("{label}: security requirements changed"),
                 )
             };
             self.push(
                 &format!("{loc}/security"),
-                "security-changed",
-                bump,
+                ChangeKind::SecurityChanged(how),
                 message,
                 Some(show(&old.security)),
                 Some(show(&new.security)),
@@ -288,31 +505,23 @@ impl Differ {
         self.responses(loc, label, &old.responses, &new.responses);
     }
 
-    /// `required` went from `was` to `is` for something on `side`: becoming
-    /// required breaks senders (requests), becoming optional breaks receivers
-    /// (responses). `kinds` names the two directions.
+    /// `required` went from `was` to `is`: `kinds` names the two directions
+    /// (became required, became optional).
     fn required_change(
         &mut self,
         loc: &str,
         what: &str,
         (was, is): (bool, bool),
-        side: Side,
-        kinds: [&'static str; 2],
+        kinds: [ChangeKind; 2],
     ) {
-        let (kind, breaks_on, became, before) = match (was, is) {
-            (false, true) => (kinds[0], Side::Request, "required", "optional"),
-            (true, false) => (kinds[1], Side::Response, "optional", "required"),
+        let (kind, became, before) = match (was, is) {
+            (false, true) => (kinds[0], "required", "optional"),
+            (true, false) => (kinds[1], "optional", "required"),
             _ => return,
-        };
-        let bump = if side == breaks_on {
-            Bump::Major
-        } else {
-            Bump::Minor
         };
         self.push(
             loc,
             kind,
-            bump,
             format!("{what} became {became}"),
             Some(before.into()),
             Some(became.into()),
@@ -326,15 +535,20 @@ impl Differ {
         old: &BTreeMap<(String, String), Parameter>,
         new: &BTreeMap<(String, String), Parameter>,
     ) {
+        self.side = Side::Request;
+        let place = |key: &(String, String)| {
+            (
+                format!("{loc}/parameters/{}/{}", key.0, escape(&key.1)),
+                format!("{label}: {} parameter {}", key.0, key.1),
+            )
+        };
         for (key, o) in old {
-            let ploc = format!("{loc}/parameters/{}/{}", key.0, escape(&key.1));
-            let what = format!("{label}: {} parameter {}", key.0, key.1);
+            let (ploc, what) = place(key);
             match new.get(key) {
                 None => self.push(
                     &ploc,
-                    "parameter-removed",
-                    Bump::Major,
-                    format!("{what} was removed"),
+                    ChangeKind::ParameterRemoved,
+                    format!("{what} {}", self.wording.removed()),
                     Some("present".into()),
                     None,
                 ),
@@ -343,65 +557,49 @@ impl Differ {
                         &ploc,
                         &what,
                         (o.required, n.required),
-                        Side::Request,
-                        ["parameter-required", "parameter-optional"],
+                        [ChangeKind::ParameterRequired, ChangeKind::ParameterOptional],
                     );
-                    self.schema(
-                        &format!("{ploc}/schema"),
-                        &what,
-                        &o.schema,
-                        &n.schema,
-                        Side::Request,
-                    );
+                    self.schema(&format!("{ploc}/schema"), &what, &o.schema, &n.schema);
                 }
             }
         }
-        for (key, n) in new {
-            if !old.contains_key(key) {
-                let ploc = format!("{loc}/parameters/{}/{}", key.0, escape(&key.1));
-                let what = format!("{label}: {} parameter {}", key.0, key.1);
-                let (bump, adj) = if n.required {
-                    (Bump::Major, "required")
-                } else {
-                    (Bump::Minor, "optional")
-                };
-                self.push(
-                    &ploc,
-                    "parameter-added",
-                    bump,
-                    format!("{what} was added ({adj})"),
-                    None,
-                    Some(adj.into()),
-                );
-            }
+        for (key, n) in new.iter().filter(|(key, _)| !old.contains_key(*key)) {
+            let (ploc, what) = place(key);
+            let adj = required_word(n.required);
+            self.push(
+                &ploc,
+                ChangeKind::ParameterAdded {
+                    required: n.required,
+                },
+                format!("{what} {} ({adj})", self.wording.added()),
+                None,
+                Some(adj.into()),
+            );
         }
     }
 
     fn request_body(&mut self, loc: &str, label: &str, old: Option<&Body>, new: Option<&Body>) {
+        self.side = Side::Request;
         let bloc = format!("{loc}/requestBody");
         let what = format!("{label}: request body");
         match (old, new) {
             (None, None) => {}
             (None, Some(n)) => {
-                let (bump, adj) = if n.required {
-                    (Bump::Major, "required")
-                } else {
-                    (Bump::Minor, "optional")
-                };
+                let adj = required_word(n.required);
                 self.push(
                     &bloc,
-                    "request-body-added",
-                    bump,
-                    format!("{what} was added ({adj})"),
+                    ChangeKind::RequestBodyAdded {
+                        required: n.required,
+                    },
+                    format!("{what} {} ({adj})", self.wording.added()),
                     None,
                     Some(adj.into()),
                 );
             }
             (Some(_), None) => self.push(
                 &bloc,
-                "request-body-removed",
-                Bump::Major,
-                format!("{what} was removed"),
+                ChangeKind::RequestBodyRemoved,
+                format!("{what} {}", self.wording.removed()),
                 Some("present".into()),
                 None,
             ),
@@ -410,10 +608,12 @@ impl Differ {
                     &bloc,
                     &what,
                     (o.required, n.required),
-                    Side::Request,
-                    ["request-body-required", "request-body-optional"],
+                    [
+                        ChangeKind::RequestBodyRequired,
+                        ChangeKind::RequestBodyOptional,
+                    ],
                 );
-                self.content(&bloc, &what, &o.content, &n.content, Side::Request);
+                self.content(&bloc, &what, &o.content, &n.content);
             }
         }
     }
@@ -425,27 +625,26 @@ impl Differ {
         old: &BTreeMap<String, Body>,
         new: &BTreeMap<String, Body>,
     ) {
+        self.side = Side::Response;
         for (status, o) in old {
             let rloc = format!("{loc}/responses/{status}");
             let what = format!("{label}: response {status}");
             match new.get(status) {
                 None => self.push(
                     &rloc,
-                    "status-removed",
-                    Bump::Major,
-                    format!("{what} was removed"),
+                    ChangeKind::StatusRemoved,
+                    format!("{what} {}", self.wording.removed()),
                     Some(status.clone()),
                     None,
                 ),
-                Some(n) => self.content(&rloc, &what, &o.content, &n.content, Side::Response),
+                Some(n) => self.content(&rloc, &what, &o.content, &n.content),
             }
         }
         for status in new.keys().filter(|s| !old.contains_key(*s)) {
             self.push(
                 &format!("{loc}/responses/{status}"),
-                "status-added",
-                Bump::Minor,
-                format!("{label}: response {status} was added"),
+                ChangeKind::StatusAdded,
+                format!("{label}: response {status} {}", self.wording.added()),
                 None,
                 Some(status.clone()),
             );
@@ -458,41 +657,37 @@ impl Differ {
         what: &str,
         old: &BTreeMap<String, Schema>,
         new: &BTreeMap<String, Schema>,
-        side: Side,
     ) {
         for (media, o) in old {
             let mloc = format!("{loc}/content/{}/schema", escape(media));
             match new.get(media) {
                 None => self.push(
                     &mloc,
-                    "media-type-removed",
-                    Bump::Major,
-                    format!("{what}: media type {media} was removed"),
+                    ChangeKind::MediaTypeRemoved,
+                    format!("{what}: media type {media} {}", self.wording.removed()),
                     Some(media.clone()),
                     None,
                 ),
-                Some(n) => self.schema(&mloc, what, o, n, side),
+                Some(n) => self.schema(&mloc, what, o, n),
             }
         }
         for media in new.keys().filter(|m| !old.contains_key(*m)) {
             self.push(
                 &format!("{loc}/content/{}", escape(media)),
-                "media-type-added",
-                Bump::Minor,
-                format!("{what}: media type {media} was added"),
+                ChangeKind::MediaTypeAdded,
+                format!("{what}: media type {media} {}", self.wording.added()),
                 None,
                 Some(media.clone()),
             );
         }
     }
 
-    fn schema(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+    fn schema(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema) {
         if old.recursive.is_some() || new.recursive.is_some() {
             if old.recursive != new.recursive {
                 self.push(
                     loc,
-                    "type-changed",
-                    Bump::Major,
+                    ChangeKind::TypeChanged,
                     format!("{what}: recursive schema changed"),
                     old.recursive.clone(),
                     new.recursive.clone(),
@@ -503,8 +698,7 @@ impl Differ {
         if old.type_ != new.type_ {
             self.push(
                 loc,
-                "type-changed",
-                Bump::Major,
+                ChangeKind::TypeChanged,
                 format!(
                     "{what}: type changed from {} to {}",
                     old.type_label(),
@@ -518,8 +712,7 @@ impl Differ {
         if old.format != new.format {
             self.push(
                 loc,
-                "format-changed",
-                Bump::Major,
+                ChangeKind::FormatChanged,
                 format!(
                     "{what}: format changed from {} to {}",
                     old.type_label(),
@@ -530,42 +723,31 @@ impl Differ {
             );
         }
         if old.nullable != new.nullable {
-            let widened = new.nullable;
-            let bump = match (side, widened) {
-                (Side::Request, true) | (Side::Response, false) => Bump::Minor,
-                _ => Bump::Major,
-            };
-            let message = if widened {
+            let message = if new.nullable {
                 "may now be null"
             } else {
                 "may no longer be null"
             };
             self.push(
                 loc,
-                "nullable-changed",
-                bump,
+                ChangeKind::NullableChanged {
+                    nullable: new.nullable,
+                },
                 format!("{what}: {message}"),
                 Some(old.nullable.to_string()),
                 Some(new.nullable.to_string()),
             );
         }
-        self.enums(loc, what, old, new, side);
-        self.constraints(loc, what, old, new, side);
-        self.extra_properties(loc, what, old, new, side);
-        self.properties(loc, what, old, new, side);
+        self.enums(loc, what, old, new);
+        self.constraints(loc, what, old, new);
+        self.extra_properties(loc, what, old, new);
+        self.properties(loc, what, old, new);
         if let (Some(o), Some(n)) = (&old.items, &new.items) {
-            self.schema(
-                &format!("{loc}/items"),
-                &format!("{what} items"),
-                o,
-                n,
-                side,
-            );
+            self.schema(&format!("{loc}/items"), &format!("{what} items"), o, n);
         } else if old.items.is_some() != new.items.is_some() {
             self.push(
                 &format!("{loc}/items"),
-                "type-changed",
-                Bump::Major,
+                ChangeKind::TypeChanged,
                 format!("{what}: items changed"),
                 None,
                 None,
@@ -574,8 +756,7 @@ impl Differ {
         if old.alternatives != new.alternatives {
             self.push(
                 loc,
-                "alternatives-changed",
-                Bump::Major,
+                ChangeKind::AlternativesChanged,
                 format!("{what}: oneOf/anyOf alternatives changed"),
                 None,
                 None,
@@ -583,7 +764,7 @@ impl Differ {
         }
     }
 
-    fn constraints(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+    fn constraints(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema) {
         let type_ = old.type_.as_deref().unwrap_or_default();
         for key in LOWER_BOUNDS
             .iter()
@@ -591,67 +772,38 @@ impl Differ {
             .chain(OTHER_CONSTRAINTS)
         {
             let (o, n) = (old.constraints.get(key), new.constraints.get(key));
-            if o == n {
-                continue;
-            }
             let retypes = generated_type_depends_on(type_, key);
-            let (kind, bump, message) = match (o, n) {
-                (None, Some(n)) => {
-                    let bump = if side == Side::Request || retypes {
-                        Bump::Major
-                    } else {
-                        Bump::Minor
-                    };
-                    let why = if retypes {
-                        " (the generated type changes)"
-                    } else {
-                        ""
-                    };
-                    (
-                        "constraint-added",
-                        bump,
-                        format!("{what}: {key}: {n} was introduced{why}"),
-                    )
-                }
-                (Some(o), None) => {
-                    let bump = if side == Side::Response || retypes {
-                        Bump::Major
-                    } else {
-                        Bump::Minor
-                    };
-                    let why = if retypes {
-                        " (the generated type changes)"
-                    } else {
-                        ""
-                    };
-                    (
-                        "constraint-dropped",
-                        bump,
-                        format!("{what}: {key}: {o} was dropped{why}"),
-                    )
-                }
+            let why = if retypes {
+                " (the generated type changes)"
+            } else {
+                ""
+            };
+            let (kind, message) = match (o, n) {
+                (None, None) => continue,
+                (Some(o), Some(n)) if o == n => continue,
+                (None, Some(n)) => (
+                    ChangeKind::ConstraintAdded { retypes },
+                    format!("{what}: {key}: {n} was introduced{why}"),
+                ),
+                (Some(o), None) => (
+                    ChangeKind::ConstraintDropped { retypes },
+                    format!("{what}: {key}: {o} was dropped{why}"),
+                ),
                 (Some(o), Some(n)) => {
-                    let tighter = match (o.as_f64(), n.as_f64()) {
+                    let tightened = match (o.as_f64(), n.as_f64()) {
                         (Some(a), Some(b)) if LOWER_BOUNDS.contains(key) => Some(b > a),
                         (Some(a), Some(b)) if UPPER_BOUNDS.contains(key) => Some(b < a),
                         _ => None, // a pattern or a flag: no direction to judge
                     };
-                    let bump = match (tighter, side) {
-                        (Some(true), Side::Response) | (Some(false), Side::Request) => Bump::Minor,
-                        _ => Bump::Major,
-                    };
                     (
-                        "constraint-changed",
-                        bump,
+                        ChangeKind::ConstraintChanged { tightened },
                         format!("{what}: {key} changed from {o} to {n}"),
                     )
                 }
-                (None, None) => continue,
             };
             self.push(
                 &format!("{loc}/{key}"),
                 kind,
-                bump,
                 message,
                 o.map(Value::to_string),
                 n.map(Value::to_string),
@@ -659,7 +811,7 @@ impl Differ {
         }
     }
 
-    fn extra_properties(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+    fn extra_properties(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema) {
         let (was, is) = (
             old.additional_properties != Some(false),
             new.additional_properties != Some(false),
@@ -667,33 +819,28 @@ impl Differ {
         if was == is {
             return;
         }
-        let (bump, message) = match (is, side) {
-            (false, Side::Request) => (Bump::Major, "properties not listed are now refused"),
-            (false, Side::Response) => (
-                Bump::Minor,
-                "no properties beyond those listed will be sent",
-            ),
-            (true, Side::Request) => (Bump::Minor, "properties not listed are now accepted"),
-            (true, Side::Response) => (Bump::Major, "properties not listed may now be sent"),
+        let message = match (is, self.side) {
+            (false, Side::Request) => "properties not listed are now refused",
+            (false, Side::Response) => "no properties beyond those listed will be sent",
+            (true, Side::Request) => "properties not listed are now accepted",
+            (true, Side::Response) => "properties not listed may now be sent",
         };
         self.push(
             &format!("{loc}/additionalProperties"),
-            "additional-properties-changed",
-            bump,
+            ChangeKind::AdditionalPropertiesChanged { allowed: is },
             format!("{what}: {message}"),
             Some(was.to_string()),
             Some(is.to_string()),
         );
     }
 
-    fn enums(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
-        let show = |v: &Value| v.to_string();
+    fn enums(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema) {
+        let eloc = format!("{loc}/enum");
         match (&old.enum_values, &new.enum_values) {
             (None, None) => {}
             (None, Some(n)) => self.push(
-                &format!("{loc}/enum"),
-                "enum-introduced",
-                Bump::Major,
+                &eloc,
+                ChangeKind::EnumIntroduced,
                 format!(
                     "{what}: now restricted to {} (the generated type changes)",
                     list(n)
@@ -702,9 +849,8 @@ impl Differ {
                 Some(list(n)),
             ),
             (Some(o), None) => self.push(
-                &format!("{loc}/enum"),
-                "enum-dropped",
-                Bump::Major,
+                &eloc,
+                ChangeKind::EnumDropped,
                 format!(
                     "{what}: no longer restricted to {} (the generated type changes)",
                     list(o)
@@ -713,32 +859,17 @@ impl Differ {
                 None,
             ),
             (Some(o), Some(n)) => {
-                for v in o.iter().filter(|v| !n.contains(v)) {
-                    let bump = if side == Side::Request {
-                        Bump::Major
-                    } else {
-                        Bump::Minor
-                    };
+                let removed = o.iter().filter(|v| !n.contains(v));
+                let added = n.iter().filter(|v| !o.contains(v));
+                let cases = removed
+                    .map(|v| (ChangeKind::EnumValueRemoved, v, self.wording.removed()))
+                    .chain(added.map(|v| (ChangeKind::EnumValueAdded, v, self.wording.added())))
+                    .collect::<Vec<_>>();
+                for (kind, v, verb) in cases {
                     self.push(
-                        &format!("{loc}/enum"),
-                        "enum-value-removed",
-                        bump,
-                        format!("{what}: enum value {} was removed", show(v)),
-                        Some(list(o)),
-                        Some(list(n)),
-                    );
-                }
-                for v in n.iter().filter(|v| !o.contains(v)) {
-                    let bump = if side == Side::Request {
-                        Bump::Minor
-                    } else {
-                        Bump::Major
-                    };
-                    self.push(
-                        &format!("{loc}/enum"),
-                        "enum-value-added",
-                        bump,
-                        format!("{what}: enum value {} was added", show(v)),
+                        &eloc,
+                        kind,
+                        format!("{what}: enum value {v} {verb}"),
                         Some(list(o)),
                         Some(list(n)),
                     );
@@ -747,16 +878,15 @@ impl Differ {
         }
     }
 
-    fn properties(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema, side: Side) {
+    fn properties(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema) {
         for (name, o) in &old.properties {
             let ploc = format!("{loc}/properties/{}", escape(name));
             let pwhat = format!("{what}: property {name}");
             let Some(n) = new.properties.get(name) else {
                 self.push(
                     &ploc,
-                    "property-removed",
-                    Bump::Major,
-                    format!("{pwhat} was removed"),
+                    ChangeKind::PropertyRemoved,
+                    format!("{pwhat} {}", self.wording.removed()),
                     Some(o.type_label()),
                     None,
                 );
@@ -766,34 +896,36 @@ impl Differ {
                 &ploc,
                 &pwhat,
                 (old.required.contains(name), new.required.contains(name)),
-                side,
-                ["required-added", "required-removed"],
+                [ChangeKind::RequiredAdded, ChangeKind::RequiredRemoved],
             );
-            self.schema(&ploc, &pwhat, o, n, side);
+            self.schema(&ploc, &pwhat, o, n);
         }
         for (name, n) in &new.properties {
             if old.properties.contains_key(name) {
                 continue;
             }
             let required = new.required.contains(name);
-            let adj = if required { "required" } else { "optional" };
-            let bump = if side == Side::Request && required {
-                Bump::Major
-            } else {
-                Bump::Minor
-            };
+            let adj = required_word(required);
             self.push(
                 &format!("{loc}/properties/{}", escape(name)),
-                "property-added",
-                bump,
+                ChangeKind::PropertyAdded { required },
                 format!(
-                    "{what}: {adj} property {name} ({}) was added",
-                    n.type_label()
+                    "{what}: {adj} property {name} ({}) {}",
+                    n.type_label(),
+                    self.wording.added()
                 ),
                 None,
                 Some(format!("{adj} {}", n.type_label())),
             );
         }
+    }
+}
+
+fn required_word(required: bool) -> &'static str {
+    if required {
+        "required"
+    } else {
+        "optional"
     }
 }
 
@@ -829,91 +961,4 @@ fn op_pointer(key: &(String, String)) -> String {
 /// RFC 6901 escaping of one pointer segment.
 pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
-}
-
-/// Keys whose values are documentation.
-fn is_doc_key(key: &str) -> bool {
-    matches!(
-        key,
-        "description"
-            | "summary"
-            | "example"
-            | "examples"
-            | "title"
-            | "externalDocs"
-            | "default"
-            | "servers"
-            | "contact"
-            | "deprecated"
-            | "license"
-            | "termsOfService"
-    ) || key.starts_with("x-")
-}
-
-/// Keys whose children are names (of paths, properties, statuses...), not keywords.
-fn holds_names(key: &str) -> bool {
-    matches!(
-        key,
-        "paths"
-            | "properties"
-            | "responses"
-            | "content"
-            | "schemas"
-            | "headers"
-            | "securitySchemes"
-            | "links"
-            | "callbacks"
-            | "encoding"
-            | "variables"
-            | "requestBodies"
-            | "parameters"
-    )
-}
-
-/// Documentation differences, found by walking both raw documents together.
-fn documentation_changes(
-    old: &Value,
-    new: &Value,
-    loc: &mut String,
-    parent: Option<&str>,
-    out: &mut Vec<Change>,
-) {
-    let (Value::Object(o), Value::Object(n)) = (old, new) else {
-        if let (Value::Array(o), Value::Array(n)) = (old, new) {
-            if o.len() == n.len() {
-                for (i, (a, b)) in o.iter().zip(n).enumerate() {
-                    let len = loc.len();
-                    loc.push_str(&format!("/{i}"));
-                    documentation_changes(a, b, loc, None, out);
-                    loc.truncate(len);
-                }
-            }
-        }
-        return;
-    };
-    let names_here = parent.is_some_and(holds_names);
-    let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
-    for key in keys {
-        let (a, b) = (o.get(key), n.get(key));
-        let len = loc.len();
-        loc.push('/');
-        loc.push_str(&escape(key));
-        if loc == "/info/version" || loc == "/openapi" {
-            // The version is judged by the version rule, not listed.
-        } else if !names_here && (is_doc_key(key) || loc == "/tags") {
-            if a != b {
-                out.push(Change {
-                    location: loc.clone(),
-                    kind: "documentation",
-                    bump: Bump::None,
-                    message: format!("{key} changed"),
-                    old: a.map(Value::to_string),
-                    new: b.map(Value::to_string),
-                });
-            }
-        } else if let (Some(a), Some(b)) = (a, b) {
-            documentation_changes(a, b, loc, Some(key), out);
-        }
-        loc.truncate(len);
-    }
 }

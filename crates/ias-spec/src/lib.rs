@@ -2,19 +2,23 @@
 //!
 //! - [`mod@load`]: parse a spec with errors that name the file, line and problem;
 //! - [`model`]: the contract of a document, `$ref`s resolved, docs left out;
-//! - [`diff`]: every change between two documents, classified breaking,
-//!   compatible or documentation (the rules are in that module's docs);
+//! - [`diff`]: every contract change between two documents, classified
+//!   breaking or compatible (the rules table is in that module's docs and in
+//!   [`ChangeKind::bump`]);
+//! - [`documentation`]: the changes that need no bump (descriptions, examples...);
 //! - [`version`]: the semver rule applied to a set of changes;
-//! - [`mod@conformance`]: a server's OpenAPI document checked against the spec.
-//!
-//! Used by `xtask` (codegen, spec-diff) and by the contract tests.
+//! - [`mod@conformance`]: a server's OpenAPI document checked against the spec;
+//! - [`error`]: what can go wrong, and in which document.
 
 pub mod conformance;
 pub mod diff;
+pub mod documentation;
+pub mod error;
 pub mod load;
 pub mod model;
 pub mod version;
 
 pub use conformance::{conformance, Mismatch};
-pub use diff::{diff_documents, Bump, Change};
+pub use diff::{diff_documents, Bump, Change, ChangeKind, Side};
+pub use error::{Document, Error, RefError};
 pub use load::{load, locate, parse, SpecDocument, SpecError};

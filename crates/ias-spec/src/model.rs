@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::error::RefError;
+
 /// The contract of a document: its operations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contract {
@@ -109,7 +111,7 @@ impl Schema {
 
 /// Reads the contract out of a document given as JSON (YAML converted with
 /// [`yaml_to_json`]). Errors name what could not be resolved.
-pub fn contract(doc: &Value) -> Result<Contract, String> {
+pub fn contract(doc: &Value) -> Result<Contract, RefError> {
     let version = doc
         .pointer("/info/version")
         .and_then(Value::as_str)
@@ -189,26 +191,26 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     /// Follows `$ref`s (local ones) until a value that is not a reference.
-    fn deref<'v>(&'v self, v: &'v Value) -> Result<&'v Value, String> {
+    fn deref<'v>(&'v self, v: &'v Value) -> Result<&'v Value, RefError> {
         let mut current = v;
         let mut seen = 0;
         while let Some(r) = current.get("$ref").and_then(Value::as_str) {
-            let pointer = r.strip_prefix('#').ok_or_else(|| {
-                format!("$ref {r:?} is not local (#/...); only local references are supported")
-            })?;
+            let pointer = r
+                .strip_prefix('#')
+                .ok_or_else(|| RefError::NotLocal(r.to_string()))?;
             current = self
                 .root
                 .pointer(pointer)
-                .ok_or_else(|| format!("$ref {r:?} does not resolve"))?;
+                .ok_or_else(|| RefError::Unresolved(r.to_string()))?;
             seen += 1;
             if seen > 64 {
-                return Err(format!("$ref {r:?} refers to itself"));
+                return Err(RefError::Cycle(r.to_string()));
             }
         }
         Ok(current)
     }
 
-    fn operation(&self, op: &Value, shared_parameters: &Value) -> Result<Operation, String> {
+    fn operation(&self, op: &Value, shared_parameters: &Value) -> Result<Operation, RefError> {
         let operation_id = op
             .get("operationId")
             .and_then(Value::as_str)
@@ -288,7 +290,7 @@ impl Resolver<'_> {
         })
     }
 
-    fn content(&self, body: &Value) -> Result<BTreeMap<String, Schema>, String> {
+    fn content(&self, body: &Value) -> Result<BTreeMap<String, Schema>, RefError> {
         let mut out = BTreeMap::new();
         for (media, m) in body
             .get("content")
@@ -307,7 +309,7 @@ impl Resolver<'_> {
 
     /// Normalizes a schema: `$ref`s resolved (a cycle stops at its name),
     /// `allOf` merged, `true`/`{}` as any; documentation keys ignored.
-    fn schema(&self, v: &Value, stack: &mut Vec<String>) -> Result<Schema, String> {
+    fn schema(&self, v: &Value, stack: &mut Vec<String>) -> Result<Schema, RefError> {
         if let Value::Bool(true) = v {
             return Ok(Schema::any());
         }
@@ -524,7 +526,7 @@ mod tests {
         let doc = json!({"paths": {"/a": {"get": {"responses": {"200": {"$ref": "#/components/responses/Nope"}}}}}});
         assert_eq!(
             contract(&doc).unwrap_err(),
-            "$ref \"#/components/responses/Nope\" does not resolve"
+            RefError::Unresolved("#/components/responses/Nope".into())
         );
     }
 }

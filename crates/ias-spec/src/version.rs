@@ -2,6 +2,7 @@
 //! bump, other contract changes at least a minor one, documentation none.
 
 use crate::diff::{Bump, Change};
+use crate::error::{Document, Error};
 
 /// What the version rule says about a set of changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,15 +18,17 @@ pub struct Verdict {
 }
 
 /// Judges `old_version` → `new_version` against `changes`. Errors name the
-/// version that is not semver.
-pub fn judge(old_version: &str, new_version: &str, changes: &[Change]) -> Result<Verdict, String> {
-    let parse = |which: &str, v: &str| {
-        semver::Version::parse(v.trim()).map_err(|e| {
-            format!("{which} info.version {v:?} is not semver (MAJOR.MINOR.PATCH): {e}")
+/// version that is not semver ([`Error::Version`]).
+pub fn judge(old_version: &str, new_version: &str, changes: &[Change]) -> Result<Verdict, Error> {
+    let parse = |document: Document, v: &str| {
+        semver::Version::parse(v.trim()).map_err(|reason| Error::Version {
+            document,
+            version: v.to_string(),
+            reason: reason.to_string(),
         })
     };
-    let old = parse("old", old_version)?;
-    let new = parse("new", new_version)?;
+    let old = parse(Document::Old, old_version)?;
+    let new = parse(Document::New, new_version)?;
     let required = changes.iter().map(|c| c.bump).max().unwrap_or(Bump::None);
     let breaking = required == Bump::Major;
     let given = if new.major > old.major {
