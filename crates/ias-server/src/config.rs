@@ -1,8 +1,15 @@
 //! Configuration: an optional TOML file, then `IAS_*` environment variables.
 //!
+//! Each setting is one row of [`SETTINGS`]: its variable, its TOML key, what
+//! applies when it is not set, its help line, how it is parsed into
+//! [`Config`] and how it is shown. The environment lookup, the TOML lookup,
+//! `--help`'s list and `--check-config`'s output all come from that table.
+//!
 //! Every problem is reported with the setting it concerns (the environment
 //! variable, or `FILE:LINE: key`) and what to do, before the server binds.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -11,53 +18,34 @@ use reqwest::Url;
 use secrecy::SecretString;
 use serde::Deserialize;
 use toml::Spanned;
+use WhenUnset::{Nothing, Required, Use};
 
-/// Where the server listens unless told otherwise.
-pub const DEFAULT_BIND_ADDRESS: &str = "127.0.0.1:8080";
-/// Where the admin listener (probes, metrics) listens unless told otherwise.
-pub const DEFAULT_ADMIN_ADDRESS: &str = "127.0.0.1:9090";
-/// GitHub's web host (the token endpoint is `{base}/login/oauth/access_token`).
-pub const DEFAULT_GITHUB_BASE_URL: &str = "https://github.com";
-/// How long one exchange with GitHub may take, in all.
-pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
 /// The connect timeout is this, or the total timeout when that is shorter.
 pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// A connection with no request in progress is closed after this.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// A request's headers and body must arrive within this of its first byte.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Open client connections, at most (lowered at start to fit the open-file limit).
-pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
-/// Exchanges in flight with GitHub, at most.
-pub const DEFAULT_MAX_CONCURRENT_EXCHANGES: usize = 1024;
-/// How long the server keeps serving after SIGTERM/SIGINT before it stops accepting.
-pub const DEFAULT_SHUTDOWN_DELAY: Duration = Duration::ZERO;
-/// How long requests in flight may take to finish once the server stops accepting.
-pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
 
-/// The server's settings, validated.
+/// The server's settings, validated. Each field's variable and TOML key are
+/// in [`SETTINGS`].
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `IAS_BIND_ADDRESS` / `bind_address`.
+    /// Where the public API listens.
     pub bind_address: SocketAddr,
-    /// `IAS_ADMIN_ADDRESS` / `admin_address`: the admin listener, or None (`off`).
+    /// The admin listener (probes, metrics), or None (`off`).
     pub admin_address: Option<SocketAddr>,
-    /// `IAS_LOG_LEVEL` / `log_level`: trace, debug, info, warn, error, critical.
+    /// trace, debug, info, warn, error, critical.
     pub log_level: dropshot::ConfigLoggingLevel,
-    /// `IAS_UPSTREAM_TIMEOUT` / `upstream_timeout`: total time for one GitHub exchange.
+    /// Total time for one GitHub exchange.
     pub upstream_timeout: Duration,
-    /// `IAS_IDLE_TIMEOUT` / `idle_timeout`: a connection with no request in progress is closed after this.
+    /// A connection with no request in progress is closed after this.
     pub idle_timeout: Duration,
-    /// `IAS_REQUEST_TIMEOUT` / `request_timeout`: a request's headers and body
-    /// must arrive within this of its first byte.
+    /// A request's headers and body must arrive within this of its first byte.
     pub request_timeout: Duration,
-    /// `IAS_MAX_CONNECTIONS` / `max_connections`: open client connections, at most.
+    /// Open client connections, at most.
     pub max_connections: usize,
-    /// `IAS_MAX_CONCURRENT_EXCHANGES` / `max_concurrent_exchanges`: exchanges in flight with GitHub, at most.
+    /// Exchanges in flight with GitHub, at most.
     pub max_concurrent_exchanges: usize,
-    /// `IAS_SHUTDOWN_DELAY` / `shutdown_delay`: serving goes on this long after SIGTERM/SIGINT.
+    /// Serving goes on this long after SIGTERM/SIGINT.
     pub shutdown_delay: Duration,
-    /// `IAS_SHUTDOWN_TIMEOUT` / `shutdown_timeout`: then requests in flight have this long to finish.
+    /// Then requests in flight have this long to finish.
     pub shutdown_timeout: Duration,
     /// The GitHub OAuth app.
     pub github: GitHubConfig,
@@ -66,19 +54,126 @@ pub struct Config {
 /// The GitHub OAuth app the server exchanges codes for.
 #[derive(Debug, Clone)]
 pub struct GitHubConfig {
-    /// `IAS_GITHUB_CLIENT_ID` / `github.client_id`.
+    /// The app's client id.
     pub client_id: String,
-    /// `IAS_GITHUB_CLIENT_SECRET` / `github.client_secret`; never printed.
+    /// The app's client secret; never printed.
     pub client_secret: SecretString,
-    /// `IAS_GITHUB_BASE_URL` / `github.base_url`, without a trailing slash.
+    /// GitHub's web host (the token endpoint is `{base}/login/oauth/access_token`).
     pub base_url: Url,
-    /// `IAS_GITHUB_REDIRECT_URI` / `github.redirect_uri`: sent when set.
+    /// Sent with every exchange when set.
     pub redirect_uri: Option<String>,
 }
 
+/// One setting: everything about it, in one place.
+pub struct Setting {
+    /// The environment variable (it overrides the file).
+    pub var: &'static str,
+    /// The key in the `--config` file (`github.` keys are in its `[github]` table).
+    pub key: &'static str,
+    /// What applies when neither gives a value.
+    pub when_unset: WhenUnset,
+    /// What it does, for `--help`.
+    pub help: &'static str,
+    /// Parses a value into the config, or says what is wrong with it and
+    /// what to do (completing "`SETTING = "value"` ...").
+    parse: fn(&str, &mut Config) -> Result<(), String>,
+    /// The value in force, for `--check-config` (never a secret).
+    show: fn(&Config) -> String,
+}
+
+/// What applies to a setting nobody set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenUnset {
+    /// This value, parsed like a given one.
+    Use(&'static str),
+    /// Nothing: the setting is optional.
+    Nothing,
+    /// Nothing will do: the server does not start. Says what is missing.
+    Required(&'static str),
+}
+
+/// Every setting, in `--help`'s order.
+#[rustfmt::skip]
+pub static SETTINGS: &[Setting] = &[
+    Setting { var: "IAS_BIND_ADDRESS", key: "bind_address", when_unset: Use("127.0.0.1:8080"),
+        help: "HOST:PORT to listen on",
+        parse: |v, c| address(v, "127.0.0.1:8080").map(|a| c.bind_address = a),
+        show: |c| c.bind_address.to_string() },
+    Setting { var: "IAS_ADMIN_ADDRESS", key: "admin_address", when_unset: Use("127.0.0.1:9090"),
+        help: "HOST:PORT of the admin listener (/livez, /readyz, /metrics), or off",
+        parse: |v, c| {
+            let off = v.trim().eq_ignore_ascii_case("off");
+            c.admin_address = if off { None } else { Some(address(v, "127.0.0.1:9090, or off")?) };
+            Ok(())
+        },
+        show: |c| c.admin_address.map_or_else(|| "off".into(), |a| a.to_string()) },
+    Setting { var: "IAS_GITHUB_CLIENT_ID", key: "github.client_id", when_unset: Required("client id"),
+        help: "the GitHub OAuth app's client id",
+        parse: |v, c| { c.github.client_id = v.into(); Ok(()) },
+        show: |c| c.github.client_id.clone() },
+    Setting { var: "IAS_GITHUB_CLIENT_SECRET", key: "github.client_secret", when_unset: Required("client secret"),
+        help: "the app's client secret; never logged",
+        parse: |v, c| { c.github.client_secret = v.into(); Ok(()) },
+        show: |_| "[redacted]".into() },
+    Setting { var: "IAS_GITHUB_BASE_URL", key: "github.base_url", when_unset: Use("https://github.com"),
+        help: "GitHub's web host; a GitHub Enterprise Server host works the same",
+        parse: |v, c| {
+            let url = http_url(v)?;
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err("must not have a query or fragment; use the host's root, such as https://github.com".into());
+            }
+            c.github.base_url = url;
+            Ok(())
+        },
+        show: |c| c.github.base_url.to_string() },
+    Setting { var: "IAS_GITHUB_REDIRECT_URI", key: "github.redirect_uri", when_unset: Nothing,
+        help: "sent with every exchange when set (empty: not set)",
+        parse: |v, c| {
+            c.github.redirect_uri = if v.is_empty() { None } else { Some(http_url(v)?.to_string()) };
+            Ok(())
+        },
+        show: |c| c.github.redirect_uri.clone().unwrap_or_else(|| "(not set)".into()) },
+    Setting { var: "IAS_UPSTREAM_TIMEOUT", key: "upstream_timeout", when_unset: Use("10s"),
+        help: "total time for one GitHub exchange, e.g. 10s, 1500ms (the connect timeout is at most 5s)",
+        parse: |v, c| duration(v, false, 300).map(|d| c.upstream_timeout = d),
+        show: |c| human(c.upstream_timeout) },
+    Setting { var: "IAS_LOG_LEVEL", key: "log_level", when_unset: Use("info"),
+        help: "trace, debug, info, warn, error or critical",
+        parse: |v, c| log_level(v).map(|l| c.log_level = l),
+        show: |c| format!("{:?}", c.log_level).to_ascii_lowercase() },
+    Setting { var: "IAS_IDLE_TIMEOUT", key: "idle_timeout", when_unset: Use("60s"),
+        help: "a connection with no request in progress is closed after this",
+        parse: |v, c| duration(v, false, 3600).map(|d| c.idle_timeout = d),
+        show: |c| human(c.idle_timeout) },
+    Setting { var: "IAS_REQUEST_TIMEOUT", key: "request_timeout", when_unset: Use("10s"),
+        help: "a request's headers and body must arrive within this of its first byte, else 400 request/0",
+        parse: |v, c| duration(v, false, 300).map(|d| c.request_timeout = d),
+        show: |c| human(c.request_timeout) },
+    Setting { var: "IAS_MAX_CONNECTIONS", key: "max_connections", when_unset: Use("10000"),
+        help: "open client connections; more are closed at once (lowered at start to fit RLIMIT_NOFILE)",
+        parse: |v, c| count(v, 1_000_000).map(|n| c.max_connections = n),
+        show: |c| c.max_connections.to_string() },
+    Setting { var: "IAS_MAX_CONCURRENT_EXCHANGES", key: "max_concurrent_exchanges", when_unset: Use("1024"),
+        help: "exchanges in flight with GitHub; more are answered 500 oauth/1200 at once",
+        parse: |v, c| count(v, 100_000).map(|n| c.max_concurrent_exchanges = n),
+        show: |c| c.max_concurrent_exchanges.to_string() },
+    Setting { var: "IAS_SHUTDOWN_DELAY", key: "shutdown_delay", when_unset: Use("0s"),
+        help: "after SIGTERM/SIGINT, keep serving this long (for a load balancer to notice)",
+        parse: |v, c| duration(v, true, 300).map(|d| c.shutdown_delay = d),
+        show: |c| human(c.shutdown_delay) },
+    Setting { var: "IAS_SHUTDOWN_TIMEOUT", key: "shutdown_timeout", when_unset: Use("25s"),
+        help: "then stop accepting and give requests in flight at most this long to finish",
+        parse: |v, c| duration(v, true, 3600).map(|d| c.shutdown_timeout = d),
+        show: |c| human(c.shutdown_timeout) },
+];
+
+fn human(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
 impl Config {
-    /// A configuration for tests and development: loopback, info logs, the
-    /// default timeout, and this app.
+    /// A configuration for tests and development: loopback on ephemeral
+    /// ports, and this app; every other setting at its default.
     pub fn for_github(
         base_url: &str,
         client_id: &str,
@@ -104,209 +199,64 @@ impl Config {
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let file_settings = match file {
-            Some(path) => Some(FileSettings::read(path)?),
-            None => None,
-        };
-        let lookup = |var: &'static str, key: &'static str| -> Option<Raw> {
-            if let Some(v) = env(var) {
-                return Some(Raw {
-                    value: v,
-                    origin: var.to_string(),
-                });
-            }
-            let fs = file_settings.as_ref()?;
-            let (value, at) = fs.get(key)?;
-            Some(Raw {
+        let mut file = file.map(read_file).transpose()?.unwrap_or_default();
+        let mut config = Config::unset();
+        for setting in SETTINGS {
+            let (var, key) = (setting.var, setting.key);
+            let given = match env(var) {
+                Some(value) => Some((value, Origin::Env(var))),
+                None => file.remove(key),
+            };
+            let (value, origin) = match (given, setting.when_unset) {
+                (Some((v, origin)), Required(what)) if v.trim().is_empty() => {
+                    return Err(ConfigError::Empty {
+                        origin,
+                        var,
+                        key,
+                        what,
+                    });
+                }
+                (Some(given), _) => given,
+                (None, Use(value)) => (value.into(), Origin::Default(var)),
+                (None, Nothing) => continue,
+                (None, Required(what)) => return Err(ConfigError::Missing { var, key, what }),
+            };
+            (setting.parse)(&value, &mut config).map_err(|why| ConfigError::Invalid {
+                origin,
                 value,
-                origin: format!("{}:{}: {key}", fs.path, fs.line_of(at)),
-            })
-        };
+                why,
+            })?;
+        }
+        Ok(config)
+    }
 
-        let bind = lookup("IAS_BIND_ADDRESS", "bind_address");
-        let bind_address = match &bind {
-            None => DEFAULT_BIND_ADDRESS.parse().expect("default bind address"),
-            Some(raw) => raw.value.parse().map_err(|_| {
-                raw.invalid("is not a socket address; use HOST:PORT, such as 127.0.0.1:8080")
-            })?,
-        };
-
-        let admin_address = match lookup("IAS_ADMIN_ADDRESS", "admin_address") {
-            None => Some(
-                DEFAULT_ADMIN_ADDRESS
-                    .parse()
-                    .expect("default admin address"),
-            ),
-            Some(raw) if raw.value.trim().eq_ignore_ascii_case("off") => None,
-            Some(raw) => Some(raw.value.trim().parse().map_err(|_| {
-                raw.invalid(
-                    "is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off",
-                )
-            })?),
-        };
-
-        let log_level = match lookup("IAS_LOG_LEVEL", "log_level") {
-            None => dropshot::ConfigLoggingLevel::Info,
-            Some(raw) => match raw.value.to_ascii_lowercase().as_str() {
-                "trace" => dropshot::ConfigLoggingLevel::Trace,
-                "debug" => dropshot::ConfigLoggingLevel::Debug,
-                "info" => dropshot::ConfigLoggingLevel::Info,
-                "warn" => dropshot::ConfigLoggingLevel::Warn,
-                "error" => dropshot::ConfigLoggingLevel::Error,
-                "critical" => dropshot::ConfigLoggingLevel::Critical,
-                _ => {
-                    return Err(raw.invalid(
-                        "is not a log level; use trace, debug, info, warn, error or critical",
-                    ))
-                }
-            },
-        };
-
-        let duration = |var, key, default, zero_ok, max_secs| -> Result<Duration, ConfigError> {
-            match lookup(var, key) {
-                None => Ok(default),
-                Some(raw) => raw.duration(zero_ok, max_secs),
-            }
-        };
-        let upstream_timeout = duration(
-            "IAS_UPSTREAM_TIMEOUT",
-            "upstream_timeout",
-            DEFAULT_UPSTREAM_TIMEOUT,
-            false,
-            300,
-        )?;
-        let idle_timeout = duration(
-            "IAS_IDLE_TIMEOUT",
-            "idle_timeout",
-            DEFAULT_IDLE_TIMEOUT,
-            false,
-            3600,
-        )?;
-        let request_timeout = duration(
-            "IAS_REQUEST_TIMEOUT",
-            "request_timeout",
-            DEFAULT_REQUEST_TIMEOUT,
-            false,
-            300,
-        )?;
-        let shutdown_delay = duration(
-            "IAS_SHUTDOWN_DELAY",
-            "shutdown_delay",
-            DEFAULT_SHUTDOWN_DELAY,
-            true,
-            300,
-        )?;
-        let shutdown_timeout = duration(
-            "IAS_SHUTDOWN_TIMEOUT",
-            "shutdown_timeout",
-            DEFAULT_SHUTDOWN_TIMEOUT,
-            true,
-            3600,
-        )?;
-        let count = |var, key, default, max| -> Result<usize, ConfigError> {
-            match lookup(var, key) {
-                None => Ok(default),
-                Some(raw) => raw.count(max),
-            }
-        };
-        let max_connections = count(
-            "IAS_MAX_CONNECTIONS",
-            "max_connections",
-            DEFAULT_MAX_CONNECTIONS,
-            1_000_000,
-        )?;
-        let max_concurrent_exchanges = count(
-            "IAS_MAX_CONCURRENT_EXCHANGES",
-            "max_concurrent_exchanges",
-            DEFAULT_MAX_CONCURRENT_EXCHANGES,
-            100_000,
-        )?;
-
-        let client_id = required(
-            lookup("IAS_GITHUB_CLIENT_ID", "github.client_id"),
-            "IAS_GITHUB_CLIENT_ID",
-            "github.client_id",
-            "client id",
-        )?;
-        let secret = required(
-            lookup("IAS_GITHUB_CLIENT_SECRET", "github.client_secret"),
-            "IAS_GITHUB_CLIENT_SECRET",
-            "github.client_secret",
-            "client secret",
-        )?;
-
-        let base_url = match lookup("IAS_GITHUB_BASE_URL", "github.base_url") {
-            None => Url::parse(DEFAULT_GITHUB_BASE_URL).expect("default base URL"),
-            Some(raw) => {
-                let url = http_url(&raw)?;
-                if url.query().is_some() || url.fragment().is_some() {
-                    return Err(raw.invalid("must not have a query or fragment; use the host's root, such as https://github.com"));
-                }
-                url
-            }
-        };
-        let redirect_uri = match lookup("IAS_GITHUB_REDIRECT_URI", "github.redirect_uri") {
-            None => None,
-            Some(raw) if raw.value.is_empty() => None,
-            Some(raw) => Some(http_url(&raw)?.to_string()),
-        };
-
-        Ok(Config {
-            bind_address,
-            admin_address,
-            log_level,
-            upstream_timeout,
-            idle_timeout,
-            request_timeout,
-            max_connections,
-            max_concurrent_exchanges,
-            shutdown_delay,
-            shutdown_timeout,
+    /// What every setting starts from before [`SETTINGS`] are applied; each
+    /// value here is replaced (by a default, or by an error when required).
+    fn unset() -> Self {
+        Config {
+            bind_address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_address: None,
+            log_level: dropshot::ConfigLoggingLevel::Info,
+            upstream_timeout: Duration::ZERO,
+            idle_timeout: Duration::ZERO,
+            request_timeout: Duration::ZERO,
+            max_connections: 0,
+            max_concurrent_exchanges: 0,
+            shutdown_delay: Duration::ZERO,
+            shutdown_timeout: Duration::ZERO,
             github: GitHubConfig {
-                client_id: client_id.value,
-                client_secret: SecretString::from(secret.value),
-                base_url,
-                redirect_uri,
+                client_id: String::new(),
+                client_secret: SecretString::from(""),
+                base_url: Url::parse("https://github.com").expect("a URL"),
+                redirect_uri: None,
             },
-        })
+        }
     }
 
     /// Every setting with its value in force, secrets as `[redacted]`
     /// (for `ias-server --check-config`).
     pub fn effective_settings(&self) -> Vec<(&'static str, String)> {
-        let secs = |d: Duration| humantime::format_duration(d).to_string();
-        vec![
-            ("IAS_BIND_ADDRESS", self.bind_address.to_string()),
-            (
-                "IAS_ADMIN_ADDRESS",
-                self.admin_address
-                    .map_or_else(|| "off".to_string(), |a| a.to_string()),
-            ),
-            ("IAS_GITHUB_CLIENT_ID", self.github.client_id.clone()),
-            ("IAS_GITHUB_CLIENT_SECRET", "[redacted]".to_string()),
-            ("IAS_GITHUB_BASE_URL", self.github.base_url.to_string()),
-            (
-                "IAS_GITHUB_REDIRECT_URI",
-                self.github
-                    .redirect_uri
-                    .clone()
-                    .unwrap_or_else(|| "(not set)".to_string()),
-            ),
-            ("IAS_UPSTREAM_TIMEOUT", secs(self.upstream_timeout)),
-            (
-                "IAS_LOG_LEVEL",
-                format!("{:?}", self.log_level).to_ascii_lowercase(),
-            ),
-            ("IAS_IDLE_TIMEOUT", secs(self.idle_timeout)),
-            ("IAS_REQUEST_TIMEOUT", secs(self.request_timeout)),
-            ("IAS_MAX_CONNECTIONS", self.max_connections.to_string()),
-            (
-                "IAS_MAX_CONCURRENT_EXCHANGES",
-                self.max_concurrent_exchanges.to_string(),
-            ),
-            ("IAS_SHUTDOWN_DELAY", secs(self.shutdown_delay)),
-            ("IAS_SHUTDOWN_TIMEOUT", secs(self.shutdown_timeout)),
-        ]
+        SETTINGS.iter().map(|s| (s.var, (s.show)(self))).collect()
     }
 
     /// The connect timeout used for GitHub.
@@ -315,179 +265,209 @@ impl Config {
     }
 }
 
+/// The settings for `--help`: variable, TOML key, what it does, and the
+/// default or "(required)".
+pub fn settings_help() -> String {
+    let mut out = String::from("SETTINGS (environment variables override the --config file):\n");
+    for s in SETTINGS {
+        let unset = match s.when_unset {
+            Use(value) => format!(" [default: {value}]"),
+            Nothing => String::new(),
+            Required(_) => " (required)".into(),
+        };
+        out += &format!("  {:<29} {}\n      {}{unset}\n", s.var, s.key, s.help);
+    }
+    out
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// This environment variable.
+    Env(&'static str),
+    /// This key, at this line of the `--config` file.
+    File {
+        path: String,
+        line: usize,
+        key: &'static str,
+    },
+    /// The setting's default (named by its variable).
+    Default(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Env(var) => f.write_str(var),
+            Origin::File { path, line, key } => write!(f, "{path}:{line}: {key}"),
+            Origin::Default(var) => write!(f, "the default of {var}"),
+        }
+    }
+}
+
 /// A configuration problem, with the setting it concerns; it never holds the
 /// client secret's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A value that does not parse or is out of range; the value is echoed
+    /// (the secret is never parsed, so never echoed).
+    #[error("{origin} = {value:?} {why}")]
+    Invalid {
+        origin: Origin,
+        value: String,
+        why: String,
+    },
+    /// A required setting nobody set.
+    #[error("{var} is not set: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)")]
+    Missing {
+        var: &'static str,
+        key: &'static str,
+        what: &'static str,
+    },
+    /// A required setting set to nothing.
+    #[error("{origin} is empty: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)")]
+    Empty {
+        origin: Origin,
+        var: &'static str,
+        key: &'static str,
+        what: &'static str,
+    },
+    /// The `--config` file cannot be read.
+    #[error("--config {path}: cannot read the file: {reason}")]
+    Unreadable { path: String, reason: String },
+    /// The `--config` file is not TOML, has an unknown key or a value of the
+    /// wrong type.
+    #[error("{path}{}: invalid configuration: {problem}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    File {
+        path: String,
+        line: Option<usize>,
+        problem: String,
+    },
+}
 
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+/// HOST:PORT; `example` completes "such as ...".
+fn address(v: &str, example: &str) -> Result<SocketAddr, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("is not a socket address; use HOST:PORT, such as {example}"))
+}
+
+/// A duration such as `10s` or `1500ms`, above 0 (or 0 when `zero_ok`) and
+/// at most `max_secs` seconds.
+fn duration(v: &str, zero_ok: bool, max_secs: u64) -> Result<Duration, String> {
+    let d = humantime::parse_duration(v.trim())
+        .map_err(|_| "is not a duration; use a number with a unit, such as 10s or 1500ms")?;
+    if (d.is_zero() && !zero_ok) || d > Duration::from_secs(max_secs) {
+        let low = if zero_ok { "0s or more" } else { "above 0" };
+        return Err(format!(
+            "is out of range; use a duration {low} and at most {max_secs}s"
+        ));
+    }
+    Ok(d)
+}
+
+/// A whole number from 1 to `max`.
+fn count(v: &str, max: usize) -> Result<usize, String> {
+    match v.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(format!("is out of range; use a number from 1 to {max}")),
+        Err(_) => Err(format!(
+            "is not a whole number; use a number from 1 to {max}"
+        )),
     }
 }
 
-impl std::error::Error for ConfigError {}
-
-/// A value as given, and where it was given.
-struct Raw {
-    value: String,
-    origin: String,
-}
-
-impl Raw {
-    fn invalid(&self, why: &str) -> ConfigError {
-        // Values of these settings are not secret, so they are echoed.
-        ConfigError(format!("{} = {:?} {why}", self.origin, self.value))
-    }
-
-    /// A duration such as `10s` or `1500ms`, above 0 (or 0 when `zero_ok`)
-    /// and at most `max_secs` seconds.
-    fn duration(&self, zero_ok: bool, max_secs: u64) -> Result<Duration, ConfigError> {
-        let d = humantime::parse_duration(self.value.trim()).map_err(|_| {
-            self.invalid("is not a duration; use a number with a unit, such as 10s or 1500ms")
-        })?;
-        if (d.is_zero() && !zero_ok) || d > Duration::from_secs(max_secs) {
-            let low = if zero_ok { "0s or more" } else { "above 0" };
-            return Err(self.invalid(&format!(
-                "is out of range; use a duration {low} and at most {max_secs}s"
-            )));
+fn log_level(v: &str) -> Result<dropshot::ConfigLoggingLevel, String> {
+    use dropshot::ConfigLoggingLevel as L;
+    Ok(match v.to_ascii_lowercase().as_str() {
+        "trace" => L::Trace,
+        "debug" => L::Debug,
+        "info" => L::Info,
+        "warn" => L::Warn,
+        "error" => L::Error,
+        "critical" => L::Critical,
+        _ => {
+            return Err(
+                "is not a log level; use trace, debug, info, warn, error or critical".into(),
+            )
         }
-        Ok(d)
-    }
-
-    /// A whole number from 1 to `max`.
-    fn count(&self, max: usize) -> Result<usize, ConfigError> {
-        match self.value.trim().parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            Ok(_) => Err(self.invalid(&format!("is out of range; use a number from 1 to {max}"))),
-            Err(_) => Err(self.invalid(&format!(
-                "is not a whole number; use a number from 1 to {max}"
-            ))),
-        }
-    }
+    })
 }
 
-fn required(raw: Option<Raw>, var: &str, key: &str, what: &str) -> Result<Raw, ConfigError> {
-    match raw {
-        Some(raw) if !raw.value.trim().is_empty() => Ok(raw),
-        Some(raw) => Err(ConfigError(format!(
-            "{} is empty: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)",
-            raw.origin
-        ))),
-        None => Err(ConfigError(format!(
-            "{var} is not set: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)"
-        ))),
-    }
-}
-
-fn http_url(raw: &Raw) -> Result<Url, ConfigError> {
-    let url = Url::parse(raw.value.trim())
-        .map_err(|e| raw.invalid(&format!("is not a URL ({e}); use an absolute http(s) URL")))?;
+/// An absolute http(s) URL with a host.
+fn http_url(v: &str) -> Result<Url, String> {
+    let url = Url::parse(v.trim())
+        .map_err(|e| format!("is not a URL ({e}); use an absolute http(s) URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(raw.invalid("is not an http(s) URL with a host"));
+        return Err("is not an http(s) URL with a host".into());
     }
     Ok(url)
 }
 
-/// The TOML file's shape; unknown keys are refused (they are usually typos).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileShape {
-    bind_address: Option<Spanned<String>>,
-    admin_address: Option<Spanned<String>>,
-    log_level: Option<Spanned<String>>,
-    upstream_timeout: Option<Spanned<String>>,
-    idle_timeout: Option<Spanned<String>>,
-    request_timeout: Option<Spanned<String>>,
-    max_connections: Option<Spanned<Scalar>>,
-    max_concurrent_exchanges: Option<Spanned<Scalar>>,
-    shutdown_delay: Option<Spanned<String>>,
-    shutdown_timeout: Option<Spanned<String>>,
-    github: Option<GitHubShape>,
-}
+/// Values of one TOML table, each with where it is in the file.
+type Entries = BTreeMap<String, Spanned<toml::Value>>;
 
-/// A number setting may be written as a TOML integer or a string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Integer(i64),
-    Text(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GitHubShape {
-    client_id: Option<Spanned<String>>,
-    client_secret: Option<Spanned<String>>,
-    base_url: Option<Spanned<String>>,
-    redirect_uri: Option<Spanned<String>>,
-}
-
-struct FileSettings {
-    path: String,
-    text: String,
-    shape: FileShape,
-}
-
-impl FileSettings {
-    fn read(path: &Path) -> Result<Self, ConfigError> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("--config {name}: cannot read the file: {e}")))?;
-        let shape: FileShape = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start].lines().count().max(1));
-            let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-            ConfigError(format!(
-                "{name}{at}: invalid configuration: {}",
-                e.message()
-            ))
-        })?;
-        Ok(FileSettings {
-            path: name,
-            text,
-            shape,
-        })
+/// Reads the `--config` file: each value as text, by its setting's key.
+/// Unknown keys (usually typos) and values that are neither strings nor
+/// numbers are refused, even when the environment overrides them.
+fn read_file(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, ConfigError> {
+    let path = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Unreadable {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let line_of = |at: usize| text[..at].lines().count().max(1);
+    let error = |at: Option<usize>, problem: String| ConfigError::File {
+        path: path.clone(),
+        line: at.map(line_of),
+        problem,
+    };
+    let parse_error = |e: toml::de::Error| error(e.span().map(|s| s.start), e.message().into());
+    /// The `[github]` table with its spans (a second read of the same text).
+    #[derive(Deserialize)]
+    struct Sections {
+        #[serde(default)]
+        github: Entries,
     }
-
-    /// The value of `key` as text, and where it starts in the file.
-    fn get(&self, key: &str) -> Option<(String, usize)> {
-        let text = |s: &Spanned<String>| (s.get_ref().clone(), s.span().start);
-        let number = |s: &Spanned<Scalar>| {
-            let value = match s.get_ref() {
-                Scalar::Integer(n) => n.to_string(),
-                Scalar::Text(t) => t.clone(),
-            };
-            (value, s.span().start)
+    let mut entries: Entries = toml::from_str(&text).map_err(parse_error)?;
+    if entries.remove("github").is_some() {
+        let github = toml::from_str::<Sections>(&text)
+            .map_err(parse_error)?
+            .github;
+        entries.extend(github.into_iter().map(|(k, v)| (format!("github.{k}"), v)));
+    }
+    let mut values = BTreeMap::new();
+    for (key, spanned) in entries {
+        let spanned_start = spanned.span().start;
+        let at = Some(spanned_start);
+        let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
+            let known: Vec<String> = SETTINGS.iter().map(|s| format!("`{}`", s.key)).collect();
+            let problem = format!(
+                "unknown field `{key}`, expected one of {}",
+                known.join(", ")
+            );
+            return Err(error(at, problem));
         };
-        match key {
-            "max_connections" => return self.shape.max_connections.as_ref().map(number),
-            "max_concurrent_exchanges" => {
-                return self.shape.max_concurrent_exchanges.as_ref().map(number)
+        let value = match spanned.into_inner() {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(n) => n.to_string(),
+            other => {
+                let problem = format!(
+                    "{key} must be a string or a number, not a {}",
+                    other.type_str()
+                );
+                return Err(error(at, problem));
             }
-            _ => {}
-        }
-        let g = self.shape.github.as_ref();
-        let spanned = match key {
-            "bind_address" => self.shape.bind_address.as_ref(),
-            "admin_address" => self.shape.admin_address.as_ref(),
-            "log_level" => self.shape.log_level.as_ref(),
-            "upstream_timeout" => self.shape.upstream_timeout.as_ref(),
-            "idle_timeout" => self.shape.idle_timeout.as_ref(),
-            "request_timeout" => self.shape.request_timeout.as_ref(),
-            "shutdown_delay" => self.shape.shutdown_delay.as_ref(),
-            "shutdown_timeout" => self.shape.shutdown_timeout.as_ref(),
-            "github.client_id" => g?.client_id.as_ref(),
-            "github.client_secret" => g?.client_secret.as_ref(),
-            "github.base_url" => g?.base_url.as_ref(),
-            "github.redirect_uri" => g?.redirect_uri.as_ref(),
-            _ => None,
         };
-        spanned.map(text)
+        let (line, key) = (line_of(spanned_start), setting.key);
+        let origin = Origin::File {
+            path: path.clone(),
+            line,
+            key,
+        };
+        values.insert(key, (value, origin));
     }
-
-    fn line_of(&self, at: usize) -> usize {
-        self.text[..at].lines().count().max(1)
-    }
+    Ok(values)
 }
 
 #[cfg(test)]
@@ -512,40 +492,53 @@ mod tests {
     #[test]
     fn defaults() {
         let c = Config::load(None, env(&CREDS)).unwrap();
-        assert_eq!(c.bind_address.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.admin_address.unwrap().to_string(), "127.0.0.1:9090");
-        let off = Config::load(
-            None,
-            env(&[CREDS[0], CREDS[1], ("IAS_ADMIN_ADDRESS", "off")]),
-        )
-        .unwrap();
-        assert_eq!(off.admin_address, None);
-        assert_eq!(c.github.base_url.as_str(), "https://github.com/");
-        assert_eq!(c.upstream_timeout, Duration::from_secs(10));
+        #[rustfmt::skip]
+        let expected = [
+            ("IAS_BIND_ADDRESS", "127.0.0.1:8080"), ("IAS_ADMIN_ADDRESS", "127.0.0.1:9090"),
+            ("IAS_GITHUB_CLIENT_ID", "id"), ("IAS_GITHUB_CLIENT_SECRET", "[redacted]"),
+            ("IAS_GITHUB_BASE_URL", "https://github.com/"), ("IAS_GITHUB_REDIRECT_URI", "(not set)"),
+            ("IAS_UPSTREAM_TIMEOUT", "10s"), ("IAS_LOG_LEVEL", "info"),
+            ("IAS_IDLE_TIMEOUT", "1m"), ("IAS_REQUEST_TIMEOUT", "10s"),
+            ("IAS_MAX_CONNECTIONS", "10000"), ("IAS_MAX_CONCURRENT_EXCHANGES", "1024"),
+            ("IAS_SHUTDOWN_DELAY", "0s"), ("IAS_SHUTDOWN_TIMEOUT", "25s"),
+        ];
+        let shown = c.effective_settings();
+        let shown: Vec<(&str, &str)> = shown.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(shown, expected);
         assert_eq!(c.connect_timeout(), Duration::from_secs(5));
-        assert_eq!(c.github.redirect_uri, None);
         assert_eq!(c.github.client_secret.expose_secret(), "s3cret");
-        assert_eq!(c.idle_timeout, Duration::from_secs(60));
-        assert_eq!(c.request_timeout, Duration::from_secs(10));
-        assert_eq!(c.max_connections, 10_000);
-        assert_eq!(c.max_concurrent_exchanges, 1024);
-        assert_eq!(c.shutdown_delay, Duration::ZERO);
-        assert_eq!(c.shutdown_timeout, Duration::from_secs(25));
         assert!(
             !format!("{c:?}").contains("s3cret"),
             "Debug must not print the secret"
         );
+        let off = Config::load(
+            None,
+            env(&[CREDS[0], CREDS[1], ("IAS_ADMIN_ADDRESS", "off")]),
+        );
+        assert_eq!(off.unwrap().admin_address, None);
     }
 
     #[test]
     fn missing_credentials_name_the_variable() {
         let e = Config::load(None, env(&[("IAS_GITHUB_CLIENT_ID", "id")])).unwrap_err();
+        assert_eq!(
+            e,
+            ConfigError::Missing {
+                var: "IAS_GITHUB_CLIENT_SECRET",
+                key: "github.client_secret",
+                what: "client secret"
+            }
+        );
         assert!(
-            e.0.starts_with("IAS_GITHUB_CLIENT_SECRET is not set"),
+            e.to_string()
+                .starts_with("IAS_GITHUB_CLIENT_SECRET is not set"),
             "{e}"
         );
         let e = Config::load(None, env(&[("IAS_GITHUB_CLIENT_SECRET", "x")])).unwrap_err();
-        assert!(e.0.starts_with("IAS_GITHUB_CLIENT_ID is not set"), "{e}");
+        assert!(
+            e.to_string().starts_with("IAS_GITHUB_CLIENT_ID is not set"),
+            "{e}"
+        );
         let e = Config::load(
             None,
             env(&[
@@ -554,93 +547,52 @@ mod tests {
             ]),
         )
         .unwrap_err();
-        assert!(e.0.starts_with("IAS_GITHUB_CLIENT_SECRET is empty"), "{e}");
+        assert!(
+            matches!(
+                &e,
+                ConfigError::Empty {
+                    origin: Origin::Env("IAS_GITHUB_CLIENT_SECRET"),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("IAS_GITHUB_CLIENT_SECRET is empty"),
+            "{e}"
+        );
     }
 
     #[test]
     fn invalid_values_name_the_setting() {
+        #[rustfmt::skip]
         let cases = [
-            (
-                "IAS_BIND_ADDRESS",
-                "localhost",
-                "IAS_BIND_ADDRESS = \"localhost\" is not a socket address",
-            ),
-            (
-                "IAS_UPSTREAM_TIMEOUT",
-                "10",
-                "IAS_UPSTREAM_TIMEOUT = \"10\" is not a duration",
-            ),
-            (
-                "IAS_UPSTREAM_TIMEOUT",
-                "0s",
-                "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range",
-            ),
-            (
-                "IAS_ADMIN_ADDRESS",
-                "9090",
-                "IAS_ADMIN_ADDRESS = \"9090\" is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off",
-            ),
-            (
-                "IAS_IDLE_TIMEOUT",
-                "0s",
-                "IAS_IDLE_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 3600s",
-            ),
-            (
-                "IAS_REQUEST_TIMEOUT",
-                "fast",
-                "IAS_REQUEST_TIMEOUT = \"fast\" is not a duration",
-            ),
-            (
-                "IAS_SHUTDOWN_DELAY",
-                "301s",
-                "IAS_SHUTDOWN_DELAY = \"301s\" is out of range; use a duration 0s or more and at most 300s",
-            ),
-            (
-                "IAS_SHUTDOWN_TIMEOUT",
-                "-1s",
-                "IAS_SHUTDOWN_TIMEOUT = \"-1s\" is not a duration",
-            ),
-            (
-                "IAS_MAX_CONNECTIONS",
-                "0",
-                "IAS_MAX_CONNECTIONS = \"0\" is out of range; use a number from 1 to 1000000",
-            ),
-            (
-                "IAS_MAX_CONCURRENT_EXCHANGES",
-                "many",
-                "IAS_MAX_CONCURRENT_EXCHANGES = \"many\" is not a whole number; use a number from 1 to 100000",
-            ),
-            (
-                "IAS_LOG_LEVEL",
-                "loud",
-                "IAS_LOG_LEVEL = \"loud\" is not a log level",
-            ),
-            (
-                "IAS_GITHUB_BASE_URL",
-                "github.com",
-                "IAS_GITHUB_BASE_URL = \"github.com\" is not a URL",
-            ),
-            (
-                "IAS_GITHUB_BASE_URL",
-                "ftp://github.com",
-                "IAS_GITHUB_BASE_URL = \"ftp://github.com\" is not an http(s) URL",
-            ),
-            (
-                "IAS_GITHUB_BASE_URL",
-                "https://github.com/?x=1",
-                "must not have a query",
-            ),
-            (
-                "IAS_GITHUB_REDIRECT_URI",
-                "/callback",
-                "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not a URL",
-            ),
+            ("IAS_BIND_ADDRESS", "localhost", "IAS_BIND_ADDRESS = \"localhost\" is not a socket address"),
+            ("IAS_UPSTREAM_TIMEOUT", "10", "IAS_UPSTREAM_TIMEOUT = \"10\" is not a duration"),
+            ("IAS_UPSTREAM_TIMEOUT", "0s", "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range"),
+            ("IAS_ADMIN_ADDRESS", "9090", "IAS_ADMIN_ADDRESS = \"9090\" is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off"),
+            ("IAS_IDLE_TIMEOUT", "0s", "IAS_IDLE_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 3600s"),
+            ("IAS_REQUEST_TIMEOUT", "fast", "IAS_REQUEST_TIMEOUT = \"fast\" is not a duration"),
+            ("IAS_SHUTDOWN_DELAY", "301s", "IAS_SHUTDOWN_DELAY = \"301s\" is out of range; use a duration 0s or more and at most 300s"),
+            ("IAS_SHUTDOWN_TIMEOUT", "-1s", "IAS_SHUTDOWN_TIMEOUT = \"-1s\" is not a duration"),
+            ("IAS_MAX_CONNECTIONS", "0", "IAS_MAX_CONNECTIONS = \"0\" is out of range; use a number from 1 to 1000000"),
+            ("IAS_MAX_CONCURRENT_EXCHANGES", "many", "IAS_MAX_CONCURRENT_EXCHANGES = \"many\" is not a whole number; use a number from 1 to 100000"),
+            ("IAS_LOG_LEVEL", "loud", "IAS_LOG_LEVEL = \"loud\" is not a log level"),
+            ("IAS_GITHUB_BASE_URL", "github.com", "IAS_GITHUB_BASE_URL = \"github.com\" is not a URL"),
+            ("IAS_GITHUB_BASE_URL", "ftp://github.com", "IAS_GITHUB_BASE_URL = \"ftp://github.com\" is not an http(s) URL"),
+            ("IAS_GITHUB_BASE_URL", "https://github.com/?x=1", "must not have a query"),
+            ("IAS_GITHUB_REDIRECT_URI", "/callback", "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not a URL"),
         ];
         for (var, value, expect) in cases {
             let mut pairs = CREDS.to_vec();
             pairs.push((var, value));
             let e = Config::load(None, env(&pairs)).unwrap_err();
-            assert!(e.0.contains(expect), "{var}={value}: {e}");
+            assert!(
+                matches!(&e, ConfigError::Invalid { origin: Origin::Env(v), value: given, .. } if *v == var && given == value),
+                "{var}={value}: {e:?}"
+            );
+            assert!(e.to_string().contains(expect), "{var}={value}: {e}");
         }
     }
 
@@ -676,32 +628,41 @@ mod tests {
     fn file_errors_name_file_line_and_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ias.toml");
-        std::fs::write(
-            &path,
-            "[github]\nclient_id = \"id\"\nclient_secret = \"s\"\nbase_url = \"nope\"\n",
-        )
-        .unwrap();
-        let e = Config::load(Some(&path), env(&[])).unwrap_err();
-        assert!(
-            e.0.contains("ias.toml:4: github.base_url = \"nope\" is not a URL"),
-            "{e}"
-        );
-
-        std::fs::write(&path, "bind_adress = \"127.0.0.1:1\"\n").unwrap();
-        let e = Config::load(Some(&path), env(&[])).unwrap_err();
-        assert!(
-            e.0.contains("ias.toml:1: invalid configuration: unknown field `bind_adress`"),
-            "{e}"
-        );
-
-        std::fs::write(&path, "\nmax_connections = -5\n").unwrap();
+        #[rustfmt::skip]
+        let cases = [
+            ("[github]\nclient_id = \"id\"\nbase_url = \"nope\"\n", ":3: github.base_url = \"nope\" is not a URL"),
+            ("\nmax_connections = -5\n", ":2: max_connections = \"-5\" is not a whole number"),
+            ("bind_adress = \"127.0.0.1:1\"\n", ":1: invalid configuration: unknown field `bind_adress`, expected one of `bind_address`, "),
+            ("[github]\nsecret = \"s\"\n", ":2: invalid configuration: unknown field `github.secret`, expected one of `bind_address`, "),
+            ("log_level = \"info\"\n[github]\nclient_id = true\n", ":3: invalid configuration: github.client_id must be a string or a number, not a boolean"),
+            ("log_level = \"info\"\nlog_level = \"warn\"\n", ":1: invalid configuration: duplicate key `log_level`"),
+        ];
+        for (text, expected) in cases {
+            std::fs::write(&path, text).unwrap();
+            // The environment sets the client id, and still a bad file is refused.
+            let e = Config::load(Some(&path), env(&CREDS)).unwrap_err();
+            let expected = format!("{}{expected}", path.display());
+            assert!(
+                e.to_string().starts_with(&expected),
+                "{text:?}:\n{e}\n{expected}"
+            );
+        }
+        std::fs::write(&path, cases[0].0).unwrap();
         let e = Config::load(Some(&path), env(&CREDS)).unwrap_err();
+        let at_line_3 = Origin::File {
+            path: path.display().to_string(),
+            line: 3,
+            key: "github.base_url",
+        };
         assert!(
-            e.0.contains("ias.toml:2: max_connections = \"-5\" is not a whole number"),
+            matches!(&e, ConfigError::Invalid { origin, .. } if *origin == at_line_3),
+            "{e:?}"
+        );
+        let e = Config::load(Some(&dir.path().join("missing.toml")), env(&[])).unwrap_err();
+        assert!(matches!(e, ConfigError::Unreadable { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("missing.toml: cannot read the file"),
             "{e}"
         );
-
-        let e = Config::load(Some(&dir.path().join("missing.toml")), env(&[])).unwrap_err();
-        assert!(e.0.contains("missing.toml: cannot read the file"), "{e}");
     }
 }

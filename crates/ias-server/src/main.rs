@@ -17,34 +17,24 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "ias-server",
     version,
-    after_help = "\
-SETTINGS (environment variables override the --config file):
-  IAS_BIND_ADDRESS          bind_address          HOST:PORT to listen on [default: 127.0.0.1:8080]
-  IAS_ADMIN_ADDRESS         admin_address         HOST:PORT of the admin listener (/livez, /readyz,
-                                                  /metrics), or off [default: 127.0.0.1:9090]
-  IAS_GITHUB_CLIENT_ID      github.client_id      the GitHub OAuth app's client id (required)
-  IAS_GITHUB_CLIENT_SECRET  github.client_secret  the app's client secret (required; never logged)
-  IAS_GITHUB_BASE_URL       github.base_url       GitHub's web host [default: https://github.com];
-                                                  a GitHub Enterprise Server host works the same
-  IAS_GITHUB_REDIRECT_URI   github.redirect_uri   sent with every exchange when set
-  IAS_UPSTREAM_TIMEOUT      upstream_timeout      total time for one GitHub exchange, e.g. 10s,
-                                                  1500ms [default: 10s; connect timeout: at most 5s]
-  IAS_LOG_LEVEL             log_level             trace, debug, info, warn, error, critical [default: info]
-  IAS_IDLE_TIMEOUT          idle_timeout          a connection with no request in progress is closed
-                                                  after this [default: 60s]
-  IAS_REQUEST_TIMEOUT       request_timeout       a request's headers and body must arrive within this
-                                                  of its first byte, else 400 request/0 [default: 10s]
-  IAS_MAX_CONNECTIONS       max_connections       open client connections; more are closed at once
-                                                  [default: 10000; lowered to fit RLIMIT_NOFILE]
-  IAS_MAX_CONCURRENT_EXCHANGES
-                            max_concurrent_exchanges
-                                                  exchanges in flight with GitHub; more are answered
-                                                  500 oauth/1200 at once [default: 1024]
-  IAS_SHUTDOWN_DELAY        shutdown_delay        after SIGTERM/SIGINT, keep serving this long (for a
-                                                  load balancer to notice) [default: 0s]
-  IAS_SHUTDOWN_TIMEOUT      shutdown_timeout      then stop accepting and give requests in flight at
-                                                  most this long to finish [default: 25s]
+    after_help = after_help()
+)]
+struct Cli {
+    /// A TOML file with settings (see below); environment variables override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read and check every setting as at start, print the effective settings
+    /// (secrets as [redacted]) and exit 0, or exit 2 naming the bad setting.
+    /// Nothing is bound.
+    #[arg(long)]
+    check_config: bool,
+}
 
+/// `--help`'s text after the options: the settings (from the settings table),
+/// a config file example, and how the server logs and stops.
+fn after_help() -> String {
+    ias_server::config::settings_help()
+        + "
 CONFIG FILE (TOML):
   bind_address = \"0.0.0.0:8080\"
   upstream_timeout = \"10s\"
@@ -57,16 +47,6 @@ not read fast enough, lines are dropped and counted, never waited for. SIGINT or
 SIGTERM: serving goes on for IAS_SHUTDOWN_DELAY, then the listening socket is
 closed, requests in flight get IAS_SHUTDOWN_TIMEOUT to finish, and the server
 exits 0. A missing or invalid setting exits 2 before binding, naming the setting."
-)]
-struct Cli {
-    /// A TOML file with settings (see below); environment variables override it.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Read and check every setting as at start, print the effective settings
-    /// (secrets as [redacted]) and exit 0, or exit 2 naming the bad setting.
-    /// Nothing is bound.
-    #[arg(long)]
-    check_config: bool,
 }
 
 #[tokio::main]
