@@ -11,7 +11,8 @@ mod spec_diff;
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Tasks of the ias workspace")]
 struct Cli {
-    /// Workspace root (default: the workspace this xtask belongs to).
+    /// Workspace root (default: the workspace `cargo xtask` was run in; see
+    /// `workspace_root`).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
     #[command(subcommand)]
@@ -66,9 +67,13 @@ enum Task {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = cli
-        .root
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let root = match cli.root.map_or_else(workspace_root, Ok) {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match cli.command {
         Task::Codegen { check } => run_codegen(&root, check),
         Task::Serve => serve(&root),
@@ -90,6 +95,35 @@ fn main() -> ExitCode {
             spec_diff::run(&root, input, format)
         }
     }
+}
+
+/// The workspace to work on, found at run time: the binary may have been
+/// built in another checkout that shares the target directory.
+///
+/// `cargo run` (and so `cargo xtask`) sets `CARGO_MANIFEST_DIR` to this
+/// checkout's `xtask/`; a binary run directly asks cargo for the workspace
+/// around the current directory.
+fn workspace_root() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let xtask = PathBuf::from(dir);
+        return Ok(xtask
+            .parent()
+            .map_or_else(|| xtask.join(".."), Path::to_path_buf));
+    }
+    let out = cargo(
+        Path::new("."),
+        &["locate-project", "--workspace", "--message-format", "plain"],
+    )
+    .output()
+    .map_err(|e| format!("cannot run cargo to find the workspace: {e}; pass --root DIR"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "no cargo workspace around the current directory ({}); run from the ias workspace or pass --root DIR",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let manifest = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    Ok(manifest.parent().unwrap_or(Path::new(".")).to_path_buf())
 }
 
 fn run_codegen(root: &Path, check: bool) -> ExitCode {
