@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context as _, Result};
@@ -224,6 +224,10 @@ fn short(key: &str) -> &str {
 /// Splits each multi-line `#[doc = "..."]` into one attribute per line, so the
 /// printer writes `///` lines rather than a `/** */` block whose indented lines
 /// rustdoc would read as code blocks (and try to run as doctests).
+///
+/// A literal `\n` (backslash, n) in a description is a line break too: the
+/// spec's descriptions come from Go doc comments, which wrote line breaks
+/// that way, and progenitor copies them as they are.
 struct LineDocs;
 
 impl syn::visit_mut::VisitMut for LineDocs {
@@ -235,7 +239,7 @@ impl syn::visit_mut::VisitMut for LineDocs {
                     syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
                         ..
-                    }) => Some(s.value()),
+                    }) => Some(s.value().replace("\\n ", "\n").replace("\\n", "\n")),
                     _ => None,
                 },
                 _ => None,
@@ -285,22 +289,21 @@ fn rustfmt(source: &str) -> Result<String> {
     String::from_utf8(output.stdout).context("rustfmt printed non-UTF-8 output")
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory and a
-/// rename, so that a reader (or a crash) never sees half a file.
+/// Writes `text` to `path` through a temporary file of a unique name in the
+/// same directory and a rename, so that a reader (or a crash) never sees half
+/// a file, and two runs never share a temporary file. On error the temporary
+/// file is removed.
 fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let dir = path
         .parent()
         .context("output path has no parent directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp: PathBuf = path.with_extension("rs.tmp");
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = tempfile::NamedTempFile::new_in(dir)?;
         f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        f.as_file().sync_all()?;
+        f.persist(path).map_err(|e| e.error)?;
+        Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     result.with_context(|| format!("cannot write {}", path.display()))
 }

@@ -78,10 +78,57 @@ fn generation_is_deterministic() {
         read(&workspace(), CLIENT),
         "a fresh run differs from the committed client"
     );
-    assert!(!dir
-        .path()
-        .join("crates/ias-client/src/generated.rs.tmp")
-        .exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("crates/ias-client/src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["generated.rs"], "no temporary file is left behind");
+}
+
+/// The spec's descriptions write line breaks as a literal `\n` (from Go doc
+/// comments); the client's doc comments have real lines.
+#[test]
+fn generated_docs_have_real_line_breaks() {
+    let client = read(&workspace(), CLIENT);
+    let literal: Vec<&str> = client
+        .lines()
+        .filter(|l| l.trim_start().starts_with("///") && l.contains("\\n"))
+        .collect();
+    assert!(literal.is_empty(), "{literal:#?}");
+    assert!(client.contains("/// API function group\n        /// -Will be \"request\""));
+}
+
+/// The xtask finds the workspace at run time, not where it was compiled: a
+/// binary built in one checkout and run for another works on the other.
+#[test]
+fn the_workspace_is_found_at_run_time() {
+    let dir = copy_of_workspace();
+    edit_spec(
+        dir.path(),
+        "The substatus error code",
+        "The sub-status error code",
+    );
+    let stale = |out: &Output| {
+        out.status.code() == Some(1)
+            && stderr(out).contains("is stale")
+            && stderr(out).contains("sub-status")
+    };
+    // As `cargo xtask` runs it: CARGO_MANIFEST_DIR names the other checkout's xtask/.
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check"])
+        .env("CARGO_MANIFEST_DIR", dir.path().join("xtask"))
+        .output()
+        .unwrap();
+    assert!(stale(&out), "{}", stderr(&out));
+    // Run directly from inside the other checkout: cargo locates its workspace.
+    std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check"])
+        .env_remove("CARGO_MANIFEST_DIR")
+        .current_dir(dir.path().join("api-spec"))
+        .output()
+        .unwrap();
+    assert!(stale(&out), "{}", stderr(&out));
 }
 
 #[test]

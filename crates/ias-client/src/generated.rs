@@ -14,7 +14,8 @@ pub mod types {
     pub struct ErrStatusMsg {
         ///The substatus error code for the API response.
         pub code: i64,
-        ///API function group\n -Will be "request" if there are invalid request parameters.
+        /// API function group
+        /// -Will be "request" if there are invalid request parameters.
         pub group: ::std::string::String,
         ///The substatus error Message for API response.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -22,7 +23,8 @@ pub mod types {
         ///The original error messages.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub traces: ::std::vec::Vec<::std::string::String>,
-        ///Returned when there are invalid request paremeters(group="request")\n List of invalid fields and the reason of error.
+        /// Returned when there are invalid request paremeters(group="request")
+        /// List of invalid fields and the reason of error.
         #[serde(
             rename = "validationDetail",
             default,
