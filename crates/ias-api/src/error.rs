@@ -93,7 +93,7 @@ pub fn json_type(v: &serde_json::Value) -> &'static str {
 pub struct ApiError {
     #[serde(skip)]
     #[schemars(skip)]
-    status: ErrorStatusCodeEq,
+    status: ErrorStatusCode,
     /// API function group. Will be "request" if there are invalid request parameters.
     pub group: String,
     /// The substatus error code for the API response.
@@ -115,21 +115,11 @@ pub struct ApiError {
     pub validation_detail: Vec<ValidationDetail>,
 }
 
-/// `ErrorStatusCode` with the `PartialEq` it lacks, so `ApiError` can derive it.
-#[derive(Clone, Copy)]
-struct ErrorStatusCodeEq(ErrorStatusCode);
-
-impl PartialEq for ErrorStatusCodeEq {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.as_u16() == other.0.as_u16()
-    }
-}
-
 /// The documented 400 and 500 answers, by the spec's group/code pairs.
 impl ApiError {
     fn new(status: ErrorStatusCode, group: &str, code: i64, message: impl Into<String>) -> Self {
         ApiError {
-            status: ErrorStatusCodeEq(status),
+            status,
             group: group.to_string(),
             code,
             message: message.into(),
@@ -206,13 +196,13 @@ impl ApiError {
 
     /// The HTTP status this error is sent with.
     pub fn status(&self) -> u16 {
-        self.status.0.as_u16()
+        self.status.as_u16()
     }
 }
 
 impl HttpResponseError for ApiError {
     fn status_code(&self) -> ErrorStatusCode {
-        self.status.0
+        self.status
     }
 }
 
