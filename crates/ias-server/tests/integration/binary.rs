@@ -2,9 +2,7 @@
 //! refusal of bad settings, graceful shutdown; and (`limits`) what hostile or
 //! slow clients, a stalled log reader and a stuck shutdown meet.
 
-#[path = "binary/admin.rs"]
 mod admin;
-#[path = "binary/limits.rs"]
 mod limits;
 
 use std::io::{BufRead, BufReader};

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const BASE: &str = include_str!("../../crates/ias-spec/tests/fixture.yaml");
+const BASE: &str = include_str!("../../../crates/ias-spec/tests/fixture.yaml");
 
 fn xtask(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
