@@ -449,9 +449,7 @@ fn plain(status: StatusCode, text: &str) -> Answer {
 }
 
 fn parse_params(content_type: Option<&str>, body: &[u8]) -> HashMap<String, String> {
-    let is_json =
-        content_type.is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
-    if is_json {
+    if content_type.is_some_and(|c| ias_api::is_media_type(c, "application/json")) {
         match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body) {
             Ok(map) => map
                 .into_iter()

@@ -71,7 +71,7 @@ impl<T: FromJsonObject> JsonBody<T> {
         }
         match self.content_type {
             None => {} // like gin's ShouldBindJSON: JSON is assumed
-            Some(Ok(ct)) if is_json(&ct) => {}
+            Some(Ok(ct)) if is_media_type(&ct, "application/json") => {}
             Some(Ok(ct)) => {
                 return Err(ApiError::invalid_body(format!(
                     "The request body must be sent as Content-Type: application/json, not {ct:?}."
@@ -123,10 +123,13 @@ async fn read_body(mut body: dropshot::Body, limit: usize) -> Result<Vec<u8>, Ap
     Ok(bytes)
 }
 
-/// `application/json`, with any parameters, in any case (RFC 9110 §8.3.1).
-fn is_json(content_type: &str) -> bool {
-    let mime = content_type.split(';').next().unwrap_or_default().trim();
-    mime.eq_ignore_ascii_case("application/json")
+/// Whether a `Content-Type` value names `media_type` (such as
+/// `application/json`), with any parameters, in any case (RFC 9110 §8.3.1).
+/// The one media-type check of the workspace: the API's request bodies,
+/// GitHub's answers and the GitHub stand-in all use it.
+pub fn is_media_type(content_type: &str, media_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case(media_type)
 }
 
 #[async_trait]
@@ -174,9 +177,13 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        assert!(is_json("application/json"));
-        assert!(is_json("Application/JSON; charset=utf-8"));
-        assert!(!is_json("text/plain"));
-        assert!(!is_json("application/jsonx"));
+        let json = |ct| is_media_type(ct, "application/json");
+        assert!(json("application/json"));
+        assert!(json("Application/JSON; charset=utf-8"));
+        assert!(json(" application/json ;charset=utf-8"));
+        assert!(!json("text/plain"));
+        assert!(!json("application/jsonx"));
+        assert!(!json("application/json-patch+json"));
+        assert!(!json(""));
     }
 }

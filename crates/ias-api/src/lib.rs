@@ -18,7 +18,7 @@ pub mod request;
 
 use dropshot::{HttpResponseOk, RequestContext};
 
-pub use body::{BodyDeadline, FromJsonObject, JsonBody};
+pub use body::{is_media_type, BodyDeadline, FromJsonObject, JsonBody};
 pub use error::{ApiError, ValidationDetail};
 pub use request::{
     Credential, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeResponse, OAuthProvider,

@@ -71,8 +71,7 @@ struct TokenAnswer {
 /// (GitHub's default format, from a proxy or an old Enterprise Server that
 /// ignores `Accept`) is read too rather than failing a good exchange.
 fn parse_answer(content_type: &str, body: &[u8]) -> Result<TokenAnswer, serde_json::Error> {
-    let mime = content_type.split(';').next().unwrap_or_default().trim();
-    if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+    if ias_api::is_media_type(content_type, "application/x-www-form-urlencoded") {
         let mut answer = TokenAnswer::default();
         for (key, value) in form_urlencoded::parse(body) {
             let slot = match key.as_ref() {
