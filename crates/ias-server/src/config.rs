@@ -518,81 +518,54 @@ mod tests {
         assert_eq!(off.unwrap().admin_address, None);
     }
 
+    /// Each bad environment gives the error that names its setting: (the
+    /// environment beside the credentials, the message's start).
     #[test]
-    fn missing_credentials_name_the_variable() {
-        let e = Config::load(None, env(&[("IAS_GITHUB_CLIENT_ID", "id")])).unwrap_err();
-        assert_eq!(
-            e,
-            ConfigError::Missing {
-                var: "IAS_GITHUB_CLIENT_SECRET",
-                key: "github.client_secret",
-                what: "client secret"
-            }
-        );
-        assert!(
-            e.to_string()
-                .starts_with("IAS_GITHUB_CLIENT_SECRET is not set"),
-            "{e}"
-        );
-        let e = Config::load(None, env(&[("IAS_GITHUB_CLIENT_SECRET", "x")])).unwrap_err();
-        assert!(
-            e.to_string().starts_with("IAS_GITHUB_CLIENT_ID is not set"),
-            "{e}"
-        );
-        let e = Config::load(
-            None,
-            env(&[
-                ("IAS_GITHUB_CLIENT_ID", "id"),
-                ("IAS_GITHUB_CLIENT_SECRET", ""),
-            ]),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(
-                &e,
-                ConfigError::Empty {
-                    origin: Origin::Env("IAS_GITHUB_CLIENT_SECRET"),
-                    ..
-                }
-            ),
-            "{e:?}"
-        );
-        assert!(
-            e.to_string()
-                .starts_with("IAS_GITHUB_CLIENT_SECRET is empty"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn invalid_values_name_the_setting() {
+    fn environment_errors_name_the_setting() {
+        let (id, secret) = (CREDS[0], CREDS[1]);
         #[rustfmt::skip]
-        let cases = [
-            ("IAS_BIND_ADDRESS", "localhost", "IAS_BIND_ADDRESS = \"localhost\" is not a socket address"),
-            ("IAS_UPSTREAM_TIMEOUT", "10", "IAS_UPSTREAM_TIMEOUT = \"10\" is not a duration"),
-            ("IAS_UPSTREAM_TIMEOUT", "0s", "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range"),
-            ("IAS_ADMIN_ADDRESS", "9090", "IAS_ADMIN_ADDRESS = \"9090\" is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off"),
-            ("IAS_IDLE_TIMEOUT", "0s", "IAS_IDLE_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 3600s"),
-            ("IAS_REQUEST_TIMEOUT", "fast", "IAS_REQUEST_TIMEOUT = \"fast\" is not a duration"),
-            ("IAS_SHUTDOWN_DELAY", "301s", "IAS_SHUTDOWN_DELAY = \"301s\" is out of range; use a duration 0s or more and at most 300s"),
-            ("IAS_SHUTDOWN_TIMEOUT", "-1s", "IAS_SHUTDOWN_TIMEOUT = \"-1s\" is not a duration"),
-            ("IAS_MAX_CONNECTIONS", "0", "IAS_MAX_CONNECTIONS = \"0\" is out of range; use a number from 1 to 1000000"),
-            ("IAS_MAX_CONCURRENT_EXCHANGES", "many", "IAS_MAX_CONCURRENT_EXCHANGES = \"many\" is not a whole number; use a number from 1 to 100000"),
-            ("IAS_LOG_LEVEL", "loud", "IAS_LOG_LEVEL = \"loud\" is not a log level"),
-            ("IAS_GITHUB_BASE_URL", "github.com", "IAS_GITHUB_BASE_URL = \"github.com\" is not a URL"),
-            ("IAS_GITHUB_BASE_URL", "ftp://github.com", "IAS_GITHUB_BASE_URL = \"ftp://github.com\" is not an http(s) URL"),
-            ("IAS_GITHUB_BASE_URL", "https://github.com/?x=1", "must not have a query"),
-            ("IAS_GITHUB_REDIRECT_URI", "/callback", "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not a URL"),
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[id], "IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret is required; set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file)"),
+            (&[secret], "IAS_GITHUB_CLIENT_ID is not set: the GitHub OAuth app's client id is required"),
+            (&[id, ("IAS_GITHUB_CLIENT_SECRET", " ")], "IAS_GITHUB_CLIENT_SECRET is empty: the GitHub OAuth app's client secret is required"),
+            (&[id, secret, ("IAS_BIND_ADDRESS", "localhost")], "IAS_BIND_ADDRESS = \"localhost\" is not a socket address; use HOST:PORT, such as 127.0.0.1:8080"),
+            (&[id, secret, ("IAS_UPSTREAM_TIMEOUT", "10")], "IAS_UPSTREAM_TIMEOUT = \"10\" is not a duration; use a number with a unit, such as 10s or 1500ms"),
+            (&[id, secret, ("IAS_UPSTREAM_TIMEOUT", "0s")], "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 300s"),
+            (&[id, secret, ("IAS_ADMIN_ADDRESS", "9090")], "IAS_ADMIN_ADDRESS = \"9090\" is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off"),
+            (&[id, secret, ("IAS_IDLE_TIMEOUT", "0s")], "IAS_IDLE_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 3600s"),
+            (&[id, secret, ("IAS_REQUEST_TIMEOUT", "fast")], "IAS_REQUEST_TIMEOUT = \"fast\" is not a duration"),
+            (&[id, secret, ("IAS_SHUTDOWN_DELAY", "301s")], "IAS_SHUTDOWN_DELAY = \"301s\" is out of range; use a duration 0s or more and at most 300s"),
+            (&[id, secret, ("IAS_SHUTDOWN_TIMEOUT", "-1s")], "IAS_SHUTDOWN_TIMEOUT = \"-1s\" is not a duration"),
+            (&[id, secret, ("IAS_MAX_CONNECTIONS", "0")], "IAS_MAX_CONNECTIONS = \"0\" is out of range; use a number from 1 to 1000000"),
+            (&[id, secret, ("IAS_MAX_CONCURRENT_EXCHANGES", "many")], "IAS_MAX_CONCURRENT_EXCHANGES = \"many\" is not a whole number; use a number from 1 to 100000"),
+            (&[id, secret, ("IAS_LOG_LEVEL", "loud")], "IAS_LOG_LEVEL = \"loud\" is not a log level; use trace, debug, info, warn, error or critical"),
+            (&[id, secret, ("IAS_GITHUB_BASE_URL", "github.com")], "IAS_GITHUB_BASE_URL = \"github.com\" is not a URL (relative URL without a base); use an absolute http(s) URL"),
+            (&[id, secret, ("IAS_GITHUB_BASE_URL", "ftp://github.com")], "IAS_GITHUB_BASE_URL = \"ftp://github.com\" is not an http(s) URL with a host"),
+            (&[id, secret, ("IAS_GITHUB_BASE_URL", "https://github.com/?x=1")], "IAS_GITHUB_BASE_URL = \"https://github.com/?x=1\" must not have a query or fragment"),
+            (&[id, secret, ("IAS_GITHUB_REDIRECT_URI", "/callback")], "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not a URL"),
         ];
-        for (var, value, expect) in cases {
-            let mut pairs = CREDS.to_vec();
-            pairs.push((var, value));
-            let e = Config::load(None, env(&pairs)).unwrap_err();
+        for (pairs, expected) in cases {
+            let e = Config::load(None, env(pairs)).unwrap_err();
             assert!(
-                matches!(&e, ConfigError::Invalid { origin: Origin::Env(v), value: given, .. } if *v == var && given == value),
-                "{var}={value}: {e:?}"
+                e.to_string().starts_with(expected),
+                "{pairs:?}:\n{e}\n{expected}"
             );
-            assert!(e.to_string().contains(expect), "{var}={value}: {e}");
+            // The variant says which setting, in words a test can match.
+            let (var, value) = pairs.last().unwrap();
+            let named = match &e {
+                ConfigError::Invalid {
+                    origin: Origin::Env(v),
+                    value: given,
+                    ..
+                } => v == var && given == value,
+                ConfigError::Empty {
+                    origin: Origin::Env(v),
+                    ..
+                } => v == var,
+                ConfigError::Missing { var: v, .. } => !pairs.iter().any(|(k, _)| k == v),
+                _ => false,
+            };
+            assert!(named, "{pairs:?}: {e:?}");
         }
     }
 
