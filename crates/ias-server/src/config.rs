@@ -377,20 +377,12 @@ fn count(v: &str, max: usize) -> Result<usize, String> {
     }
 }
 
+/// One of dropshot's level names, in any case.
 fn log_level(v: &str) -> Result<dropshot::ConfigLoggingLevel, String> {
-    use dropshot::ConfigLoggingLevel as L;
-    Ok(match v.to_ascii_lowercase().as_str() {
-        "trace" => L::Trace,
-        "debug" => L::Debug,
-        "info" => L::Info,
-        "warn" => L::Warn,
-        "error" => L::Error,
-        "critical" => L::Critical,
-        _ => {
-            return Err(
-                "is not a log level; use trace, debug, info, warn, error or critical".into(),
-            )
-        }
+    use serde::de::{value::Error, IntoDeserializer};
+    let lower = v.trim().to_ascii_lowercase();
+    dropshot::ConfigLoggingLevel::deserialize(lower.into_deserializer()).map_err(|_: Error| {
+        "is not a log level; use trace, debug, info, warn, error or critical".into()
     })
 }
 
