@@ -77,11 +77,11 @@ fn compare(root: &Path, input: Input) -> Result<Compared, String> {
             (old, new)
         }
     };
-    // Name the file a problem is in, when it is one of the two.
+    // Name the file a problem is in.
     let in_file = |e: ias_spec::Error| match e.document() {
-        Some(Document::Old) => format!("{}: {e}", old.name),
-        Some(Document::New) => format!("{}: {e}", new.name),
-        _ => e.to_string(),
+        Document::Old => format!("{}: {e}", old.name),
+        Document::New => format!("{}: {e}", new.name),
+        Document::Spec | Document::Server => e.to_string(),
     };
     let changes = ias_spec::diff_documents(&old.json, &new.json).map_err(in_file)?;
     let verdict = judge(

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::diff::{diff_contracts, Bump, Change, ChangeKind, Wording};
+use crate::diff::{diff_contracts, Change, ChangeKind, Side, Wording};
 use crate::error::{Document, Error};
 use crate::model::{contract, Contract};
 
@@ -42,14 +42,14 @@ pub fn conformance(spec: &Value, server: &Value) -> Result<Vec<Mismatch>, Error>
         .map(Mismatch)
         .collect();
     if spec.version != server.version {
-        mismatches.push(Mismatch(Change {
-            location: "/info/version".into(),
-            kind: ChangeKind::VersionDiffers,
-            bump: Bump::None,
-            message: "info.version differs".into(),
-            old: Some(spec.version.clone()),
-            new: Some(server.version.clone()),
-        }));
+        mismatches.push(Mismatch(Change::new(
+            ChangeKind::VersionDiffers,
+            Side::Request, // the document, not a side: no bump either way
+            "/info/version".into(),
+            "info.version differs".into(),
+            Some(spec.version.clone()),
+            Some(server.version.clone()),
+        )));
     }
     Ok(mismatches)
 }

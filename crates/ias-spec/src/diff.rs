@@ -279,6 +279,25 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change of `kind` on `side`; its bump comes from the rules table.
+    pub fn new(
+        kind: ChangeKind,
+        side: Side,
+        location: String,
+        message: String,
+        old: Option<String>,
+        new: Option<String>,
+    ) -> Self {
+        Change {
+            location,
+            kind,
+            bump: kind.bump(side),
+            message,
+            old,
+            new,
+        }
+    }
+
     /// Whether a client of the old document can break.
     pub fn breaking(&self) -> bool {
         self.bump == Bump::Major
@@ -415,7 +434,7 @@ struct Differ {
 }
 
 impl Differ {
-    /// Records a change; its bump comes from the rules table.
+    /// Records a change on the current side.
     fn push(
         &mut self,
         loc: &str,
@@ -424,14 +443,8 @@ impl Differ {
         old: Option<String>,
         new: Option<String>,
     ) {
-        self.changes.push(Change {
-            location: loc.to_string(),
-            kind,
-            bump: kind.bump(self.side),
-            message,
-            old,
-            new,
-        });
+        let change = Change::new(kind, self.side, loc.to_string(), message, old, new);
+        self.changes.push(change);
     }
 
     fn operation(&mut self, loc: &str, label: &str, old: &Operation, new: &Operation) {
@@ -859,12 +872,12 @@ impl Differ {
                 None,
             ),
             (Some(o), Some(n)) => {
+                let w = self.wording;
                 let removed = o.iter().filter(|v| !n.contains(v));
                 let added = n.iter().filter(|v| !o.contains(v));
                 let cases = removed
-                    .map(|v| (ChangeKind::EnumValueRemoved, v, self.wording.removed()))
-                    .chain(added.map(|v| (ChangeKind::EnumValueAdded, v, self.wording.added())))
-                    .collect::<Vec<_>>();
+                    .map(|v| (ChangeKind::EnumValueRemoved, v, w.removed()))
+                    .chain(added.map(|v| (ChangeKind::EnumValueAdded, v, w.added())));
                 for (kind, v, verb) in cases {
                     self.push(
                         &eloc,

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::diff::{escape, Bump, Change, ChangeKind};
+use crate::diff::{escape, Change, ChangeKind, Side};
 
 /// Keys whose values are documentation.
 fn is_doc_key(key: &str) -> bool {
@@ -80,14 +80,15 @@ fn walk(old: &Value, new: &Value, loc: &mut String, parent: Option<&str>, out: &
             // The version is judged by the version rule, not listed.
         } else if !names_here && (is_doc_key(key) || loc == "/tags") {
             if a != b {
-                out.push(Change {
-                    location: loc.clone(),
-                    kind: ChangeKind::Documentation,
-                    bump: Bump::None,
-                    message: format!("{key} changed"),
-                    old: a.map(Value::to_string),
-                    new: b.map(Value::to_string),
-                });
+                // Documentation is the same on either side: no bump.
+                out.push(Change::new(
+                    ChangeKind::Documentation,
+                    Side::Request,
+                    loc.clone(),
+                    format!("{key} changed"),
+                    a.map(Value::to_string),
+                    b.map(Value::to_string),
+                ));
             }
         } else if let (Some(a), Some(b)) = (a, b) {
             walk(a, b, loc, Some(key), out);

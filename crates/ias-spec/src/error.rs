@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::load::SpecError;
-
 /// Which of the documents being compared a problem is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Document {
@@ -64,12 +62,10 @@ impl RefError {
     }
 }
 
-/// Why documents could not be read or compared.
+/// Why two documents could not be compared. (Reading one is
+/// [`mod@crate::load`]'s, whose [`crate::SpecError`] names the file and line.)
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
-    /// The text is not a usable OpenAPI document (names the file and line).
-    #[error(transparent)]
-    Load(#[from] SpecError),
     /// A `$ref` in `document` cannot be followed.
     #[error("{document}: {problem}")]
     Reference {
@@ -94,11 +90,10 @@ pub enum Error {
 }
 
 impl Error {
-    /// The document the problem is in, when it is one of a pair.
-    pub fn document(&self) -> Option<Document> {
+    /// The document the problem is in.
+    pub fn document(&self) -> Document {
         match self {
-            Error::Load(_) => None,
-            Error::Reference { document, .. } | Error::Version { document, .. } => Some(*document),
+            Error::Reference { document, .. } | Error::Version { document, .. } => *document,
         }
     }
 }
