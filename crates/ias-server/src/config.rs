@@ -430,15 +430,14 @@ fn read_file(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, Co
     }
     let mut values = BTreeMap::new();
     for (key, spanned) in entries {
-        let spanned_start = spanned.span().start;
-        let at = Some(spanned_start);
+        let at = spanned.span().start;
         let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
             let known: Vec<String> = SETTINGS.iter().map(|s| format!("`{}`", s.key)).collect();
             let problem = format!(
                 "unknown field `{key}`, expected one of {}",
                 known.join(", ")
             );
-            return Err(error(at, problem));
+            return Err(error(Some(at), problem));
         };
         let value = match spanned.into_inner() {
             toml::Value::String(s) => s,
@@ -448,10 +447,10 @@ fn read_file(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, Co
                     "{key} must be a string or a number, not a {}",
                     other.type_str()
                 );
-                return Err(error(at, problem));
+                return Err(error(Some(at), problem));
             }
         };
-        let (line, key) = (line_of(spanned_start), setting.key);
+        let (line, key) = (line_of(at), setting.key);
         let origin = Origin::File {
             path: path.clone(),
             line,
