@@ -17,7 +17,7 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::SecretString;
 use serde::Deserialize;
-use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 use WhenUnset::{Nothing, Required, Use};
 
 /// The connect timeout is this, or the total timeout when that is shorter.
@@ -396,41 +396,45 @@ fn http_url(v: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-/// Values of one TOML table, each with where it is in the file.
-type Entries = BTreeMap<String, Spanned<toml::Value>>;
-
-/// Reads the `--config` file: each value as text, by its setting's key.
-/// Unknown keys (usually typos) and values that are neither strings nor
-/// numbers are refused, even when the environment overrides them.
+/// Reads the `--config` file: each value as text, by its setting's key
+/// (`[github]`'s keys as `github.KEY`). Unknown keys (usually typos) and
+/// values that are neither strings nor numbers are refused, even when the
+/// environment overrides them.
 fn read_file(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, ConfigError> {
     let path = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Unreadable {
         path: path.clone(),
         reason: e.to_string(),
     })?;
-    let line_of = |at: usize| text[..at].lines().count().max(1);
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
     let error = |at: Option<usize>, problem: String| ConfigError::File {
         path: path.clone(),
         line: at.map(line_of),
         problem,
     };
-    let parse_error = |e: toml::de::Error| error(e.span().map(|s| s.start), e.message().into());
-    /// The `[github]` table with its spans (a second read of the same text).
-    #[derive(Deserialize)]
-    struct Sections {
-        #[serde(default)]
-        github: Entries,
-    }
-    let mut entries: Entries = toml::from_str(&text).map_err(parse_error)?;
-    if entries.remove("github").is_some() {
-        let github = toml::from_str::<Sections>(&text)
-            .map_err(parse_error)?
-            .github;
-        entries.extend(github.into_iter().map(|(k, v)| (format!("github.{k}"), v)));
+    let table = DeTable::parse(&text).map_err(|e| {
+        // The text the parser points at, such as the key that is duplicated.
+        let at = e
+            .span()
+            .map(|s| &text[s])
+            .filter(|t| !t.is_empty() && !t.contains('\n'));
+        let problem = at.map_or_else(|| e.message().into(), |t| format!("{} `{t}`", e.message()));
+        error(e.span().map(|s| s.start), problem)
+    })?;
+    let mut entries = Vec::new();
+    for (key, value) in table.get_ref() {
+        match value.get_ref() {
+            DeValue::Table(section) => entries.extend(
+                section
+                    .iter()
+                    .map(|(k, v)| (format!("{}.{}", key.get_ref(), k.get_ref()), v)),
+            ),
+            _ => entries.push((key.get_ref().to_string(), value)),
+        }
     }
     let mut values = BTreeMap::new();
-    for (key, spanned) in entries {
-        let at = spanned.span().start;
+    for (key, value) in entries {
+        let at = value.span().start;
         let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
             let known: Vec<String> = SETTINGS.iter().map(|s| format!("`{}`", s.key)).collect();
             let problem = format!(
@@ -439,9 +443,10 @@ fn read_file(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, Co
             );
             return Err(error(Some(at), problem));
         };
-        let value = match spanned.into_inner() {
-            toml::Value::String(s) => s,
-            toml::Value::Integer(n) => n.to_string(),
+        let value = match value.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Integer(n) => i64::from_str_radix(n.as_str(), n.radix())
+                .map_or_else(|_| n.to_string(), |n| n.to_string()),
             other => {
                 let problem = format!(
                     "{key} must be a string or a number, not a {}",
@@ -450,13 +455,12 @@ fn read_file(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, Co
                 return Err(error(Some(at), problem));
             }
         };
-        let (line, key) = (line_of(at), setting.key);
         let origin = Origin::File {
             path: path.clone(),
-            line,
-            key,
+            line: line_of(at),
+            key: setting.key,
         };
-        values.insert(key, (value, origin));
+        values.insert(setting.key, (value, origin));
     }
     Ok(values)
 }
@@ -599,7 +603,10 @@ mod tests {
             ("bind_adress = \"127.0.0.1:1\"\n", ":1: invalid configuration: unknown field `bind_adress`, expected one of `bind_address`, "),
             ("[github]\nsecret = \"s\"\n", ":2: invalid configuration: unknown field `github.secret`, expected one of `bind_address`, "),
             ("log_level = \"info\"\n[github]\nclient_id = true\n", ":3: invalid configuration: github.client_id must be a string or a number, not a boolean"),
-            ("log_level = \"info\"\nlog_level = \"warn\"\n", ":1: invalid configuration: duplicate key `log_level`"),
+            ("log_level = \"info\"\nlog_level = \"warn\"\n", ":2: invalid configuration: duplicate key `log_level`"),
+            ("[github]\nclient_id = \"a\"\n[github]\n", ":3: invalid configuration: duplicate key `github`"),
+            ("max_connections = 0x10\nidle_timeout = 1_000\n", ":2: idle_timeout = \"1000\" is not a duration"),
+            ("[server]\nbind_address = \"127.0.0.1:1\"\n", ":2: invalid configuration: unknown field `server.bind_address`"),
         ];
         for (text, expected) in cases {
             std::fs::write(&path, text).unwrap();
