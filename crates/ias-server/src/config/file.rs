@@ -1,0 +1,77 @@
+//! The `--config` file: TOML, read once with the place of every value.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+
+use super::{ConfigError, Origin, SETTINGS};
+
+/// Reads the `--config` file: each value as text, by its setting's key
+/// (`[github]`'s keys as `github.KEY`). Unknown keys (usually typos) and
+/// values that are neither strings nor numbers are refused, even when the
+/// environment overrides them.
+pub(super) fn read(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, ConfigError> {
+    let path = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Unreadable {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let error = |at: Option<usize>, problem: String| ConfigError::File {
+        path: path.clone(),
+        line: at.map(line_of),
+        problem,
+    };
+    let table = DeTable::parse(&text).map_err(|e| {
+        // The text the parser points at, such as the key that is duplicated.
+        let at = e
+            .span()
+            .map(|s| &text[s])
+            .filter(|t| !t.is_empty() && !t.contains('\n'));
+        let problem = at.map_or_else(|| e.message().into(), |t| format!("{} `{t}`", e.message()));
+        error(e.span().map(|s| s.start), problem)
+    })?;
+    let mut entries = Vec::new();
+    for (key, value) in table.get_ref() {
+        match value.get_ref() {
+            DeValue::Table(section) => entries.extend(
+                section
+                    .iter()
+                    .map(|(k, v)| (format!("{}.{}", key.get_ref(), k.get_ref()), v)),
+            ),
+            _ => entries.push((key.get_ref().to_string(), value)),
+        }
+    }
+    let mut values = BTreeMap::new();
+    for (key, value) in entries {
+        let at = value.span().start;
+        let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
+            let known: Vec<String> = SETTINGS.iter().map(|s| format!("`{}`", s.key)).collect();
+            let problem = format!(
+                "unknown field `{key}`, expected one of {}",
+                known.join(", ")
+            );
+            return Err(error(Some(at), problem));
+        };
+        let value = match value.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Integer(n) => i64::from_str_radix(n.as_str(), n.radix())
+                .map_or_else(|_| n.to_string(), |n| n.to_string()),
+            other => {
+                let problem = format!(
+                    "{key} must be a string or a number, not a {}",
+                    other.type_str()
+                );
+                return Err(error(Some(at), problem));
+            }
+        };
+        let origin = Origin::File {
+            path: path.clone(),
+            line: line_of(at),
+            key: setting.key,
+        };
+        values.insert(setting.key, (value, origin));
+    }
+    Ok(values)
+}

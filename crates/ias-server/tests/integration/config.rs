@@ -1,0 +1,176 @@
+//! Settings through the library (`Config::load` with a given environment):
+//! defaults, every message that names a bad setting, the `--config` file
+//! and its precedence. `binary` checks the same settings through the process.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use ias_server::config::Origin;
+use ias_server::{Config, ConfigError};
+use secrecy::ExposeSecret;
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+const CREDS: [(&str, &str); 2] = [
+    ("IAS_GITHUB_CLIENT_ID", "id"),
+    ("IAS_GITHUB_CLIENT_SECRET", "s3cret"),
+];
+
+#[test]
+fn defaults() {
+    let c = Config::load(None, env(&CREDS)).unwrap();
+    #[rustfmt::skip]
+    let expected = [
+        ("IAS_BIND_ADDRESS", "127.0.0.1:8080"), ("IAS_ADMIN_ADDRESS", "127.0.0.1:9090"),
+        ("IAS_GITHUB_CLIENT_ID", "id"), ("IAS_GITHUB_CLIENT_SECRET", "[redacted]"),
+        ("IAS_GITHUB_BASE_URL", "https://github.com/"), ("IAS_GITHUB_REDIRECT_URI", "(not set)"),
+        ("IAS_UPSTREAM_TIMEOUT", "10s"), ("IAS_LOG_LEVEL", "info"),
+        ("IAS_IDLE_TIMEOUT", "1m"), ("IAS_REQUEST_TIMEOUT", "10s"),
+        ("IAS_MAX_CONNECTIONS", "10000"), ("IAS_MAX_CONCURRENT_EXCHANGES", "1024"),
+        ("IAS_SHUTDOWN_DELAY", "0s"), ("IAS_SHUTDOWN_TIMEOUT", "25s"),
+    ];
+    let shown = c.effective_settings();
+    let shown: Vec<(&str, &str)> = shown.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(shown, expected);
+    assert_eq!(c.connect_timeout(), Duration::from_secs(5));
+    assert_eq!(c.github.client_secret.expose_secret(), "s3cret");
+    assert!(
+        !format!("{c:?}").contains("s3cret"),
+        "Debug must not print the secret"
+    );
+    let off = Config::load(
+        None,
+        env(&[CREDS[0], CREDS[1], ("IAS_ADMIN_ADDRESS", "off")]),
+    );
+    assert_eq!(off.unwrap().admin_address, None);
+}
+
+/// Each bad environment gives the error that names its setting: (the
+/// environment beside the credentials, the message's start).
+#[test]
+fn environment_errors_name_the_setting() {
+    let (id, secret) = (CREDS[0], CREDS[1]);
+    #[rustfmt::skip]
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[id], "IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret is required; set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file)"),
+        (&[secret], "IAS_GITHUB_CLIENT_ID is not set: the GitHub OAuth app's client id is required"),
+        (&[id, ("IAS_GITHUB_CLIENT_SECRET", " ")], "IAS_GITHUB_CLIENT_SECRET is empty: the GitHub OAuth app's client secret is required"),
+        (&[id, secret, ("IAS_BIND_ADDRESS", "localhost")], "IAS_BIND_ADDRESS = \"localhost\" is not a socket address; use HOST:PORT, such as 127.0.0.1:8080"),
+        (&[id, secret, ("IAS_UPSTREAM_TIMEOUT", "10")], "IAS_UPSTREAM_TIMEOUT = \"10\" is not a duration; use a number with a unit, such as 10s or 1500ms"),
+        (&[id, secret, ("IAS_UPSTREAM_TIMEOUT", "0s")], "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 300s"),
+        (&[id, secret, ("IAS_ADMIN_ADDRESS", "9090")], "IAS_ADMIN_ADDRESS = \"9090\" is not a socket address; use HOST:PORT, such as 127.0.0.1:9090, or off"),
+        (&[id, secret, ("IAS_IDLE_TIMEOUT", "0s")], "IAS_IDLE_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 3600s"),
+        (&[id, secret, ("IAS_REQUEST_TIMEOUT", "fast")], "IAS_REQUEST_TIMEOUT = \"fast\" is not a duration"),
+        (&[id, secret, ("IAS_SHUTDOWN_DELAY", "301s")], "IAS_SHUTDOWN_DELAY = \"301s\" is out of range; use a duration 0s or more and at most 300s"),
+        (&[id, secret, ("IAS_SHUTDOWN_TIMEOUT", "-1s")], "IAS_SHUTDOWN_TIMEOUT = \"-1s\" is not a duration"),
+        (&[id, secret, ("IAS_MAX_CONNECTIONS", "0")], "IAS_MAX_CONNECTIONS = \"0\" is out of range; use a number from 1 to 1000000"),
+        (&[id, secret, ("IAS_MAX_CONCURRENT_EXCHANGES", "many")], "IAS_MAX_CONCURRENT_EXCHANGES = \"many\" is not a whole number; use a number from 1 to 100000"),
+        (&[id, secret, ("IAS_LOG_LEVEL", "loud")], "IAS_LOG_LEVEL = \"loud\" is not a log level; use trace, debug, info, warn, error or critical"),
+        (&[id, secret, ("IAS_GITHUB_BASE_URL", "github.com")], "IAS_GITHUB_BASE_URL = \"github.com\" is not a URL (relative URL without a base); use an absolute http(s) URL"),
+        (&[id, secret, ("IAS_GITHUB_BASE_URL", "ftp://github.com")], "IAS_GITHUB_BASE_URL = \"ftp://github.com\" is not an http(s) URL with a host"),
+        (&[id, secret, ("IAS_GITHUB_BASE_URL", "https://github.com/?x=1")], "IAS_GITHUB_BASE_URL = \"https://github.com/?x=1\" must not have a query or fragment"),
+        (&[id, secret, ("IAS_GITHUB_REDIRECT_URI", "/callback")], "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not a URL"),
+    ];
+    for (pairs, expected) in cases {
+        let e = Config::load(None, env(pairs)).unwrap_err();
+        assert!(
+            e.to_string().starts_with(expected),
+            "{pairs:?}:\n{e}\n{expected}"
+        );
+        // The variant says which setting, in words a test can match.
+        let (var, value) = pairs.last().unwrap();
+        let named = match &e {
+            ConfigError::Invalid {
+                origin: Origin::Env(v),
+                value: given,
+                ..
+            } => v == var && given == value,
+            ConfigError::Empty {
+                origin: Origin::Env(v),
+                ..
+            } => v == var,
+            ConfigError::Missing { var: v, .. } => !pairs.iter().any(|(k, _)| k == v),
+            _ => false,
+        };
+        assert!(named, "{pairs:?}: {e:?}");
+    }
+}
+
+#[test]
+fn file_then_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ias.toml");
+    std::fs::write(
+        &path,
+        "bind_address = \"127.0.0.1:9000\"\nupstream_timeout = \"2s\"\nidle_timeout = \"90s\"\nshutdown_delay = \"5s\"\nmax_connections = 500\nmax_concurrent_exchanges = \"64\"\n\n[github]\nclient_id = \"file-id\"\nclient_secret = \"file-secret\"\nbase_url = \"https://ghe.example.com\"\nredirect_uri = \"https://console.example.com/cb\"\n",
+    )
+    .unwrap();
+    let c = Config::load(Some(&path), env(&[("IAS_GITHUB_CLIENT_ID", "env-id")])).unwrap();
+    assert_eq!(c.bind_address.port(), 9000);
+    assert_eq!(c.upstream_timeout, Duration::from_secs(2));
+    assert_eq!(c.idle_timeout, Duration::from_secs(90));
+    assert_eq!(c.shutdown_delay, Duration::from_secs(5));
+    assert_eq!(c.max_connections, 500, "a TOML integer");
+    assert_eq!(c.max_concurrent_exchanges, 64, "or a string");
+    assert_eq!(
+        c.github.client_id, "env-id",
+        "the environment overrides the file"
+    );
+    assert_eq!(c.github.client_secret.expose_secret(), "file-secret");
+    assert_eq!(c.github.base_url.as_str(), "https://ghe.example.com/");
+    assert_eq!(
+        c.github.redirect_uri.as_deref(),
+        Some("https://console.example.com/cb")
+    );
+}
+
+#[test]
+fn file_errors_name_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ias.toml");
+    #[rustfmt::skip]
+    let cases = [
+        ("[github]\nclient_id = \"id\"\nbase_url = \"nope\"\n", ":3: github.base_url = \"nope\" is not a URL"),
+        ("\nmax_connections = -5\n", ":2: max_connections = \"-5\" is not a whole number"),
+        ("bind_adress = \"127.0.0.1:1\"\n", ":1: invalid configuration: unknown field `bind_adress`, expected one of `bind_address`, "),
+        ("[github]\nsecret = \"s\"\n", ":2: invalid configuration: unknown field `github.secret`, expected one of `bind_address`, "),
+        ("log_level = \"info\"\n[github]\nclient_id = true\n", ":3: invalid configuration: github.client_id must be a string or a number, not a boolean"),
+        ("log_level = \"info\"\nlog_level = \"warn\"\n", ":2: invalid configuration: duplicate key `log_level`"),
+        ("[github]\nclient_id = \"a\"\n[github]\n", ":3: invalid configuration: duplicate key `github`"),
+        ("max_connections = 0x10\nidle_timeout = 1_000\n", ":2: idle_timeout = \"1000\" is not a duration"),
+        ("[server]\nbind_address = \"127.0.0.1:1\"\n", ":2: invalid configuration: unknown field `server.bind_address`"),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&path, text).unwrap();
+        // The environment sets the client id, and still a bad file is refused.
+        let e = Config::load(Some(&path), env(&CREDS)).unwrap_err();
+        let expected = format!("{}{expected}", path.display());
+        assert!(
+            e.to_string().starts_with(&expected),
+            "{text:?}:\n{e}\n{expected}"
+        );
+    }
+    std::fs::write(&path, cases[0].0).unwrap();
+    let e = Config::load(Some(&path), env(&CREDS)).unwrap_err();
+    let at_line_3 = Origin::File {
+        path: path.display().to_string(),
+        line: 3,
+        key: "github.base_url",
+    };
+    assert!(
+        matches!(&e, ConfigError::Invalid { origin, .. } if *origin == at_line_3),
+        "{e:?}"
+    );
+    let e = Config::load(Some(&dir.path().join("missing.toml")), env(&[])).unwrap_err();
+    assert!(matches!(e, ConfigError::Unreadable { .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("missing.toml: cannot read the file"),
+        "{e}"
+    );
+}
