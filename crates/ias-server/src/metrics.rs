@@ -6,6 +6,7 @@
 //! build's version. None carries a code, a token, a secret or a client-chosen
 //! string.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use prometheus::{
@@ -36,6 +37,9 @@ pub struct Metrics {
     connections_open: IntGauge,
     exchanges_in_flight: IntGauge,
     log_records_dropped: IntCounter,
+    /// The drop count already added to `log_records_dropped`: two scrapes at
+    /// once add each drop once between them.
+    log_records_counted: AtomicU64,
 }
 
 /// How an exchange with GitHub ended (`ias_github_exchange_duration_seconds`'s `outcome`).
@@ -172,6 +176,7 @@ impl Metrics {
             connections_open,
             exchanges_in_flight,
             log_records_dropped,
+            log_records_counted: AtomicU64::new(0),
         }
     }
 
@@ -216,10 +221,12 @@ impl Metrics {
             .set(i64::try_from(now.connections_open).unwrap_or(i64::MAX));
         self.exchanges_in_flight
             .set(i64::try_from(now.exchanges_in_flight).unwrap_or(i64::MAX));
-        let counted = self.log_records_dropped.get();
-        if now.log_records_dropped > counted {
-            self.log_records_dropped
-                .inc_by(now.log_records_dropped - counted);
+        let dropped = now.log_records_dropped;
+        let counted = self
+            .log_records_counted
+            .fetch_max(dropped, Ordering::Relaxed);
+        if dropped > counted {
+            self.log_records_dropped.inc_by(dropped - counted);
         }
         let mut out = Vec::new();
         TextEncoder::new()
