@@ -147,41 +147,45 @@ impl Drop for Running {
     }
 }
 
+/// A missing or bad setting exits 2 before anything binds, with one line that
+/// names the setting and never the secret; `--check-config` answers the same.
 #[test]
-fn missing_client_secret_is_refused_before_binding() {
-    let out = server()
-        .env("IAS_GITHUB_CLIENT_ID", ID)
-        .env("IAS_BIND_ADDRESS", "127.0.0.1:0")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        stderr.trim(),
-        "ias-server: configuration error: IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret \
-         is required; set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file)"
+fn bad_settings_exit_2_naming_the_setting() {
+    let (id, secret) = (
+        ("IAS_GITHUB_CLIENT_ID", ID),
+        ("IAS_GITHUB_CLIENT_SECRET", SECRET),
     );
-}
-
-#[test]
-fn invalid_setting_is_refused_naming_it() {
-    let out = server()
-        .env("IAS_GITHUB_CLIENT_ID", ID)
-        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
-        .env("IAS_UPSTREAM_TIMEOUT", "soon")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("IAS_UPSTREAM_TIMEOUT = \"soon\" is not a duration"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains(SECRET));
+    /// (arguments, environment, the message after `configuration error: `)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    #[rustfmt::skip]
+    let cases: &[Case<'_>] = &[
+        (&[], &[id, ("IAS_BIND_ADDRESS", "127.0.0.1:0")],
+            "IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret is required; \
+             set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file)"),
+        (&[], &[id, secret, ("IAS_UPSTREAM_TIMEOUT", "soon")],
+            "IAS_UPSTREAM_TIMEOUT = \"soon\" is not a duration; use a number with a unit, such as 10s or 1500ms"),
+        (&["--check-config"], &[id, secret, ("IAS_MAX_CONNECTIONS", "lots")],
+            "IAS_MAX_CONNECTIONS = \"lots\" is not a whole number; use a number from 1 to 1000000"),
+    ];
+    for (args, env, message) in cases {
+        let out = server()
+            .args(*args)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {message}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.trim(),
+            format!("ias-server: configuration error: {message}")
+        );
+        assert!(!stderr.contains(SECRET));
+    }
 }
 
 /// Every row of the settings table is in `--help` (variable and TOML key)
-/// and in `--check-config`'s output.
+/// and in `--check-config`'s output, which shows the values in force (the
+/// secret redacted) and nothing else.
 #[test]
 fn help_and_check_config_list_every_setting() {
     let out = server().arg("--help").output().unwrap();
@@ -194,6 +198,8 @@ fn help_and_check_config_list_every_setting() {
         .arg("--check-config")
         .env("IAS_GITHUB_CLIENT_ID", ID)
         .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
+        .env("IAS_IDLE_TIMEOUT", "90s")
+        .env("IAS_ADMIN_ADDRESS", "off")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -208,6 +214,15 @@ fn help_and_check_config_list_every_setting() {
             s.var
         );
     }
+    for expected in [
+        "IAS_IDLE_TIMEOUT               1m 30s",
+        "IAS_ADMIN_ADDRESS              off",
+        "IAS_GITHUB_CLIENT_SECRET       [redacted]",
+        "IAS_BIND_ADDRESS               127.0.0.1:8080",
+    ] {
+        assert!(checked.contains(expected), "{expected:?} in\n{checked}");
+    }
+    assert!(!checked.contains(SECRET));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

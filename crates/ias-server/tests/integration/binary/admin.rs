@@ -1,6 +1,6 @@
 //! The admin listener of the real binary: probes through start, serving and
 //! drain; the metrics after a known sequence of requests, read with a
-//! Prometheus text parser; the request id round trip; `--check-config`.
+//! Prometheus text parser; the request id round trip.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
 use serde_json::json;
 
-use super::{server, Running, ID, SECRET};
+use super::{Running, ID, SECRET};
 
 impl Running {
     fn admin_address(&mut self) -> String {
@@ -254,41 +254,4 @@ async fn an_incoming_request_id_is_used_when_sane() {
         assert!(line.contains(&format!(r#""req_id":"{echoed}""#)), "{line}");
     }
     server.stop();
-}
-
-#[test]
-fn check_config_prints_the_effective_settings_or_names_the_bad_one() {
-    let out = server()
-        .args(["--check-config"])
-        .env("IAS_GITHUB_CLIENT_ID", ID)
-        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
-        .env("IAS_IDLE_TIMEOUT", "90s")
-        .env("IAS_ADMIN_ADDRESS", "off")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    for expected in [
-        "IAS_IDLE_TIMEOUT               1m 30s",
-        "IAS_ADMIN_ADDRESS              off",
-        "IAS_GITHUB_CLIENT_SECRET       [redacted]",
-        "IAS_BIND_ADDRESS               127.0.0.1:8080",
-    ] {
-        assert!(stdout.contains(expected), "{expected:?} in\n{stdout}");
-    }
-    assert!(!stdout.contains(SECRET));
-
-    let out = server()
-        .args(["--check-config"])
-        .env("IAS_GITHUB_CLIENT_ID", ID)
-        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
-        .env("IAS_MAX_CONNECTIONS", "lots")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("IAS_MAX_CONNECTIONS = \"lots\" is not a whole number"),
-        "{stderr}"
-    );
 }
