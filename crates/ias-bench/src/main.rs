@@ -176,14 +176,13 @@ struct Machine {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(match cli.command {
-            Cmd::Run(_) => 2,
-            Cmd::Yardstick(_) => 2,
-        })
-        .enable_all()
-        .build()
-    {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    // The load: two workers. The yardstick: one per core, like ias-server's
+    // `#[tokio::main]`, so that neither server has more threads than the other.
+    if let Cmd::Run(_) = cli.command {
+        runtime.worker_threads(2);
+    }
+    let runtime = match runtime.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ias-bench: cannot start a runtime: {e}");
@@ -251,15 +250,13 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             ((scenario.requests as f64 * args.scale) as u64).max(1)
         };
         let code = format!("bench-{}", scenario.name);
+        let token = Behavior::ReusableToken("gho_bench_token_0000000000000000000000".into());
         github.on_code(
             &code,
             if scenario.upstream_delay.is_zero() {
-                Behavior::ReusableToken("gho_bench_token_0000000000000000000000".into())
+                token
             } else {
-                Behavior::delayed(
-                    scenario.upstream_delay,
-                    Behavior::ReusableToken("gho_bench_token_0000000000000000000000".into()),
-                )
+                Behavior::delayed(scenario.upstream_delay, token)
             },
         );
         let body = bytes::Bytes::from(format!(r#"{{"provider":"github","code":"{code}"}}"#));
