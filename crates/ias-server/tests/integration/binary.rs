@@ -79,11 +79,7 @@ impl Running {
     }
 
     fn signal(&self, name: &str) {
-        let ok = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(ok.success());
+        signal(self.child.id(), name);
     }
 
     /// SIGTERM, and the exit must be 0.
@@ -94,17 +90,32 @@ impl Running {
     }
 
     fn wait_exit(mut self) -> (i32, Vec<String>) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                self.seen.extend(self.lines.try_iter());
-                std::thread::sleep(Duration::from_millis(50));
-                self.seen.extend(self.lines.try_iter());
-                return (status.code().unwrap_or(-1), std::mem::take(&mut self.seen));
-            }
-            assert!(Instant::now() < deadline, "the server did not exit");
-            std::thread::sleep(Duration::from_millis(20));
+        let status = wait_exit(&mut self.child, Duration::from_secs(20));
+        self.seen.extend(self.lines.try_iter());
+        std::thread::sleep(Duration::from_millis(50));
+        self.seen.extend(self.lines.try_iter());
+        (status.code().unwrap_or(-1), std::mem::take(&mut self.seen))
+    }
+}
+
+/// Sends signal `name` (`TERM`, `INT`) to process `pid`.
+fn signal(pid: u32, name: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Waits for `child` to exit, failing the test after `within`.
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
         }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
 
-use super::{launch, Running, ID, SECRET};
+use super::{launch, signal, wait_exit, Running, ID, SECRET};
 
 /// A connection that sends `bytes` at once.
 fn connect(addr: &str, bytes: &[u8]) -> TcpStream {
@@ -355,11 +355,7 @@ async fn sigterm_serves_through_the_delay_then_refuses_and_exits_within_the_time
         let mut in_flight = connect(&addr, &token_request("drain-slow-code"));
         std::thread::sleep(Duration::from_millis(100));
         let signalled = Instant::now();
-        let kill = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        signal(pid, "TERM");
         std::thread::sleep(Duration::from_millis(200));
         let during_delay = read_response(&mut connect(&addr, EMPTY_POST));
         std::thread::sleep(Duration::from_millis(700).saturating_sub(signalled.elapsed()));
@@ -450,20 +446,8 @@ async fn a_stderr_nobody_reads_does_not_stop_the_server() {
     .await;
     assert!(answered < Duration::from_secs(60));
     // It still stops: the log flush at exit is bounded.
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the server did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0));
+    signal(child.id(), "TERM");
+    assert_eq!(wait_exit(child, Duration::from_secs(10)).code(), Some(0));
     drop(stderr);
 }
 
