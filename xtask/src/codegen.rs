@@ -1,4 +1,13 @@
-//! `cargo xtask codegen [--check]`: the progenitor client, generated from the spec.
+//! `cargo xtask codegen [--check]`: everything generated from the spec.
+//!
+//! - the client, `crates/ias-client/src/generated.rs`: progenitor, plus the
+//!   error catalogue with a typed view of `ErrStatusMsg`;
+//! - the server side of the contract, `crates/ias-api/src/generated.rs`:
+//!   [`server`] (types, request rules, error catalogue, the `IasApi` trait).
+//!
+//! Both come from one read of the spec and one [`Catalogue`]; both are
+//! formatted the same way (prettyplease, then rustfmt, so `cargo fmt --check`
+//! agrees) and written through a temporary file and a rename.
 
 use std::io::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -6,62 +15,107 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context as _, Result};
-use ias_spec::{locate, SpecDocument, SpecError};
+use ias_spec::{locate, Catalogue, SpecDocument, SpecError};
 use openapiv3::{ReferenceOr, StatusCode};
 use progenitor::{CrateVers, GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use serde_json::Value;
+
+pub mod server;
 
 /// The spec, relative to the workspace root.
 pub const SPEC: &str = "api-spec/ias-public-api.yaml";
 /// The generated client source, relative to the workspace root.
 pub const CLIENT_OUT: &str = "crates/ias-client/src/generated.rs";
+/// The generated server side of the contract, relative to the workspace root.
+pub const SERVER_OUT: &str = "crates/ias-api/src/generated.rs";
 
 /// What `codegen` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// The committed file already equals the generated code.
+    /// Every committed file already equals the generated code.
     UpToDate,
-    /// The file was (re)written.
+    /// Some file was (re)written.
     Written,
-    /// `--check`: the committed file differs; the diff was printed.
+    /// `--check`: a committed file differs; the diff was printed.
     Stale,
 }
 
 /// Runs codegen for the workspace at `root`; with `check`, only compares.
 pub fn run(root: &Path, check: bool) -> Result<Outcome> {
-    let spec_path = root.join(SPEC);
-    let out_path = root.join(CLIENT_OUT);
-    let generated = generate(&spec_path, SPEC)?;
-    let committed = match std::fs::read_to_string(&out_path) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {CLIENT_OUT}")),
-    };
-    if committed.as_deref() == Some(generated.as_str()) {
-        return Ok(Outcome::UpToDate);
+    let outputs = generate(&root.join(SPEC), SPEC)?;
+    let mut outcome = Outcome::UpToDate;
+    for (out, generated) in [(CLIENT_OUT, outputs.client), (SERVER_OUT, outputs.server)] {
+        let out_path = root.join(out);
+        let committed = match std::fs::read_to_string(&out_path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {out}")),
+        };
+        if committed.as_deref() == Some(generated.as_str()) {
+            continue;
+        }
+        if check {
+            let old = committed.unwrap_or_default();
+            let diff = similar::TextDiff::from_lines(&old, &generated);
+            eprintln!("error: {out} is stale: it is not what {SPEC} generates.");
+            eprint!(
+                "{}",
+                diff.unified_diff().context_radius(3).header(
+                    &format!("a/{out} (committed)"),
+                    &format!("b/{out} (generated)")
+                )
+            );
+            eprintln!("fix: run `cargo xtask codegen` and commit {out}.");
+            outcome = Outcome::Stale;
+            continue;
+        }
+        write_atomically(&out_path, &generated)?;
+        outcome = Outcome::Written;
     }
-    if check {
-        let old = committed.unwrap_or_default();
-        let diff = similar::TextDiff::from_lines(&old, &generated);
-        eprintln!("error: {CLIENT_OUT} is stale: it is not what {SPEC} generates.");
-        eprint!(
-            "{}",
-            diff.unified_diff().context_radius(3).header(
-                &format!("a/{CLIENT_OUT} (committed)"),
-                &format!("b/{CLIENT_OUT} (generated)")
-            )
-        );
-        eprintln!("fix: run `cargo xtask codegen` and commit {CLIENT_OUT}.");
-        return Ok(Outcome::Stale);
-    }
-    write_atomically(&out_path, &generated)?;
-    Ok(Outcome::Written)
+    Ok(outcome)
 }
 
-/// The formatted client source for the spec at `spec_path` (named `name` in errors).
-pub fn generate(spec_path: &Path, name: &str) -> Result<String> {
-    let mut doc = ias_spec::load(spec_path, name)?;
+/// The generated files' contents.
+pub struct Generated {
+    /// `crates/ias-client/src/generated.rs`.
+    pub client: String,
+    /// `crates/ias-api/src/generated.rs`.
+    pub server: String,
+}
+
+/// Everything generated from the spec at `spec_path` (named `name` in errors).
+pub fn generate(spec_path: &Path, name: &str) -> Result<Generated> {
+    let doc = ias_spec::load(spec_path, name)?;
+    let catalogue = Catalogue::of(&doc)?;
+    let client = client(doc.clone(), &catalogue)?;
+    let server = server::generate(&doc, &catalogue)?;
+    let server = format(
+        server,
+        name,
+        "the server side of the contract (types, request rules, errors, the IasApi trait)",
+    )?;
+    Ok(Generated { client, server })
+}
+
+/// Prints tokens as the committed file: a header, `///` docs, rustfmt.
+fn format(tokens: proc_macro2::TokenStream, name: &str, what: &str) -> Result<String> {
+    let mut file = syn::parse2::<syn::File>(tokens)
+        .context("the generator produced code that does not parse")?;
+    syn::visit_mut::VisitMut::visit_file_mut(&mut LineDocs, &mut file);
+    let body = rustfmt(&prettyplease::unparse(&file))?;
+    Ok(format!(
+        "// @generated by `cargo xtask codegen` from {name}: {what}.\n\
+         // DO NOT EDIT: change the spec and run `cargo xtask codegen`;\n\
+         // CI runs `cargo xtask codegen --check` to keep this file in sync.\n\n{body}"
+    ))
+}
+
+/// The client: progenitor's code for the document, and the error catalogue.
+fn client(mut doc: SpecDocument, catalogue: &Catalogue) -> Result<String> {
+    let name = doc.name.clone();
+    let name = name.as_str();
     check_single_error_schema(&doc)?;
-    mark_secret_fields(&mut doc)?;
+    mark_secret_fields(&mut doc);
 
     let mut settings = GenerationSettings::new();
     settings
@@ -99,59 +153,41 @@ pub fn generate(spec_path: &Path, name: &str) -> Result<String> {
             ))
         }
     };
-    let mut file =
-        syn::parse2::<syn::File>(tokens).context("progenitor produced code that does not parse")?;
-    syn::visit_mut::VisitMut::visit_file_mut(&mut LineDocs, &mut file);
-    let body = rustfmt(&prettyplease::unparse(&file))?;
-    Ok(format!(
-        "// @generated by `cargo xtask codegen` from {name} with progenitor.\n\
-         // DO NOT EDIT: change the spec and run `cargo xtask codegen`;\n\
-         // CI runs `cargo xtask codegen --check` to keep this file in sync.\n\n{body}"
-    ))
+    let errors = server::error_codes(catalogue, server::ErrorsFor::Client);
+    format(
+        quote::quote!(#tokens #errors),
+        name,
+        "the client (progenitor) and the documented errors",
+    )
 }
 
-/// Properties that carry credentials. The generated client types them as
-/// `ias_client::Secret`, whose `Debug` does not print the value; the spec file
-/// itself is not changed (the mark is added in memory, as `x-rust-type`).
-pub const SECRET_FIELDS: &[(&str, &str)] = &[
-    ("exchangeAuthorizationCodeRequest", "code"),
-    ("exchangeAuthorizationCodeResponse", "accessToken"),
-];
-
-fn mark_secret_fields(doc: &mut SpecDocument) -> Result<()> {
-    for (schema_name, property) in SECRET_FIELDS {
-        let missing = || {
-            SpecError::at(
-                &doc.name,
-                locate(&doc.text, &["components", "schemas", schema_name]),
-                format!(
-                    "credential property {schema_name}.{property} is not in the document; \
-                     if it was renamed, update SECRET_FIELDS in xtask/src/codegen.rs"
-                ),
-            )
-        };
-        let schema = doc
-            .openapi
-            .components
-            .as_mut()
-            .and_then(|c| c.schemas.get_mut(*schema_name))
-            .ok_or_else(missing)?;
+/// Marks each property the spec calls a credential (`x-ias-secret: true`,
+/// see `api-spec/README.md`) with progenitor's `x-rust-type`, so the client
+/// types it as `ias_client::Secret`. The spec file itself is not changed.
+fn mark_secret_fields(doc: &mut SpecDocument) {
+    let Some(components) = doc.openapi.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
         let ReferenceOr::Item(schema) = schema else {
-            bail!(missing());
+            continue;
         };
         let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &mut schema.schema_kind
         else {
-            bail!(missing());
+            continue;
         };
-        let Some(ReferenceOr::Item(prop)) = object.properties.get_mut(*property) else {
-            bail!(missing());
-        };
-        prop.schema_data.extensions.insert(
-            "x-rust-type".to_string(),
-            serde_json::json!({"crate": "ias-client", "version": "*", "path": "ias_client::Secret"}),
-        );
+        for prop in object.properties.values_mut() {
+            let ReferenceOr::Item(prop) = prop else {
+                continue;
+            };
+            if prop.schema_data.extensions.get(server::SECRET) == Some(&Value::Bool(true)) {
+                prop.schema_data.extensions.insert(
+                    "x-rust-type".to_string(),
+                    serde_json::json!({"crate": "ias-client", "version": "*", "path": "ias_client::Secret"}),
+                );
+            }
+        }
     }
-    Ok(())
 }
 
 /// progenitor gives each operation one error type: two different schemas among

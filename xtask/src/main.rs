@@ -21,9 +21,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Regenerate crates/ias-client/src/generated.rs from api-spec/ias-public-api.yaml.
+    /// Regenerate the client (crates/ias-client/src/generated.rs) and the server side
+    /// of the contract (crates/ias-api/src/generated.rs) from api-spec/ias-public-api.yaml.
     Codegen {
-        /// Do not write: exit 1 with a diff when the committed client is stale.
+        /// Do not write: exit 1 with a diff when a committed file is stale.
         #[arg(long)]
         check: bool,
     },
@@ -130,14 +131,20 @@ fn run_codegen(root: &Path, check: bool) -> ExitCode {
     match codegen::run(root, check) {
         Ok(codegen::Outcome::UpToDate) => {
             eprintln!(
-                "{} is up to date with {}",
+                "{} and {} are up to date with {}",
                 codegen::CLIENT_OUT,
+                codegen::SERVER_OUT,
                 codegen::SPEC
             );
             ExitCode::SUCCESS
         }
         Ok(codegen::Outcome::Written) => {
-            eprintln!("wrote {} from {}", codegen::CLIENT_OUT, codegen::SPEC);
+            eprintln!(
+                "generated {} and {} from {}",
+                codegen::CLIENT_OUT,
+                codegen::SERVER_OUT,
+                codegen::SPEC
+            );
             ExitCode::SUCCESS
         }
         Ok(codegen::Outcome::Stale) => ExitCode::FAILURE,

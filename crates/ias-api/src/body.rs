@@ -4,7 +4,8 @@
 //! the handler runs, so the answer could not tell an empty body (`request/1`)
 //! from a missing field (`request/0` with `validationDetail`). `JsonBody` reads
 //! the bytes itself, never fails itself, and leaves judging to
-//! [`JsonBody::into_inner`], which gives the documented [`ApiError`]. In the
+//! [`JsonBody::into_inner`], which applies the generated request rules
+//! ([`crate::validate`]) and gives the documented [`ApiError`]. In the
 //! OpenAPI document it is exactly a `TypedBody<T>`: same schema, required,
 //! `application/json`.
 //!
@@ -28,13 +29,9 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{json_type, ApiError};
-
-/// A request type read from a JSON object, by the contract's rules.
-pub trait FromJsonObject: Sized {
-    /// Validates the object; every field problem becomes one `validationDetail`.
-    fn from_json_object(object: Map<String, Value>) -> Result<Self, ApiError>;
-}
+use crate::error::{ApiError, Operation};
+use crate::validate::{check, json_type, Invalid, Validate};
+use crate::ErrorCode;
 
 /// When a request's headers and body must have arrived: the server inserts
 /// it into the request's extensions (`setting` and `timeout` are for the
@@ -52,22 +49,25 @@ pub struct BodyDeadline {
 /// The raw request body of an endpoint whose body is documented as `T`.
 pub struct JsonBody<T> {
     content_type: Option<Result<String, ()>>,
-    body: Result<Vec<u8>, ApiError>,
+    /// The bytes, or why they could not be read (a `request/0` message).
+    body: Result<Vec<u8>, String>,
     _type: PhantomData<fn() -> T>,
 }
 
-impl<T: FromJsonObject> JsonBody<T> {
-    /// The body as `T`, or the documented 400 answer:
+impl<T: Validate> JsonBody<T> {
+    /// The body as `T`, or operation `Op`'s documented 400 answer:
     /// - unreadable, over the size limit or late: `request/0`, saying which (and the limit);
     /// - empty (or only white space), whatever the `Content-Type`: `request/1`;
     /// - a `Content-Type` other than JSON: `request/0`;
     /// - not JSON, or JSON but not an object: `request/0`;
-    /// - field problems: `request/0` with `validationDetail` (from `T`).
-    pub fn into_inner(self) -> Result<T, ApiError> {
-        let bytes = self.body?;
+    /// - field problems: `request/0` with `validationDetail` (`T`'s rules);
+    /// - a value outside an `enum` whose property names a documented error:
+    ///   that error.
+    pub fn into_inner<Op: Operation>(self) -> Result<T, ApiError<Op>> {
+        let bytes = self.body.map_err(ApiError::invalid_body)?;
         // An empty body is "required" whatever its declared type.
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::body_required());
+            return Err(ApiError::new(ErrorCode::TheRequestBodyIsRequired));
         }
         match self.content_type {
             None => {} // like gin's ShouldBindJSON: JSON is assumed
@@ -85,7 +85,7 @@ impl<T: FromJsonObject> JsonBody<T> {
             ApiError::invalid_body(format!("The request body is not valid JSON: {e}."))
         })?;
         match value {
-            Value::Object(object) => T::from_json_object(object),
+            Value::Object(object) => from_object(object),
             other => Err(ApiError::invalid_body(format!(
                 "The request body must be a JSON object, not {}.",
                 json_type(&other)
@@ -94,25 +94,33 @@ impl<T: FromJsonObject> JsonBody<T> {
     }
 }
 
+/// `T` from an object its rules accept. Unknown properties are ignored, as
+/// the schemas allow them.
+fn from_object<T: Validate, Op: Operation>(object: Map<String, Value>) -> Result<T, ApiError<Op>> {
+    match check(&object, T::fields()) {
+        Ok(()) => {}
+        Err(Invalid::Fields(details)) => return Err(ApiError::invalid_fields(details)),
+        Err(Invalid::Documented(error)) => return Err(ApiError::new(error)),
+    }
+    // The rules admit only what `T` reads; a failure here is a generator bug,
+    // still answered as a documented 400.
+    serde_json::from_value(Value::Object(object))
+        .map_err(|e| ApiError::invalid_body(format!("The request body could not be read: {e}.")))
+}
+
 /// Reads at most `limit` bytes of `body`: one frame past the limit ends the
 /// reading with `request/0` (dropshot's message for it, which names the
 /// limit), and so does a `Content-Length` over it, before any byte is read.
-async fn read_body(mut body: dropshot::Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+async fn read_body(mut body: dropshot::Body, limit: usize) -> Result<Vec<u8>, String> {
     use http_body::Body as _;
-    let too_large = || {
-        ApiError::invalid_body(format!(
-            "request body exceeded maximum size of {limit} bytes"
-        ))
-    };
+    let too_large = || format!("request body exceeded maximum size of {limit} bytes");
     let announced = body.size_hint().lower();
     if announced > limit as u64 {
         return Err(too_large());
     }
     let mut bytes = Vec::with_capacity(announced as usize);
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            ApiError::invalid_body(format!("The request body could not be read: {e}."))
-        })?;
+        let frame = frame.map_err(|e| format!("The request body could not be read: {e}."))?;
         if let Ok(data) = frame.into_data() {
             if bytes.len() + data.len() > limit {
                 return Err(too_large());
@@ -152,11 +160,11 @@ where
             Some(deadline) => tokio::time::timeout_at(deadline.at, read)
                 .await
                 .unwrap_or_else(|_| {
-                    Err(ApiError::invalid_body(format!(
+                    Err(format!(
                         "The request did not arrive within {} ({}); send the headers and body without pauses.",
                         humantime::format_duration(deadline.timeout),
                         deadline.setting
-                    )))
+                    ))
                 }),
         };
         Ok(JsonBody {

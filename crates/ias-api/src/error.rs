@@ -1,221 +1,154 @@
-//! The one error body of the API, `ErrStatusMsg`, and the group/code pairs the
-//! spec documents.
+//! The error plumbing: [`ApiError<Op>`], the spec's `ErrStatusMsg` body sent
+//! with the status of one of the operation's documented errors.
+//!
+//! The errors themselves are generated ([`ErrorCode`], from the `- [group,
+//! code]: message` lines of the spec's error responses), and so is one type
+//! per operation ([`crate::operations`]) that lists the errors its responses
+//! document. An `ApiError<Op>` is made from an [`ErrorCode`]; making one that
+//! `Op` does not document fails a debug assertion, so a test that reaches it
+//! fails, and a pair removed from the spec no longer compiles.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// One invalid field of a request (`group = "request"`, `code = 0`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "ValidationDetail")]
-pub struct ValidationDetail {
-    /// The field of the request data.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub field: String,
-    /// The form of violation.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub expression: String,
-    /// The number or data to support the expression.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub argument: String,
-    /// The original value from the request.
-    #[serde(rename = "originalValue", default, skip_serializing_if = "is_absent")]
-    #[schemars(schema_with = "any_value")]
-    pub original_value: Option<serde_json::Value>,
-    /// The reason for the validation error.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub reason: String,
+use crate::{ErrStatusMsg, ErrorCode, ValidationDetail};
+
+/// An operation of the API (generated: one type per operation).
+pub trait Operation: 'static {
+    /// Its `operationId`.
+    const OPERATION_ID: &'static str;
+    /// The errors its responses document.
+    const ERRORS: &'static [ErrorCode];
+    /// The documented 5xx that dropshot's own server errors become.
+    const SERVER_ERROR: ErrorCode;
 }
 
-fn is_absent(v: &Option<serde_json::Value>) -> bool {
-    v.is_none()
+/// The error answer of operation `Op`: a documented error and its body.
+pub struct ApiError<Op> {
+    error: ErrorCode,
+    body: ErrStatusMsg,
+    operation: PhantomData<fn() -> Op>,
 }
 
-/// `code` is `type: integer` without a format in the spec.
-fn plain_integer(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-    schemars::schema::SchemaObject {
-        instance_type: Some(schemars::schema::InstanceType::Integer.into()),
-        ..Default::default()
-    }
-    .into()
-}
-
-/// `originalValue` is untyped in the spec: any JSON value.
-fn any_value(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-    schemars::schema::Schema::Bool(true)
-}
-
-impl ValidationDetail {
-    /// `field` is missing, `null` or `""`: gin's `binding: required`, reported
-    /// exactly as the spec's example does.
-    pub fn required(field: &str) -> Self {
-        ValidationDetail {
-            field: field.to_string(),
-            expression: "required".to_string(),
-            argument: String::new(),
-            original_value: Some(serde_json::Value::String(String::new())),
-            reason: "This field is required.".to_string(),
-        }
-    }
-
-    /// `field` holds a JSON value of another type than `expected`.
-    pub fn wrong_type(field: &str, expected: &str, sent: serde_json::Value) -> Self {
-        ValidationDetail {
-            field: field.to_string(),
-            expression: "type".to_string(),
-            argument: expected.to_string(),
-            reason: format!("This field must be a {expected}, not {}.", json_type(&sent)),
-            original_value: Some(sent),
-        }
-    }
-}
-
-/// The JSON type name of a value, for messages.
-pub fn json_type(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "boolean",
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Array(_) => "array",
-        serde_json::Value::Object(_) => "object",
-    }
-}
-
-/// The error body of every failed request, as the spec's `ErrStatusMsg`.
-///
-/// It is also the endpoint's error type: the HTTP status travels beside the
-/// body (never serialized), so every error response is one of the spec's.
-#[derive(Clone, PartialEq, Serialize, JsonSchema)]
-#[schemars(rename = "ErrStatusMsg")]
-pub struct ApiError {
-    #[serde(skip)]
-    #[schemars(skip)]
-    status: ErrorStatusCode,
-    /// API function group. Will be "request" if there are invalid request parameters.
-    pub group: String,
-    /// The substatus error code for the API response.
-    #[schemars(schema_with = "plain_integer")]
-    pub code: i64,
-    /// The substatus error Message for API response.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
-    /// The original error messages.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub traces: Vec<String>,
-    /// Returned when there are invalid request parameters (group="request"):
-    /// the invalid fields and the reason of each error.
-    #[serde(
-        rename = "validationDetail",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub validation_detail: Vec<ValidationDetail>,
-}
-
-/// The documented 400 and 500 answers, by the spec's group/code pairs.
-impl ApiError {
-    fn new(status: ErrorStatusCode, group: &str, code: i64, message: impl Into<String>) -> Self {
+impl<Op: Operation> ApiError<Op> {
+    /// The documented error with its documented message.
+    pub fn new(error: ErrorCode) -> Self {
+        debug_assert!(
+            Op::ERRORS.contains(&error),
+            "{} does not document {}/{}; document it in the spec (and run `cargo xtask codegen`) \
+             or answer with one it documents",
+            Op::OPERATION_ID,
+            error.group(),
+            error.code(),
+        );
         ApiError {
-            status,
-            group: group.to_string(),
-            code,
-            message: message.into(),
-            traces: Vec::new(),
-            validation_detail: Vec::new(),
+            error,
+            body: ErrStatusMsg {
+                group: error.group().to_string(),
+                code: error.code(),
+                message: error.message().to_string(),
+                traces: Vec::new(),
+                validation_detail: Vec::new(),
+            },
+            operation: PhantomData,
         }
     }
 
-    /// 400 `oauth/0`: Unsupported OAuth provider.
-    pub fn unsupported_provider() -> Self {
-        Self::new(
-            ErrorStatusCode::BAD_REQUEST,
-            "oauth",
-            0,
-            "Unsupported OAuth provider.",
-        )
-    }
-
-    /// 400 `oauth/2`: Invalid authorization code.
-    pub fn invalid_authorization_code() -> Self {
-        Self::new(
-            ErrorStatusCode::BAD_REQUEST,
-            "oauth",
-            2,
-            "Invalid authorization code.",
-        )
-    }
-
-    /// 400 `request/0`: Invalid field in the request, one detail per field problem.
-    pub fn invalid_fields(details: Vec<ValidationDetail>) -> Self {
-        let mut e = Self::new(
-            ErrorStatusCode::BAD_REQUEST,
-            "request",
-            0,
-            "Invalid field in the request.",
-        );
-        e.validation_detail = details;
-        e
-    }
-
-    /// 400 `request/0` for a body that is not the expected JSON at all.
+    /// `400 request/0` for a body that is not the expected JSON at all, with
+    /// a message that says what is wrong.
     pub fn invalid_body(message: impl Into<String>) -> Self {
-        Self::new(ErrorStatusCode::BAD_REQUEST, "request", 0, message)
+        Self::new(ErrorCode::InvalidFieldInTheRequest).with_message(message)
     }
 
-    /// 400 `request/1`: The request body is required.
-    pub fn body_required() -> Self {
-        Self::new(
-            ErrorStatusCode::BAD_REQUEST,
-            "request",
-            1,
-            "The request body is required.",
-        )
-    }
-
-    /// 500 `oauth/1200`: Exchange authorization code encountered error.
-    /// `traces` say what happened upstream; they must hold no credential.
-    pub fn exchange_failed(traces: Vec<String>) -> Self {
-        let mut e = Self::new(
-            ErrorStatusCode::INTERNAL_SERVER_ERROR,
-            "oauth",
-            1200,
-            "Exchange authorization code encountered error.",
-        );
-        e.traces = traces;
+    /// `400 request/0` with one detail per field problem.
+    pub fn invalid_fields(details: Vec<ValidationDetail>) -> Self {
+        let mut e = Self::new(ErrorCode::InvalidFieldInTheRequest);
+        e.body.validation_detail = details;
         e
+    }
+
+    /// Replaces the documented message (for `request/0`, which says what is wrong).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.body.message = message.into();
+        self
     }
 
     /// Adds a trace (context for people; no credential).
     pub fn with_trace(mut self, trace: impl Into<String>) -> Self {
-        self.traces.push(trace.into());
+        self.body.traces.push(trace.into());
         self
     }
+}
 
-    /// The HTTP status this error is sent with.
+impl<Op> ApiError<Op> {
+    /// The documented error.
+    pub fn error(&self) -> ErrorCode {
+        self.error
+    }
+
+    /// The body sent.
+    pub fn body(&self) -> &ErrStatusMsg {
+        &self.body
+    }
+
+    /// The HTTP status it is sent with.
     pub fn status(&self) -> u16 {
-        self.status.as_u16()
+        self.error.status()
     }
 }
 
-impl HttpResponseError for ApiError {
+impl<Op> Clone for ApiError<Op> {
+    fn clone(&self) -> Self {
+        ApiError {
+            error: self.error,
+            body: self.body.clone(),
+            operation: PhantomData,
+        }
+    }
+}
+
+impl<Op> PartialEq for ApiError<Op> {
+    fn eq(&self, other: &Self) -> bool {
+        self.error == other.error && self.body == other.body
+    }
+}
+
+impl<Op> Serialize for ApiError<Op> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(serializer)
+    }
+}
+
+/// The body is the spec's `ErrStatusMsg`, so is the schema.
+impl<Op> JsonSchema for ApiError<Op> {
+    fn schema_name() -> String {
+        ErrStatusMsg::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        ErrStatusMsg::json_schema(generator)
+    }
+}
+
+impl<Op: Operation> HttpResponseError for ApiError<Op> {
     fn status_code(&self) -> ErrorStatusCode {
-        self.status
+        ErrorStatusCode::from_u16(self.error.status()).expect("documented errors are 4xx or 5xx")
     }
 }
 
-/// Errors dropshot raises itself (before or around the handler). The spec
-/// documents only 400 and 500, so client errors become 400 `request/0` with
-/// dropshot's message, and server errors 500 `oauth/1200` with it as a trace
-/// (the only documented 500 of the one operation).
-impl From<HttpError> for ApiError {
+/// Errors dropshot raises itself (before or around the handler). Client
+/// errors become `400 request/0` with dropshot's message; server errors the
+/// operation's documented 5xx, with dropshot's message as a trace.
+impl<Op: Operation> From<HttpError> for ApiError<Op> {
     fn from(e: HttpError) -> Self {
         if e.status_code.is_client_error() {
             ApiError::invalid_body(e.external_message)
         } else {
-            ApiError::exchange_failed(vec![e.external_message])
+            ApiError::new(Op::SERVER_ERROR).with_trace(e.external_message)
         }
     }
 }
@@ -223,24 +156,18 @@ impl From<HttpError> for ApiError {
 /// What is logged as the request's outcome (dropshot's `error_message_internal`):
 /// status, group/code, message, traces and the names of invalid fields, never
 /// the values sent.
-impl fmt::Display for ApiError {
+impl<Op> fmt::Display for ApiError<Op> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}/{}: {}",
-            self.status(),
-            self.group,
-            self.code,
-            self.message
-        )?;
-        for d in &self.validation_detail {
+        let b = &self.body;
+        write!(f, "{} {}/{}: {}", self.status(), b.group, b.code, b.message)?;
+        for d in &b.validation_detail {
             write!(f, " [{}: {}", d.field, d.expression)?;
             if !d.argument.is_empty() {
                 write!(f, "={}", d.argument)?;
             }
             write!(f, "]")?;
         }
-        for t in &self.traces {
+        for t in &b.traces {
             write!(f, "; {t}")?;
         }
         Ok(())
@@ -249,27 +176,24 @@ impl fmt::Display for ApiError {
 
 /// Like `Display`: `originalValue`s are left out, since a value sent in the
 /// wrong place may be a credential.
-impl fmt::Debug for ApiError {
+impl<Op> fmt::Debug for ApiError<Op> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ApiError({self})")
     }
 }
 
-impl std::error::Error for ApiError {}
+impl<Op> std::error::Error for ApiError<Op> {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operations::ExchangeAuthorizationCode as Op;
 
     #[test]
     fn required_detail_is_the_spec_example() {
-        let body =
-            serde_json::to_value(ApiError::invalid_fields(vec![ValidationDetail::required(
-                "code",
-            )]))
-            .unwrap();
+        let e = ApiError::<Op>::invalid_fields(vec![ValidationDetail::required("code")]);
         assert_eq!(
-            body,
+            serde_json::to_value(e).unwrap(),
             serde_json::json!({
                 "group": "request",
                 "code": 0,
@@ -286,7 +210,7 @@ mod tests {
 
     #[test]
     fn display_and_debug_leave_out_values_sent() {
-        let e = ApiError::invalid_fields(vec![ValidationDetail::wrong_type(
+        let e = ApiError::<Op>::invalid_fields(vec![ValidationDetail::wrong_type(
             "code",
             "string",
             serde_json::json!(["gho_secret"]),
@@ -300,16 +224,39 @@ mod tests {
 
     #[test]
     fn dropshot_errors_map_to_documented_codes() {
-        let e = ApiError::from(HttpError::for_bad_request(
+        let e = ApiError::<Op>::from(HttpError::for_bad_request(
             None,
             "request body exceeded maximum size of 8192 bytes".into(),
         ));
-        assert_eq!((e.status(), e.group.as_str(), e.code), (400, "request", 0));
         assert_eq!(
-            e.message,
+            (e.status(), e.error()),
+            (400, ErrorCode::InvalidFieldInTheRequest)
+        );
+        assert_eq!(
+            e.body().message,
             "request body exceeded maximum size of 8192 bytes"
         );
-        let e = ApiError::from(HttpError::for_internal_error("boom".into()));
-        assert_eq!((e.status(), e.group.as_str(), e.code), (500, "oauth", 1200));
+        let e = ApiError::<Op>::from(HttpError::for_internal_error("boom".into()));
+        assert_eq!(
+            (e.status(), e.error()),
+            (500, <Op as Operation>::SERVER_ERROR)
+        );
+        // dropshot keeps an internal error's text to itself; its external message is the trace.
+        assert_eq!(e.body().traces, ["Internal Server Error"]);
+    }
+
+    /// An operation that documents nothing: every error is undocumented for it.
+    enum Documents {}
+    impl Operation for Documents {
+        const OPERATION_ID: &'static str = "documentsNothing";
+        const ERRORS: &'static [ErrorCode] = &[];
+        const SERVER_ERROR: ErrorCode = ErrorCode::ALL[0];
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "documentsNothing does not document")]
+    fn an_undocumented_error_fails_in_tests() {
+        drop(ApiError::<Documents>::new(ErrorCode::ALL[0]));
     }
 }

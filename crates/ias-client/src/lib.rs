@@ -2,8 +2,11 @@
 //!
 //! The code in `generated.rs` is produced by progenitor from
 //! `api-spec/ias-public-api.yaml` with `cargo xtask codegen`; it is never edited
-//! by hand, and CI fails (`cargo xtask codegen --check`) when it is stale. This
-//! file adds only documentation and [`Secret`].
+//! by hand, and CI fails (`cargo xtask codegen --check`) when it is stale. It
+//! holds progenitor's client and the spec's documented errors, [`ErrorCode`]
+//! (every `[group, code]` pair the error responses list, with its status and
+//! message; `ErrorCode::try_from(&ErrStatusMsg)` names the one a body is).
+//! This file adds only documentation and [`Secret`].
 //!
 //! # Interface style
 //!
@@ -33,7 +36,7 @@
 //! use ias_client::types::{
 //!     ErrStatusMsg, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeRequestProvider,
 //! };
-//! use ias_client::{Client, Error, Secret};
+//! use ias_client::{Client, Error, ErrorCode, Secret};
 //!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new("https://console.gmicloud.ai/api/v1");
@@ -46,18 +49,19 @@
 //!         let token: &Secret = &response.into_inner().access_token;
 //!         println!("signed in; token {token:?}"); // prints Secret([redacted])
 //!     }
-//!     // A documented error: the body is the spec's ErrStatusMsg.
+//!     // An error answer: the body is the spec's ErrStatusMsg, and
+//!     // ErrorCode says which documented error it is.
 //!     Err(Error::ErrorResponse(response)) => {
-//!         let status = response.status();
-//!         let ErrStatusMsg { group, code, message, validation_detail, .. } = response.into_inner();
-//!         match (group.as_str(), code) {
-//!             ("oauth", 2) => println!("the code was rejected; sign in again"),
-//!             ("request", 0) => {
-//!                 for detail in validation_detail {
+//!         let body: ErrStatusMsg = response.into_inner();
+//!         match ErrorCode::try_from(&body) {
+//!             Ok(ErrorCode::InvalidAuthorizationCode) => println!("the code was rejected; sign in again"),
+//!             Ok(ErrorCode::InvalidFieldInTheRequest) => {
+//!                 for detail in &body.validation_detail {
 //!                     println!("field {:?}: {:?}", detail.field, detail.reason);
 //!                 }
 //!             }
-//!             _ => println!("{status} {group}/{code}: {message:?}"),
+//!             Ok(other) => println!("{} {}: {:?}", other.status(), other.message(), body.traces),
+//!             Err(undocumented) => println!("{undocumented}"),
 //!         }
 //!     }
 //!     // Transport failures, undocumented statuses, bodies that do not decode.

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use ias_api::{ApiError, Credential};
+use ias_api::{ApiError, Credential, ErrorCode, Operation};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -42,19 +42,24 @@ pub enum ExchangeError {
 /// the email, which the trace says) and does not page anyone or invite retries
 /// of a code that will never work; among the documented 400 codes, `oauth/2`
 /// is the one that means "this code yields no token".
-impl From<ExchangeError> for ApiError {
+impl<Op: Operation> From<ExchangeError> for ApiError<Op> {
     fn from(e: ExchangeError) -> Self {
         match e {
-            ExchangeError::BadVerificationCode => ApiError::invalid_authorization_code()
-                .with_trace(
+            ExchangeError::BadVerificationCode => {
+                ApiError::new(ErrorCode::InvalidAuthorizationCode).with_trace(
                     "GitHub: bad_verification_code: the code is incorrect, expired or already used",
-                ),
-            ExchangeError::UnverifiedUserEmail => ApiError::invalid_authorization_code()
-                .with_trace(
+                )
+            }
+            ExchangeError::UnverifiedUserEmail => {
+                ApiError::new(ErrorCode::InvalidAuthorizationCode).with_trace(
                     "GitHub: unverified_user_email: the user's primary email is not verified; \
                  verify it on GitHub and sign in again",
-                ),
-            ExchangeError::Upstream(trace) => ApiError::exchange_failed(vec![trace]),
+                )
+            }
+            ExchangeError::Upstream(trace) => {
+                ApiError::new(ErrorCode::ExchangeAuthorizationCodeEncounteredError)
+                    .with_trace(trace)
+            }
         }
     }
 }

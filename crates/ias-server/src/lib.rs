@@ -25,9 +25,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use dropshot::{ConfigDropshot, ConfigLogging, HttpResponseOk, RequestContext, ServerBuilder};
+use ias_api::operations::ExchangeAuthorizationCode;
 use ias_api::{
-    ApiError, Credential, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeResponse,
-    IasApi, JsonBody, OAuthProvider,
+    ApiError, Credential, ErrorCode, ExchangeAuthorizationCodeRequest,
+    ExchangeAuthorizationCodeRequestProvider, ExchangeAuthorizationCodeResponse, IasApi, JsonBody,
 };
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
@@ -92,7 +93,10 @@ impl IasApi for IasServer {
     async fn exchange_authorization_code(
         rqctx: RequestContext<ServerContext>,
         body: JsonBody<ExchangeAuthorizationCodeRequest>,
-    ) -> Result<HttpResponseOk<ExchangeAuthorizationCodeResponse>, ApiError> {
+    ) -> Result<
+        HttpResponseOk<ExchangeAuthorizationCodeResponse>,
+        ApiError<ExchangeAuthorizationCode>,
+    > {
         let request = body.into_inner()?;
         let context = rqctx.context();
         // At capacity, answer at once rather than queue (no socket is opened).
@@ -100,14 +104,18 @@ impl IasApi for IasServer {
             context
                 .metrics
                 .exchange(metrics::ExchangeOutcome::Rejected, Duration::ZERO);
-            return Err(ApiError::exchange_failed(vec![format!(
-                "the server is at capacity: {} exchanges with GitHub are in flight \
-                 (IAS_MAX_CONCURRENT_EXCHANGES); retry shortly",
-                context.exchanges.max
-            )]));
+            return Err(
+                ApiError::new(ErrorCode::ExchangeAuthorizationCodeEncounteredError).with_trace(
+                    format!(
+                        "the server is at capacity: {} exchanges with GitHub are in flight \
+                         (IAS_MAX_CONCURRENT_EXCHANGES); retry shortly",
+                        context.exchanges.max
+                    ),
+                ),
+            );
         };
         let token = match request.provider {
-            OAuthProvider::Github => {
+            ExchangeAuthorizationCodeRequestProvider::Github => {
                 let github = Arc::clone(&context.github);
                 let metrics = Arc::clone(&context.metrics);
                 let code = request.code;
@@ -178,7 +186,7 @@ where
             async move {
                 let outcome = match exchange.await {
                     Ok(_) => "ok".to_string(),
-                    Err(e) => ApiError::from(e).to_string(),
+                    Err(e) => ApiError::<ExchangeAuthorizationCode>::from(e).to_string(),
                 };
                 slog::info!(log, "exchange finished after the client went away";
                     "outcome" => outcome);

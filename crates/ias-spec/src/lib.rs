@@ -1,5 +1,6 @@
 //! Reading and comparing the workspace's OpenAPI documents.
 //!
+//! - [`catalogue`]: the documented `[group, code]` errors of each operation;
 //! - [`mod@load`]: parse a spec with errors that name the file, line and problem;
 //! - [`model`]: the contract of a document, `$ref`s resolved, docs left out;
 //! - [`diff`]: every contract change between two documents, classified
@@ -10,6 +11,7 @@
 //! - [`mod@conformance`]: a server's OpenAPI document checked against the spec;
 //! - [`error`]: what can go wrong, and in which document.
 
+pub mod catalogue;
 pub mod conformance;
 pub mod diff;
 pub mod documentation;
@@ -18,6 +20,7 @@ pub mod load;
 pub mod model;
 pub mod version;
 
+pub use catalogue::{Catalogue, DocumentedError, OperationErrors};
 pub use conformance::{conformance, Mismatch};
 pub use diff::{diff_documents, Bump, Change, ChangeKind, Side};
 pub use error::{Document, Error, RefError};

@@ -70,6 +70,9 @@ fn assert_error(status: u16, e: &ErrStatusMsg, want_status: u16, group: &str, co
         (want_status, group, code),
         "{e:?}"
     );
+    // The client's catalogue knows the answer, under the status it was sent with.
+    let documented = ias_client::ErrorCode::try_from(e).expect("a documented error");
+    assert_eq!(documented.status(), status, "{documented:?}");
 }
 
 #[tokio::test]

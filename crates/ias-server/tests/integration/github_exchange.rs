@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use github_standin::{Behavior, GitHubError, GitHubStandIn, StandInConfig, TOKEN_PATH};
-use ias_api::{ApiError, Credential};
+use ias_api::operations::ExchangeAuthorizationCode;
+use ias_api::{ApiError, Credential, ErrorCode};
 use ias_server::github::{ExchangeError, GitHub};
 use ias_server::Config;
 
@@ -125,12 +126,12 @@ async fn unverified_user_email_is_its_own_case() {
     github.on_code("u", Behavior::Error(GitHubError::UnverifiedUserEmail));
     let e = exchange(&config, "u").await.unwrap_err();
     assert_eq!(e, ExchangeError::UnverifiedUserEmail);
-    let api = ApiError::from(e);
+    let api = ApiError::<ExchangeAuthorizationCode>::from(e);
     assert_eq!(
-        (api.status(), api.group.as_str(), api.code),
-        (400, "oauth", 2)
+        (api.status(), api.error()),
+        (400, ErrorCode::InvalidAuthorizationCode)
     );
-    assert!(api.traces[0].contains("unverified_user_email"));
+    assert!(api.body().traces[0].contains("unverified_user_email"));
 }
 
 #[tokio::test]

@@ -1,0 +1,715 @@
+//! The request rules, applied. The generated code describes each property of
+//! a request type as a [`Field`] (from the spec's `required`, gin's
+//! `binding: required`, `type`, `enum`, `minLength`/`maxLength`, `pattern`,
+//! `minimum`/`maximum`); [`check`] judges a JSON object against them.
+//!
+//! Every problem is one [`ValidationDetail`] of a `400 request/0`, one per
+//! property (its first problem), in the spec's property order. A value outside
+//! an `enum` whose property names a documented error (`x-ias-enum-error`) is
+//! answered with that error instead, once no property has a problem.
+//!
+//! `originalValue` holds what was sent, except for a property marked
+//! `x-ias-secret`, whose value is never echoed.
+
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::{ErrorCode, ValidationDetail};
+
+/// A request type with generated rules.
+pub trait Validate: DeserializeOwned {
+    /// The rules of its properties, in the spec's order.
+    fn fields() -> &'static [Field];
+}
+
+/// When a property must be there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// May be absent (or `null`, which counts as absent).
+    Optional,
+    /// Listed in the schema's `required`: absent or `null` is "required".
+    Present,
+    /// gin's `binding: required`: absent, `null` or the zero value (`""`,
+    /// `0`, `false`) is "required".
+    NonZero,
+}
+
+/// The JSON type a property must have.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// `type: string`.
+    String,
+    /// `type: integer`.
+    Integer,
+    /// `type: number`.
+    Number,
+    /// `type: boolean`.
+    Boolean,
+    /// `type: array` with items of a kind.
+    Array(&'static Kind),
+    /// An object with rules of its own (a `$ref` to an object schema).
+    Object(&'static [Field]),
+    /// No `type`: any JSON value.
+    Any,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::Integer => "integer",
+            Kind::Number => "number",
+            Kind::Boolean => "boolean",
+            Kind::Array(_) => "array",
+            Kind::Object(_) => "object",
+            Kind::Any => "value",
+        }
+    }
+
+    fn admits(self, value: &Value) -> bool {
+        match (self, value) {
+            (Kind::String, Value::String(_))
+            | (Kind::Number, Value::Number(_))
+            | (Kind::Boolean, Value::Bool(_))
+            | (Kind::Array(_), Value::Array(_))
+            | (Kind::Object(_), Value::Object(_))
+            | (Kind::Any, _) => true,
+            (Kind::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+            _ => false,
+        }
+    }
+}
+
+/// A `pattern`, compiled the first time it is used.
+#[derive(Debug)]
+pub struct Pattern {
+    source: &'static str,
+    compiled: OnceLock<regex::Regex>,
+}
+
+impl Pattern {
+    /// A pattern from the spec (the generator has checked that it compiles).
+    pub const fn new(source: &'static str) -> Self {
+        Pattern {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.compiled
+            .get_or_init(|| regex::Regex::new(self.source).expect("checked by the generator"))
+            .is_match(text)
+    }
+}
+
+/// The rules of one property, built by the generated code.
+#[derive(Debug)]
+pub struct Field {
+    name: &'static str,
+    kind: Kind,
+    presence: Presence,
+    secret: bool,
+    values: &'static [&'static str],
+    enum_error: Option<ErrorCode>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    pattern: Option<&'static Pattern>,
+}
+
+#[allow(missing_docs)] // each sets the rule it is named after
+impl Field {
+    pub const fn new(name: &'static str, kind: Kind) -> Self {
+        Field {
+            name,
+            kind,
+            presence: Presence::Optional,
+            secret: false,
+            values: &[],
+            enum_error: None,
+            min_length: None,
+            max_length: None,
+            minimum: None,
+            maximum: None,
+            pattern: None,
+        }
+    }
+    pub const fn presence(mut self, presence: Presence) -> Self {
+        self.presence = presence;
+        self
+    }
+    pub const fn secret(mut self) -> Self {
+        self.secret = true;
+        self
+    }
+    pub const fn one_of(mut self, values: &'static [&'static str]) -> Self {
+        self.values = values;
+        self
+    }
+    pub const fn enum_error(mut self, error: ErrorCode) -> Self {
+        self.enum_error = Some(error);
+        self
+    }
+    pub const fn min_length(mut self, n: u64) -> Self {
+        self.min_length = Some(n);
+        self
+    }
+    pub const fn max_length(mut self, n: u64) -> Self {
+        self.max_length = Some(n);
+        self
+    }
+    pub const fn minimum(mut self, n: f64) -> Self {
+        self.minimum = Some(n);
+        self
+    }
+    pub const fn maximum(mut self, n: f64) -> Self {
+        self.maximum = Some(n);
+        self
+    }
+    pub const fn pattern(mut self, pattern: &'static Pattern) -> Self {
+        self.pattern = Some(pattern);
+        self
+    }
+}
+
+/// Why a request object was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invalid {
+    /// `400 request/0` with these details.
+    Fields(Vec<ValidationDetail>),
+    /// A documented error named by the spec for a value outside an `enum`.
+    Documented(ErrorCode),
+}
+
+/// Judges `object` by `fields`.
+pub fn check(object: &Map<String, Value>, fields: &'static [Field]) -> Result<(), Invalid> {
+    let mut details = Vec::new();
+    let mut documented = None;
+    check_object(object, fields, "", &mut details, &mut documented);
+    match (details.is_empty(), documented) {
+        (false, _) => Err(Invalid::Fields(details)),
+        (true, Some(error)) => Err(Invalid::Documented(error)),
+        (true, None) => Ok(()),
+    }
+}
+
+fn check_object(
+    object: &Map<String, Value>,
+    fields: &'static [Field],
+    prefix: &str,
+    details: &mut Vec<ValidationDetail>,
+    documented: &mut Option<ErrorCode>,
+) {
+    for field in fields {
+        let path = format!("{prefix}{}", field.name);
+        if let Some(problem) =
+            check_field(object.get(field.name), field, &path, details, documented)
+        {
+            details.push(problem);
+        }
+    }
+}
+
+/// The first problem of one property (nested problems go to `details`).
+fn check_field(
+    value: Option<&Value>,
+    field: &Field,
+    path: &str,
+    details: &mut Vec<ValidationDetail>,
+    documented: &mut Option<ErrorCode>,
+) -> Option<ValidationDetail> {
+    let value = match value {
+        None | Some(Value::Null) if field.presence == Presence::Optional => return None,
+        None | Some(Value::Null) => return Some(ValidationDetail::required(path)),
+        Some(value) => value,
+    };
+    if field.presence == Presence::NonZero && is_zero(value) {
+        return Some(ValidationDetail::required(path));
+    }
+    if !field.kind.admits(value) {
+        let mut detail = ValidationDetail::wrong_type(path, field.kind.name(), value.clone());
+        // A secret sent inside an array or object is still a secret.
+        if field.secret && (value.is_array() || value.is_object()) {
+            detail.original_value = None;
+        }
+        return Some(detail);
+    }
+    let sent = || (!field.secret).then(|| value.clone());
+    let violation = |expression: &str, argument: String, reason: String| ValidationDetail {
+        field: path.to_string(),
+        expression: expression.to_string(),
+        argument,
+        original_value: sent(),
+        reason,
+    };
+    if let Value::String(text) = value {
+        if !field.values.is_empty() && !field.values.contains(&text.as_str()) {
+            match field.enum_error {
+                Some(error) => {
+                    documented.get_or_insert(error);
+                }
+                None => {
+                    return Some(violation(
+                        "oneof",
+                        field.values.join(" "),
+                        format!("This field must be one of: {}.", field.values.join(", ")),
+                    ))
+                }
+            }
+        }
+        let length = text.chars().count() as u64;
+        if let Some(n) = field.min_length.filter(|n| length < *n) {
+            return Some(violation(
+                "min",
+                n.to_string(),
+                format!("This field must be at least {n} characters long."),
+            ));
+        }
+        if let Some(n) = field.max_length.filter(|n| length > *n) {
+            return Some(violation(
+                "max",
+                n.to_string(),
+                format!("This field must be at most {n} characters long."),
+            ));
+        }
+        if let Some(pattern) = field.pattern.filter(|p| !p.is_match(text)) {
+            return Some(violation(
+                "pattern",
+                pattern.source.to_string(),
+                format!("This field must match the pattern {}.", pattern.source),
+            ));
+        }
+    }
+    if let Some(n) = value.as_f64() {
+        if let Some(min) = field.minimum.filter(|min| n < *min) {
+            return Some(violation(
+                "min",
+                number(min),
+                format!("This field must be at least {}.", number(min)),
+            ));
+        }
+        if let Some(max) = field.maximum.filter(|max| n > *max) {
+            return Some(violation(
+                "max",
+                number(max),
+                format!("This field must be at most {}.", number(max)),
+            ));
+        }
+    }
+    check_nested(value, field.kind, path, details, documented)
+}
+
+/// Objects' properties and arrays' items (each problem its own detail).
+fn check_nested(
+    value: &Value,
+    kind: Kind,
+    path: &str,
+    details: &mut Vec<ValidationDetail>,
+    documented: &mut Option<ErrorCode>,
+) -> Option<ValidationDetail> {
+    match (kind, value) {
+        (Kind::Object(fields), Value::Object(object)) => {
+            check_object(object, fields, &format!("{path}."), details, documented);
+        }
+        (Kind::Array(item), Value::Array(items)) => {
+            for (i, v) in items.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                if !item.admits(v) {
+                    details.push(ValidationDetail::wrong_type(&at, item.name(), v.clone()));
+                } else if let Some(problem) = check_nested(v, *item, &at, details, documented) {
+                    details.push(problem);
+                }
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+fn is_zero(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Bool(b) => !b,
+        _ => false,
+    }
+}
+
+/// A bound as the spec writes it: `43`, not `43.0`.
+fn number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+impl ValidationDetail {
+    /// `field` is missing, `null` or (gin's `binding: required`) the zero
+    /// value, reported exactly as the spec's example does.
+    pub fn required(field: &str) -> Self {
+        ValidationDetail {
+            field: field.to_string(),
+            expression: "required".to_string(),
+            argument: String::new(),
+            original_value: Some(Value::String(String::new())),
+            reason: "This field is required.".to_string(),
+        }
+    }
+
+    /// `field` holds a JSON value of another type than `expected`.
+    pub fn wrong_type(field: &str, expected: &str, sent: Value) -> Self {
+        let article = if expected.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        ValidationDetail {
+            field: field.to_string(),
+            expression: "type".to_string(),
+            argument: expected.to_string(),
+            reason: format!(
+                "This field must be {article} {expected}, not {}.",
+                json_type(&sent)
+            ),
+            original_value: Some(sent),
+        }
+    }
+}
+
+/// The JSON type name of a value, for messages.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A schema of the spec, embedded by the generator as JSON text, as schemars'
+/// type (dropshot turns it back into OpenAPI for the server's document).
+pub fn spec_schema(json: &str) -> schemars::schema::Schema {
+    serde_json::from_str(json).expect("the generator embeds a valid schema")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    static PATTERN: Pattern = Pattern::new("^[a-z]+$");
+    static INNER: [Field; 1] = [Field::new("n", Kind::Integer).presence(Presence::Present)];
+    /// Rules of every kind, independent of the spec's own types.
+    static FIELDS: [Field; 9] = [
+        Field::new("name", Kind::String).presence(Presence::NonZero),
+        Field::new("id", Kind::String)
+            .presence(Presence::Present)
+            .min_length(3)
+            .max_length(5),
+        Field::new("word", Kind::String).pattern(&PATTERN),
+        Field::new("color", Kind::String).one_of(&["red", "blue"]),
+        Field::new("size", Kind::Integer).minimum(1.0).maximum(10.0),
+        Field::new("ratio", Kind::Number).maximum(0.5),
+        Field::new("secret", Kind::String).secret().min_length(4),
+        Field::new("inner", Kind::Object(&INNER)),
+        Field::new("list", Kind::Array(&Kind::Boolean)),
+    ];
+
+    fn details(object: Value) -> Vec<(String, String, String, Option<Value>, String)> {
+        let Value::Object(object) = object else {
+            panic!("fixture must be an object")
+        };
+        match check(&object, &FIELDS) {
+            Ok(()) => Vec::new(),
+            Err(Invalid::Fields(d)) => d
+                .into_iter()
+                .map(|d| {
+                    (
+                        d.field,
+                        d.expression,
+                        d.argument,
+                        d.original_value,
+                        d.reason,
+                    )
+                })
+                .collect(),
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    fn one(
+        field: &str,
+        expression: &str,
+        argument: &str,
+        sent: Option<Value>,
+        reason: &str,
+    ) -> Vec<(String, String, String, Option<Value>, String)> {
+        vec![(
+            field.into(),
+            expression.into(),
+            argument.into(),
+            sent,
+            reason.into(),
+        )]
+    }
+
+    #[test]
+    fn each_rule_gives_its_detail() {
+        let base = json!({"name": "n", "id": "abcd"});
+        let with = |k: &str, v: Value| {
+            let mut o = base.clone();
+            o[k] = v;
+            o
+        };
+        let required = |f: &str| {
+            one(
+                f,
+                "required",
+                "",
+                Some(json!("")),
+                "This field is required.",
+            )
+        };
+        let cases: Vec<(Value, Vec<_>)> = vec![
+            (base.clone(), vec![]),
+            (json!({"id": "abcd"}), required("name")),
+            (with("name", Value::Null), required("name")),
+            (with("name", json!("")), required("name")),
+            (json!({"name": "n"}), required("id")),
+            (with("id", Value::Null), required("id")),
+            // `required` alone: present is enough, "" is then judged by the other rules
+            (
+                with("id", json!("")),
+                one(
+                    "id",
+                    "min",
+                    "3",
+                    Some(json!("")),
+                    "This field must be at least 3 characters long.",
+                ),
+            ),
+            (
+                with("id", json!("ab")),
+                one(
+                    "id",
+                    "min",
+                    "3",
+                    Some(json!("ab")),
+                    "This field must be at least 3 characters long.",
+                ),
+            ),
+            (with("id", json!("abc")), vec![]),
+            (with("id", json!("abcde")), vec![]),
+            (with("id", json!("ééééé")), vec![]),
+            (
+                with("id", json!("abcdef")),
+                one(
+                    "id",
+                    "max",
+                    "5",
+                    Some(json!("abcdef")),
+                    "This field must be at most 5 characters long.",
+                ),
+            ),
+            (
+                with("id", json!(7)),
+                one(
+                    "id",
+                    "type",
+                    "string",
+                    Some(json!(7)),
+                    "This field must be a string, not number.",
+                ),
+            ),
+            (
+                with("word", json!("Abc")),
+                one(
+                    "word",
+                    "pattern",
+                    "^[a-z]+$",
+                    Some(json!("Abc")),
+                    "This field must match the pattern ^[a-z]+$.",
+                ),
+            ),
+            (with("word", json!("abc")), vec![]),
+            (
+                with("color", json!("green")),
+                one(
+                    "color",
+                    "oneof",
+                    "red blue",
+                    Some(json!("green")),
+                    "This field must be one of: red, blue.",
+                ),
+            ),
+            (with("color", json!("blue")), vec![]),
+            (
+                with("size", json!(0)),
+                one(
+                    "size",
+                    "min",
+                    "1",
+                    Some(json!(0)),
+                    "This field must be at least 1.",
+                ),
+            ),
+            (with("size", json!(1)), vec![]),
+            (with("size", json!(10)), vec![]),
+            (
+                with("size", json!(11)),
+                one(
+                    "size",
+                    "max",
+                    "10",
+                    Some(json!(11)),
+                    "This field must be at most 10.",
+                ),
+            ),
+            (
+                with("size", json!(1.5)),
+                one(
+                    "size",
+                    "type",
+                    "integer",
+                    Some(json!(1.5)),
+                    "This field must be an integer, not number.",
+                ),
+            ),
+            (
+                with("ratio", json!(0.75)),
+                one(
+                    "ratio",
+                    "max",
+                    "0.5",
+                    Some(json!(0.75)),
+                    "This field must be at most 0.5.",
+                ),
+            ),
+            (with("ratio", json!(0.5)), vec![]),
+            // a secret's value is never echoed
+            (
+                with("secret", json!("abc")),
+                one(
+                    "secret",
+                    "min",
+                    "4",
+                    None,
+                    "This field must be at least 4 characters long.",
+                ),
+            ),
+            (
+                with("secret", json!(["abcd"])),
+                one(
+                    "secret",
+                    "type",
+                    "string",
+                    None,
+                    "This field must be a string, not array.",
+                ),
+            ),
+            (with("inner", json!({})), required("inner.n")),
+            (
+                with("inner", json!({"n": "x"})),
+                one(
+                    "inner.n",
+                    "type",
+                    "integer",
+                    Some(json!("x")),
+                    "This field must be an integer, not string.",
+                ),
+            ),
+            (
+                with("list", json!([true, 1])),
+                one(
+                    "list[1]",
+                    "type",
+                    "boolean",
+                    Some(json!(1)),
+                    "This field must be a boolean, not number.",
+                ),
+            ),
+            // optional and absent, or null: no problem
+            (with("word", Value::Null), vec![]),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(details(input.clone()), expected, "for {input}");
+        }
+    }
+
+    #[test]
+    fn problems_come_one_per_field_in_rule_order() {
+        let got: Vec<_> = details(json!({"color": "x", "name": "", "size": 99}))
+            .into_iter()
+            .map(|d| (d.0, d.1))
+            .collect();
+        let want = [
+            ("name", "required"),
+            ("id", "required"),
+            ("color", "oneof"),
+            ("size", "max"),
+        ];
+        assert_eq!(
+            got,
+            want.map(|(f, e)| (f.to_string(), e.to_string())).to_vec()
+        );
+    }
+
+    #[test]
+    fn a_documented_enum_error_comes_after_field_problems() {
+        static RULES: [Field; 2] = [
+            Field::new("kind", Kind::String)
+                .one_of(&["a"])
+                .enum_error(ErrorCode::ALL[0]),
+            Field::new("other", Kind::String).presence(Presence::NonZero),
+        ];
+        let check = |v: Value| check(v.as_object().unwrap(), &RULES);
+        assert!(
+            matches!(check(json!({"kind": "b"})), Err(Invalid::Fields(d)) if d.len() == 1 && d[0].field == "other")
+        );
+        assert_eq!(
+            check(json!({"kind": "b", "other": "x"})),
+            Err(Invalid::Documented(ErrorCode::ALL[0]))
+        );
+        assert_eq!(check(json!({"kind": "a", "other": "x"})), Ok(()));
+    }
+
+    #[test]
+    fn the_generated_request_rules_are_the_go_servers() {
+        use crate::{ErrorCode as E, ExchangeAuthorizationCodeRequest as Request};
+        let rules = <Request as Validate>::fields();
+        let check = |v: Value| check(v.as_object().unwrap(), rules);
+        // gin's binding: required on every field of the request: "" is missing.
+        match check(json!({"code": ""})) {
+            Err(Invalid::Fields(d)) => assert!(
+                d.iter().all(|d| d.expression == "required") && d.len() == 2,
+                "{d:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // the provider's enum answers with the documented error the spec names
+        let provider = rules
+            .iter()
+            .find(|f| f.enum_error.is_some())
+            .expect("a documented enum error");
+        let mut body = json!({"code": "x"});
+        body[provider.name] = json!("not-a-provider");
+        for f in rules
+            .iter()
+            .filter(|f| f.name != provider.name && f.presence == Presence::NonZero)
+        {
+            body[f.name] = json!("x");
+        }
+        assert_eq!(
+            check(body),
+            Err(Invalid::Documented(provider.enum_error.unwrap()))
+        );
+        assert_eq!(provider.enum_error.map(E::status), Some(400));
+    }
+}

@@ -1,0 +1,296 @@
+//! The documented-error catalogue: the `[group, code]` pairs each operation
+//! documents, read from its error responses' descriptions.
+//!
+//! The spec (like the Go server it comes from) lists an operation's errors as
+//! lines of a response's description, one pair per line:
+//!
+//! ```text
+//! - [group:**oauth**, code:**2**]: Invalid authorization code.
+//! ```
+//!
+//! The pair's status is the response's. A pair means the same thing wherever
+//! it appears: one status and one message in the whole document. A line that
+//! starts like an entry (`- [`) but is not one, or a pair documented under two
+//! statuses or with two messages, is an error that names the file and line.
+//!
+//! `cargo xtask codegen` generates the server's and the client's error types
+//! from the catalogue; `spec-diff` compares two documents' catalogues.
+
+use openapiv3::StatusCode;
+
+use crate::load::{locate, SpecDocument, SpecError};
+
+/// One documented error: a `[group, code]` pair with its status and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentedError {
+    /// The pair's group, such as `oauth`.
+    pub group: String,
+    /// The pair's code within the group.
+    pub code: i64,
+    /// The HTTP status of the response that documents it.
+    pub status: u16,
+    /// The message after the pair, such as `Invalid authorization code.`.
+    pub message: String,
+    /// The 1-based line of the response that documents it (first place seen).
+    pub line: Option<usize>,
+}
+
+impl DocumentedError {
+    /// `group/code`, as the workspace writes a pair in messages.
+    pub fn pair(&self) -> String {
+        format!("{}/{}", self.group, self.code)
+    }
+}
+
+/// The pairs of one operation, in the order the spec lists them (by status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationErrors {
+    /// The operation's `operationId`.
+    pub operation_id: String,
+    /// `POST`, `GET`, ...
+    pub method: String,
+    /// The path, such as `/oauth/token`.
+    pub path: String,
+    /// Its documented pairs, as `(group, code)`; their details are in
+    /// [`Catalogue::errors`].
+    pub pairs: Vec<(String, i64)>,
+}
+
+/// Every documented pair of a document, and which operation documents which.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Catalogue {
+    /// Each pair once, in the order first documented.
+    pub errors: Vec<DocumentedError>,
+    /// Per operation, in the document's order.
+    pub operations: Vec<OperationErrors>,
+}
+
+impl Catalogue {
+    /// The pair `group/code`, if documented anywhere.
+    pub fn get(&self, group: &str, code: i64) -> Option<&DocumentedError> {
+        self.errors
+            .iter()
+            .find(|e| e.group == group && e.code == code)
+    }
+
+    /// Reads the catalogue of a loaded document.
+    pub fn of(doc: &SpecDocument) -> Result<Catalogue, SpecError> {
+        let mut catalogue = Catalogue::default();
+        for (path, item) in &doc.openapi.paths.paths {
+            let Some(item) = item.as_item() else { continue };
+            for (method, op) in item.iter() {
+                let mut pairs = Vec::new();
+                for (status, response) in &op.responses.responses {
+                    let StatusCode::Code(status) = status else {
+                        continue;
+                    };
+                    let status_key = status.to_string();
+                    let line = locate(
+                        &doc.text,
+                        &["paths", path, method, "responses", &status_key],
+                    );
+                    let Some(response) = response.as_item() else {
+                        continue;
+                    };
+                    for entry in entries(&response.description) {
+                        let (group, code, message) = entry.map_err(|bad| {
+                            SpecError::at(
+                                &doc.name,
+                                line,
+                                format!(
+                                    "{} {path} response {status}: malformed error entry {bad:?}; \
+                                     write it as `- [group:**GROUP**, code:**N**]: Message.`",
+                                    method.to_uppercase()
+                                ),
+                            )
+                        })?;
+                        if *status < 400 {
+                            return Err(SpecError::at(
+                                &doc.name,
+                                line,
+                                format!(
+                                    "{} {path} response {status} documents the error \
+                                     {group}/{code}, but {status} is not an error status; \
+                                     move it to a 4xx or 5xx response",
+                                    method.to_uppercase()
+                                ),
+                            ));
+                        }
+                        catalogue.add(
+                            &doc.name,
+                            DocumentedError {
+                                group: group.clone(),
+                                code,
+                                status: *status,
+                                message,
+                                line,
+                            },
+                        )?;
+                        if !pairs.contains(&(group.clone(), code)) {
+                            pairs.push((group, code));
+                        }
+                    }
+                }
+                catalogue.operations.push(OperationErrors {
+                    operation_id: op.operation_id.clone().unwrap_or_default(),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    pairs,
+                });
+            }
+        }
+        Ok(catalogue)
+    }
+
+    fn add(&mut self, file: &str, error: DocumentedError) -> Result<(), SpecError> {
+        let Some(seen) = self.get(&error.group, error.code) else {
+            self.errors.push(error);
+            return Ok(());
+        };
+        let at = |e: &DocumentedError| match e.line {
+            Some(line) => format!("line {line}"),
+            None => "an earlier response".to_string(),
+        };
+        if seen.status != error.status {
+            return Err(SpecError::at(
+                file,
+                error.line,
+                format!(
+                    "error {} is documented under status {} here and under {} at {}; \
+                     a pair has one status: give it one, or use another code",
+                    error.pair(),
+                    error.status,
+                    seen.status,
+                    at(seen)
+                ),
+            ));
+        }
+        if seen.message != error.message {
+            return Err(SpecError::at(
+                file,
+                error.line,
+                format!(
+                    "error {} has the message {:?} here and {:?} at {}; \
+                     a pair has one message: make them the same",
+                    error.pair(),
+                    error.message,
+                    seen.message,
+                    at(seen)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The entries of a description: `Ok((group, code, message))` for each line
+/// that is one, `Err(line)` for a line that starts like one and is not.
+fn entries(description: &str) -> impl Iterator<Item = Result<(String, i64, String), String>> + '_ {
+    description
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("- ["))
+        .map(|line| parse_entry(line).ok_or_else(|| line.to_string()))
+}
+
+/// `- [group:**g**, code:**n**]: message`
+fn parse_entry(line: &str) -> Option<(String, i64, String)> {
+    let rest = line.strip_prefix("- [group:**")?;
+    let (group, rest) = rest.split_once("**, code:**")?;
+    let (code, rest) = rest.split_once("**]:")?;
+    let valid_group = !group.is_empty()
+        && group
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let code: i64 = code.trim().parse().ok()?;
+    let message = rest.trim();
+    (valid_group && !message.is_empty()).then(|| (group.to_string(), code, message.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "openapi: 3.0.3
+info:
+  title: t
+  version: 1.0.0
+paths:
+  /a:
+    post:
+      operationId: postA
+      responses:
+        '200':
+          description: ok
+        '400':
+          description: |
+            - [group:**a**, code:**0**]: Bad a.
+            - [group:**request**, code:**1**]: Body required.
+        '500':
+          description: >
+            - [group:**a**, code:**9**]: Failed
+            badly.
+  /b:
+    get:
+      operationId: getB
+      responses:
+        '400':
+          description: |
+            Some words first.
+            - [group:**a**, code:**0**]: Bad a.
+";
+
+    fn load(text: &str) -> Result<Catalogue, SpecError> {
+        Catalogue::of(&crate::parse("s.yaml", text).unwrap())
+    }
+
+    #[test]
+    fn reads_pairs_per_operation_with_status_and_message() {
+        let c = load(DOC).unwrap();
+        let summary: Vec<_> = c
+            .errors
+            .iter()
+            .map(|e| (e.pair(), e.status, e.message.as_str(), e.line))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("a/0".to_string(), 400, "Bad a.", Some(12)),
+                ("request/1".to_string(), 400, "Body required.", Some(12)),
+                ("a/9".to_string(), 500, "Failed badly.", Some(16)),
+            ]
+        );
+        let ops: Vec<_> = c
+            .operations
+            .iter()
+            .map(|o| (o.operation_id.as_str(), o.pairs.len()))
+            .collect();
+        assert_eq!(ops, vec![("postA", 3), ("getB", 1)]);
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_one_catalogue() {
+        let cases = [
+            (
+                DOC.replace("code:**0**]: Bad a.\n            - [group:**request**", "code:**x**]: Bad a.\n            - [group:**request**"),
+                "s.yaml:12: POST /a response 400: malformed error entry \"- [group:**a**, code:**x**]: Bad a.\"",
+            ),
+            (
+                DOC.replace("        '400':\n          description: |\n            Some", "        '409':\n          description: |\n            Some"),
+                "s.yaml:24: error a/0 is documented under status 409 here and under 400 at line 12",
+            ),
+            (
+                DOC.replace("Some words first.\n            - [group:**a**, code:**0**]: Bad a.", "- [group:**a**, code:**0**]: Bad A."),
+                "s.yaml:24: error a/0 has the message \"Bad A.\" here and \"Bad a.\" at line 12",
+            ),
+            (
+                DOC.replace("        '200':\n          description: ok", "        '200':\n          description: \"- [group:**a**, code:**7**]: Fine.\""),
+                "s.yaml:10: POST /a response 200 documents the error a/7, but 200 is not an error status",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = load(&text).unwrap_err().to_string();
+            assert!(e.starts_with(expected), "{e}\n  expected: {expected}");
+        }
+    }
+}
