@@ -79,11 +79,12 @@ fn compare(root: &Path, input: Input) -> Result<Compared, String> {
     };
     // Name the file a problem is in.
     let in_file = |e: ias_spec::Error| match e.document() {
+        _ if matches!(e, ias_spec::Error::Catalogue { .. }) => e.to_string(), // names its file
         Document::Old => format!("{}: {e}", old.name),
         Document::New => format!("{}: {e}", new.name),
         Document::Spec | Document::Server => e.to_string(),
     };
-    let changes = ias_spec::diff_documents(&old.json, &new.json).map_err(in_file)?;
+    let changes = ias_spec::diff_specs(&old, &new).map_err(in_file)?;
     let verdict = judge(
         &old.openapi.info.version,
         &new.openapi.info.version,

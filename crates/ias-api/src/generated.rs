@@ -308,8 +308,10 @@ impl crate::validate::Validate for ValidationDetail {
     }
 }
 /// The documented errors: each `[group, code]` pair of the spec's error
-/// responses, with its status and message.
+/// responses, with its status and message. A spec may document more
+/// in a later (minor) version, hence `#[non_exhaustive]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// 400 `oauth/0`: Unsupported OAuth provider.
     UnsupportedOAuthProvider,

@@ -18,6 +18,7 @@
 
 use openapiv3::StatusCode;
 
+use crate::diff::{Change, ChangeKind, Side};
 use crate::load::{locate, SpecDocument, SpecError};
 
 /// One documented error: a `[group, code]` pair with its status and message.
@@ -181,6 +182,75 @@ impl Catalogue {
         }
         Ok(())
     }
+}
+
+/// The documented errors added, removed or moved to another status, per
+/// operation (matched by `operationId`; an operation only in one document is
+/// the contract diff's to report). A changed message is a description change,
+/// which the documentation diff reports.
+pub fn changes(old: &Catalogue, new: &Catalogue) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for old_op in &old.operations {
+        let Some(new_op) = new
+            .operations
+            .iter()
+            .find(|o| o.operation_id == old_op.operation_id)
+        else {
+            continue;
+        };
+        let location = |status: u16| {
+            format!(
+                "/paths/{}/{}/responses/{status}",
+                new_op.path.replace('~', "~0").replace('/', "~1"),
+                new_op.method.to_lowercase()
+            )
+        };
+        let id = &new_op.operation_id;
+        for (group, code) in &old_op.pairs {
+            let was = old.get(group, *code).expect("listed pairs are documented");
+            if !new_op.pairs.contains(&(group.clone(), *code)) {
+                changes.push(Change::new(
+                    ChangeKind::ErrorRemoved,
+                    Side::Response,
+                    location(was.status),
+                    format!("{id} no longer documents error {}", was.pair()),
+                    Some(format!("{} {}: {}", was.status, was.pair(), was.message)),
+                    None,
+                ));
+                continue;
+            }
+            let now = new.get(group, *code).expect("listed pairs are documented");
+            if now.status != was.status {
+                changes.push(Change::new(
+                    ChangeKind::ErrorStatusChanged,
+                    Side::Response,
+                    location(now.status),
+                    format!(
+                        "{id} answers error {} with {} instead of {}",
+                        now.pair(),
+                        now.status,
+                        was.status
+                    ),
+                    Some(was.status.to_string()),
+                    Some(now.status.to_string()),
+                ));
+            }
+        }
+        for (group, code) in &new_op.pairs {
+            if !old_op.pairs.contains(&(group.clone(), *code)) {
+                let now = new.get(group, *code).expect("listed pairs are documented");
+                changes.push(Change::new(
+                    ChangeKind::ErrorAdded,
+                    Side::Response,
+                    location(now.status),
+                    format!("{id} documents a new error {}", now.pair()),
+                    None,
+                    Some(format!("{} {}: {}", now.status, now.pair(), now.message)),
+                ));
+            }
+        }
+    }
+    changes
 }
 
 /// The entries of a description: `Ok((group, code, message))` for each line

@@ -27,6 +27,9 @@
 //! | security required where none was, or changed | breaking | |
 //! | security no longer required | compatible | |
 //! | status code added / removed | | compatible / breaking |
+//! | documented error (`[group, code]`) added | | compatible (the generated `ErrorCode`s are `#[non_exhaustive]`) |
+//! | documented error removed | | breaking (regenerated code loses the variant) |
+//! | documented error moved to another status | | breaking |
 //! | media type added / removed | compatible / breaking | compatible / breaking |
 //! | descriptions, summaries, examples, `x-*`, `deprecated`, tags | documentation: no bump | |
 //!
@@ -44,7 +47,9 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::catalogue::Catalogue;
 use crate::error::{Document, Error};
+use crate::load::SpecDocument;
 use crate::model::{
     Body, Contract, Operation, Parameter, Schema, LOWER_BOUNDS, OTHER_CONSTRAINTS, UPPER_BOUNDS,
 };
@@ -153,6 +158,12 @@ pub enum ChangeKind {
     AdditionalPropertiesChanged {
         allowed: bool,
     },
+    /// A `[group, code]` pair documented in an operation's error responses
+    /// (see [`crate::catalogue`]).
+    ErrorAdded,
+    ErrorRemoved,
+    /// A documented pair is answered with another status.
+    ErrorStatusChanged,
     TagsChanged,
     /// Descriptions, summaries, examples, `x-*`, `deprecated`...
     Documentation,
@@ -206,6 +217,8 @@ impl ChangeKind {
             K::SecurityChanged(NoLongerRequired) => (Minor, Minor),
             K::StatusAdded | K::MediaTypeAdded => (Minor, Minor),
             K::StatusRemoved | K::MediaTypeRemoved => (Major, Major),
+            K::ErrorAdded => (Minor, Minor),
+            K::ErrorRemoved | K::ErrorStatusChanged => (Major, Major),
             K::TagsChanged | K::Documentation | K::VersionDiffers => (DOCS, DOCS),
         }
     }
@@ -248,6 +261,9 @@ impl ChangeKind {
             K::ConstraintDropped { .. } => "constraint-dropped",
             K::ConstraintChanged { .. } => "constraint-changed",
             K::AdditionalPropertiesChanged { .. } => "additional-properties-changed",
+            K::ErrorAdded => "error-added",
+            K::ErrorRemoved => "error-removed",
+            K::ErrorStatusChanged => "error-status-changed",
             K::TagsChanged => "tags-changed",
             K::Documentation => "documentation",
             K::VersionDiffers => "version-differs",
@@ -348,6 +364,21 @@ pub fn diff_documents(old: &Value, new: &Value) -> Result<Vec<Change>, Error> {
     let new_contract = crate::model::contract(new).map_err(|e| e.of(Document::New))?;
     let mut changes = diff_contracts(&old_contract, &new_contract, Wording::OldNew);
     crate::documentation::changes(old, new, &mut changes);
+    Ok(changes)
+}
+
+/// Every change between two specs: [`diff_documents`], and the documented
+/// errors of each operation ([`crate::catalogue`]).
+pub fn diff_specs(old: &SpecDocument, new: &SpecDocument) -> Result<Vec<Change>, Error> {
+    let mut changes = diff_documents(&old.json, &new.json)?;
+    let catalogue = |doc, document| {
+        Catalogue::of(doc).map_err(|problem| Error::Catalogue { document, problem })
+    };
+    let (old, new) = (
+        catalogue(old, Document::Old)?,
+        catalogue(new, Document::New)?,
+    );
+    changes.extend(crate::catalogue::changes(&old, &new));
     Ok(changes)
 }
 

@@ -87,13 +87,24 @@ pub enum Error {
         /// What the semver parser says.
         reason: String,
     },
+    /// `document`'s documented-error catalogue cannot be read; the problem
+    /// names the file and line.
+    #[error("{problem}")]
+    Catalogue {
+        /// Where.
+        document: Document,
+        /// What, with the file and line.
+        problem: crate::load::SpecError,
+    },
 }
 
 impl Error {
     /// The document the problem is in.
     pub fn document(&self) -> Document {
         match self {
-            Error::Reference { document, .. } | Error::Version { document, .. } => *document,
+            Error::Reference { document, .. }
+            | Error::Version { document, .. }
+            | Error::Catalogue { document, .. } => *document,
         }
     }
 }

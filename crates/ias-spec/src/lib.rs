@@ -22,6 +22,6 @@ pub mod version;
 
 pub use catalogue::{Catalogue, DocumentedError, OperationErrors};
 pub use conformance::{conformance, Mismatch};
-pub use diff::{diff_documents, Bump, Change, ChangeKind, Side};
+pub use diff::{diff_documents, diff_specs, Bump, Change, ChangeKind, Side};
 pub use error::{Document, Error, RefError};
 pub use load::{load, locate, parse, SpecDocument, SpecError};

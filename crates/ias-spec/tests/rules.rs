@@ -422,7 +422,7 @@ fn each_edit_gives_exactly_its_changes() {
     let mut failures = Vec::new();
     for case in CASES {
         let new = edited(case.name, case.edits);
-        let got: Vec<(ChangeKind, String, Bump)> = ias_spec::diff_documents(&old.json, &new.json)
+        let got: Vec<(ChangeKind, String, Bump)> = ias_spec::diff_specs(&old, &new)
             .unwrap()
             .into_iter()
             .map(|c| (c.kind, c.location, c.bump))
@@ -450,6 +450,79 @@ fn each_edit_gives_exactly_its_changes() {
         CASES.len(),
         failures.join("\n")
     );
+}
+
+/// The documented errors (`- [group:**g**, code:**n**]: message` lines of
+/// error responses): (old 400 description, new 400 description, new status
+/// of the 400 block, every change but the description's own).
+#[test]
+fn documented_errors_have_their_own_rules() {
+    const ENTRY: &str = "\"- [group:**item**, code:**1**]: Bad name.\"";
+    const OTHER: &str = "\"- [group:**item**, code:**2**]: Bad kind.\"";
+    let at = |status: &str| format!("/paths/~1items/post/responses/{status}");
+    let rows: [(&str, &str, &str, Vec<(ChangeKind, String, Bump)>); 5] = [
+        (
+            "Bad request.",
+            ENTRY,
+            "400",
+            vec![(ErrorAdded, at("400"), Minor)],
+        ),
+        (
+            ENTRY,
+            "Bad request.",
+            "400",
+            vec![(ErrorRemoved, at("400"), Major)],
+        ),
+        (
+            ENTRY,
+            ENTRY,
+            "422",
+            vec![
+                (StatusRemoved, at("400"), Major),
+                (StatusAdded, at("422"), Minor),
+                (ErrorStatusChanged, at("422"), Major),
+            ],
+        ),
+        (
+            ENTRY,
+            OTHER,
+            "400",
+            vec![
+                (ErrorRemoved, at("400"), Major),
+                (ErrorAdded, at("400"), Minor),
+            ],
+        ),
+        // same pair, new words: documentation only
+        (
+            ENTRY,
+            "\"- [group:**item**, code:**1**]: The name is bad.\"",
+            "400",
+            vec![],
+        ),
+    ];
+    for (old_text, new_text, status, want) in rows {
+        let old = edited(
+            "old",
+            &[(
+                "description: Bad request.",
+                &format!("description: {old_text}"),
+            )],
+        );
+        let new = edited(
+            "new",
+            &[(
+                "        '400':\n          description: Bad request.",
+                &format!("        '{status}':\n          description: {new_text}"),
+            )],
+        );
+        let got: Vec<_> = ias_spec::diff_specs(&old, &new)
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.kind != Documentation)
+            .map(|c| (c.kind, c.location, c.bump))
+            .collect();
+        assert_eq!(got, want, "{old_text} -> {status} {new_text}");
+    }
 }
 
 /// (old version, new version, bump the changes need, whether the rule holds).

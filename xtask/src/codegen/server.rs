@@ -807,8 +807,10 @@ pub fn error_codes(catalogue: &Catalogue, target: ErrorsFor) -> TokenStream {
     });
     quote! {
         /// The documented errors: each `[group, code]` pair of the spec's error
-        /// responses, with its status and message.
+        /// responses, with its status and message. A spec may document more
+        /// in a later (minor) version, hence `#[non_exhaustive]`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum ErrorCode {
             #(#[doc = #docs] #v,)*
         }
