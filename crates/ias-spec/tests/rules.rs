@@ -460,7 +460,8 @@ fn documented_errors_have_their_own_rules() {
     const ENTRY: &str = "\"- [group:**item**, code:**1**]: Bad name.\"";
     const OTHER: &str = "\"- [group:**item**, code:**2**]: Bad kind.\"";
     let at = |status: &str| format!("/paths/~1items/post/responses/{status}");
-    let rows: [(&str, &str, &str, Vec<(ChangeKind, String, Bump)>); 5] = [
+    type Row<'a> = (&'a str, &'a str, &'a str, Vec<(ChangeKind, String, Bump)>);
+    let rows: [Row<'_>; 5] = [
         (
             "Bad request.",
             ENTRY,
