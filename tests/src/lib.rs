@@ -17,10 +17,13 @@
 //! # async fn main() {
 //! let env = TestEnv::start().await;
 //! env.github.on_code("code-1", Behavior::token("gho_test_token"));
+//! // A code issued to a PKCE flow needs its verifier:
+//! // env.github.on_code_with_challenge("code-2", ias_testing::s256_challenge(VERIFIER), ...)
 //!
 //! let body = ExchangeAuthorizationCodeRequest {
 //!     provider: ExchangeAuthorizationCodeRequestProvider::Github,
 //!     code: "code-1".into(),
+//!     code_verifier: None,
 //! };
 //! let response = env.client.exchange_authorization_code(&body).await.unwrap();
 //! assert_eq!(response.into_inner().access_token.expose_secret(), "gho_test_token");
@@ -39,7 +42,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use github_standin::{
-    Behavior, GitHubError, GitHubStandIn, ReceivedRequest, StandInConfig, TOKEN_PATH,
+    s256_challenge, Behavior, GitHubError, GitHubStandIn, ReceivedRequest, StandInConfig,
+    TOKEN_PATH,
 };
 use ias_server::{Config, Server};
 

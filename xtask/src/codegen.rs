@@ -291,6 +291,11 @@ impl syn::visit_mut::VisitMut for LineDocs {
                         out.push(syn::parse_quote!(#[doc = #line]));
                     }
                 }
+                // One line: `///text` reads as `/// text`.
+                Some(text) if !text.is_empty() && !text.starts_with(' ') => {
+                    let line = format!(" {}", text.trim_end());
+                    out.push(syn::parse_quote!(#[doc = #line]));
+                }
                 _ => out.push(attr),
             }
         }

@@ -12,7 +12,11 @@
 //! - a wrong `client_id`/`client_secret` gives `incorrect_client_credentials`,
 //!   a `redirect_uri` other than the configured one `redirect_uri_mismatch`,
 //!   an unknown or already used code `bad_verification_code` (codes are
-//!   single-use).
+//!   single-use);
+//! - PKCE (RFC 7636, S256 only, as GitHub supports it): a code issued for a
+//!   challenge ([`GitHubStandIn::on_code_with_challenge`]) exchanges only with
+//!   the `code_verifier` whose [`s256_challenge`] it is; a missing or wrong
+//!   verifier gives `bad_verification_code`.
 //!
 //! Each code can be programmed ([`Behavior`]): a token, any GitHub error,
 //! latency, an HTTP status, a malformed body, a connection reset. Every request
@@ -187,7 +191,17 @@ struct State {
     connections: usize,
     config: StandInConfig,
     codes: HashMap<String, Behavior>,
+    /// PKCE: the S256 challenge each code was issued for.
+    challenges: HashMap<String, String>,
     received: Vec<ReceivedRequest>,
+}
+
+/// PKCE's S256 challenge of a verifier: `BASE64URL(SHA-256(verifier))`,
+/// without padding (RFC 7636 §4.2).
+pub fn s256_challenge(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
 }
 
 /// A running stand-in; it stops when dropped.
@@ -220,6 +234,7 @@ impl GitHubStandIn {
             connections: 0,
             config,
             codes: HashMap::new(),
+            challenges: HashMap::new(),
             received: Vec::new(),
         }));
         let task = tokio::spawn(accept_loop(listener, state.clone()));
@@ -238,7 +253,25 @@ impl GitHubStandIn {
 
     /// Programs what happens when `code` is exchanged (replacing any earlier program).
     pub fn on_code(&self, code: impl Into<String>, behavior: Behavior) {
-        self.lock().codes.insert(code.into(), behavior);
+        let code = code.into();
+        let mut st = self.lock();
+        st.challenges.remove(&code);
+        st.codes.insert(code, behavior);
+    }
+
+    /// As [`GitHubStandIn::on_code`], for a code issued to a flow started with
+    /// PKCE's `code_challenge` (S256): the exchange must send the verifier
+    /// whose [`s256_challenge`] is `challenge`, else `bad_verification_code`.
+    pub fn on_code_with_challenge(
+        &self,
+        code: impl Into<String>,
+        challenge: impl Into<String>,
+        behavior: Behavior,
+    ) {
+        let code = code.into();
+        let mut st = self.lock();
+        st.challenges.insert(code.clone(), challenge.into());
+        st.codes.insert(code, behavior);
     }
 
     /// The requests received so far, oldest first.
@@ -350,7 +383,16 @@ async fn handle_request(
         } else {
             let code = param("code").unwrap_or_default().to_string();
             let unknown = Behavior::Error(GitHubError::BadVerificationCode);
-            let behavior = st.codes.get(&code).cloned().unwrap_or(unknown.clone());
+            let verified = match st.challenges.get(&code) {
+                None => true,
+                Some(challenge) => {
+                    param("code_verifier").is_some_and(|v| s256_challenge(v) == *challenge)
+                }
+            };
+            let behavior = match st.codes.get(&code) {
+                Some(behavior) if verified => behavior.clone(),
+                _ => unknown.clone(),
+            };
             if behavior.is_single_use() {
                 // A code works once, as on GitHub.
                 st.codes.insert(code, unknown);
@@ -472,4 +514,16 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod pkce_tests {
+    /// RFC 7636 Appendix B.
+    #[test]
+    fn s256_challenge_is_the_rfc_example() {
+        assert_eq!(
+            super::s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
 }

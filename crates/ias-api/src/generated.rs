@@ -7,7 +7,7 @@ use crate::validate::{Field, Kind, Presence};
 /// `info.title` of the spec.
 pub const API_TITLE: &str = "IAM Service API";
 /// `info.version` of the spec.
-pub const API_VERSION: &str = "2.4.0";
+pub const API_VERSION: &str = "2.5.0";
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExchangeAuthorizationCodeRequest {
     /// The OAuth provider name.
@@ -15,6 +15,10 @@ pub struct ExchangeAuthorizationCodeRequest {
     pub provider: ExchangeAuthorizationCodeRequestProvider,
     /// The OAuth authorization code received from the OAuth callback.
     pub code: crate::Credential,
+    /// PKCE (RFC 7636) code verifier: the secret the console generated when it started the authorization flow with code_challenge=BASE64URL(SHA-256(verifier)) and code_challenge_method=S256. Send it when the flow was started with a challenge; GitHub then refuses the code without the matching verifier. 43 to 128 characters of A-Z, a-z, 0-9 and "-._~".
+    #[serde(rename = "codeVerifier")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_verifier: ::std::option::Option<crate::Credential>,
 }
 impl schemars::JsonSchema for ExchangeAuthorizationCodeRequest {
     fn schema_name() -> ::std::string::String {
@@ -54,6 +58,15 @@ impl schemars::JsonSchema for ExchangeAuthorizationCodeRequest {
       },
       "x-ias-secret": true,
       "type": "string"
+    },
+    "codeVerifier": {
+      "example": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+      "description": "PKCE (RFC 7636) code verifier: the secret the console generated when it started the authorization flow with code_challenge=BASE64URL(SHA-256(verifier)) and code_challenge_method=S256. Send it when the flow was started with a challenge; GitHub then refuses the code without the matching verifier. 43 to 128 characters of A-Z, a-z, 0-9 and \"-._~\".",
+      "x-ias-secret": true,
+      "type": "string",
+      "pattern": "^[A-Za-z0-9._~-]+$",
+      "minLength": 43,
+      "maxLength": 128
     }
   },
   "required": [
@@ -64,7 +77,9 @@ impl schemars::JsonSchema for ExchangeAuthorizationCodeRequest {
         )
     }
 }
-static EXCHANGE_AUTHORIZATION_CODE_REQUEST_FIELDS: [Field; 2] = [
+static EXCHANGE_AUTHORIZATION_CODE_REQUEST_CODE_VERIFIER_PATTERN: crate::validate::Pattern =
+    crate::validate::Pattern::new("^[A-Za-z0-9._~-]+$");
+static EXCHANGE_AUTHORIZATION_CODE_REQUEST_FIELDS: [Field; 3] = [
     Field::new("provider", Kind::String)
         .presence(Presence::NonZero)
         .one_of(&["github"])
@@ -72,6 +87,11 @@ static EXCHANGE_AUTHORIZATION_CODE_REQUEST_FIELDS: [Field; 2] = [
     Field::new("code", Kind::String)
         .presence(Presence::NonZero)
         .secret(),
+    Field::new("codeVerifier", Kind::String)
+        .secret()
+        .min_length(43)
+        .max_length(128)
+        .pattern(&EXCHANGE_AUTHORIZATION_CODE_REQUEST_CODE_VERIFIER_PATTERN),
 ];
 impl crate::validate::Validate for ExchangeAuthorizationCodeRequest {
     fn fields() -> &'static [Field] {

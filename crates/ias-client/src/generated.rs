@@ -9,18 +9,18 @@ pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`ErrStatusMsg`
+    /// `ErrStatusMsg`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ErrStatusMsg {
-        ///The substatus error code for the API response.
+        /// The substatus error code for the API response.
         pub code: i64,
         /// API function group
         /// -Will be "request" if there are invalid request parameters.
         pub group: ::std::string::String,
-        ///The substatus error Message for API response.
+        /// The substatus error Message for API response.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        ///The original error messages.
+        /// The original error messages.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub traces: ::std::vec::Vec<::std::string::String>,
         /// Returned when there are invalid request paremeters(group="request")
@@ -32,11 +32,17 @@ pub mod types {
         )]
         pub validation_detail: ::std::vec::Vec<ValidationDetail>,
     }
-    ///`ExchangeAuthorizationCodeRequest`
+    /// `ExchangeAuthorizationCodeRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ExchangeAuthorizationCodeRequest {
-        ///The OAuth authorization code received from the OAuth callback.
+        /// The OAuth authorization code received from the OAuth callback.
         pub code: ::ias_client::Secret,
+        /// PKCE (RFC 7636) code verifier: the secret the console generated when it started the authorization flow with code_challenge=BASE64URL(SHA-256(verifier)) and code_challenge_method=S256. Send it when the flow was started with a challenge; GitHub then refuses the code without the matching verifier. 43 to 128 characters of A-Z, a-z, 0-9 and "-._~".
+        #[serde(
+            rename = "codeVerifier",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub code_verifier: ::std::option::Option<::ias_client::Secret>,
         /// The OAuth provider name.
         /// - "github": GitHub OAuth.
         pub provider: ExchangeAuthorizationCodeRequestProvider,
@@ -89,32 +95,32 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ExchangeAuthorizationCodeResponse`
+    /// `ExchangeAuthorizationCodeResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ExchangeAuthorizationCodeResponse {
-        ///The OAuth access token that can be used to access the provider's API.
+        /// The OAuth access token that can be used to access the provider's API.
         #[serde(rename = "accessToken")]
         pub access_token: ::ias_client::Secret,
     }
-    ///`ValidationDetail`
+    /// `ValidationDetail`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ValidationDetail {
-        ///The number or data to support the expression.
+        /// The number or data to support the expression.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub argument: ::std::option::Option<::std::string::String>,
-        ///The form of violation.
+        /// The form of violation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expression: ::std::option::Option<::std::string::String>,
-        ///The field of the request data.
+        /// The field of the request data.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<::std::string::String>,
-        ///The original value from the request.
+        /// The original value from the request.
         #[serde(
             rename = "originalValue",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub original_value: ::std::option::Option<::serde_json::Value>,
-        ///The reason for the validation error.
+        /// The reason for the validation error.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
@@ -150,7 +156,7 @@ pub mod types {
 ///
 /// APIs for IAM Service.
 ///
-/// Version: 2.4.0
+/// Version: 2.5.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -188,7 +194,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "2.4.0"
+        "2.5.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()

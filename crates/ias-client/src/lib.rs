@@ -43,6 +43,8 @@
 //! let body = ExchangeAuthorizationCodeRequest {
 //!     provider: ExchangeAuthorizationCodeRequestProvider::Github,
 //!     code: Secret::new("code-from-the-oauth-callback"),
+//!     // PKCE: the verifier whose S256 challenge started the flow, if any.
+//!     code_verifier: None,
 //! };
 //! match client.exchange_authorization_code(&body).await {
 //!     Ok(response) => {

@@ -129,17 +129,26 @@ impl GitHub {
         self.token_url.as_str()
     }
 
-    /// Exchanges `code` for an access token.
-    pub async fn exchange(&self, code: &Credential) -> Result<Credential, ExchangeError> {
+    /// Exchanges `code` for an access token; `verifier` is PKCE's
+    /// `code_verifier` (RFC 7636 §4.5), sent in the form body when the
+    /// console started the flow with a challenge.
+    pub async fn exchange(
+        &self,
+        code: &Credential,
+        verifier: Option<&Credential>,
+    ) -> Result<Credential, ExchangeError> {
         let mut form: Vec<(&str, &str)> = vec![
             ("client_id", &self.client_id),
             ("client_secret", self.client_secret.expose_secret()),
             ("code", code.expose()),
         ];
+        if let Some(verifier) = verifier {
+            form.push(("code_verifier", verifier.expose()));
+        }
         if let Some(uri) = &self.redirect_uri {
             form.push(("redirect_uri", uri));
         }
-        let redact = |text: &str| self.redact(text, code);
+        let redact = |text: &str| self.redact(text, code, verifier);
 
         let mut response = self
             .http
@@ -241,9 +250,17 @@ impl GitHub {
     /// Removes the credentials from text that came from outside. Values shorter
     /// than `MIN_REDACTED_LEN` are left alone: replacing every `c` of a text
     /// would only garble it (real codes are 20 characters, secrets 40).
-    fn redact(&self, text: &str, code: &Credential) -> String {
+    fn redact(&self, text: &str, code: &Credential, verifier: Option<&Credential>) -> String {
         let mut text = text.to_string();
-        for secret in [self.client_secret.expose_secret(), code.expose()] {
+        let verifier = verifier.map(Credential::expose);
+        for secret in [
+            Some(self.client_secret.expose_secret()),
+            Some(code.expose()),
+            verifier,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if secret.len() >= MIN_REDACTED_LEN {
                 text = text.replace(secret, "[redacted]");
             }

@@ -118,12 +118,12 @@ impl IasApi for IasServer {
             ExchangeAuthorizationCodeRequestProvider::Github => {
                 let github = Arc::clone(&context.github);
                 let metrics = Arc::clone(&context.metrics);
-                let code = request.code;
+                let (code, verifier) = (request.code, request.code_verifier);
                 FinishIfDropped {
                     exchange: Some(Box::pin(async move {
                         let _permit = permit;
                         let started = std::time::Instant::now();
-                        let result = github.exchange(&code).await;
+                        let result = github.exchange(&code, verifier.as_ref()).await;
                         metrics.exchange(metrics::ExchangeOutcome::of(&result), started.elapsed());
                         result
                     })),

@@ -54,16 +54,28 @@ async fn main() -> anyhow::Result<()> {
     for (code, behavior, _) in &codes {
         env.github.on_code(*code, behavior.clone());
     }
+    // PKCE: a code issued for the challenge of RFC 7636's example verifier.
+    const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    env.github.on_code_with_challenge(
+        "dev-pkce",
+        ias_testing::s256_challenge(PKCE_VERIFIER),
+        Behavior::ReusableToken("gho_dev_pkce_not_real".into()),
+    );
     let url = env.server_url();
     println!(
         "ias-server (development) on {url}, with a GitHub stand-in on {}",
         env.github.base_url()
     );
     println!("Try:\n  curl -s {url}/oauth/token -H 'Content-Type: application/json' -d '{{\"provider\":\"github\",\"code\":\"dev-ok\"}}'");
+    println!("PKCE (the console started the flow with code_challenge=S256(verifier)):\n  curl -s {url}/oauth/token -H 'Content-Type: application/json' -d '{{\"provider\":\"github\",\"code\":\"dev-pkce\",\"codeVerifier\":\"{PKCE_VERIFIER}\"}}'");
     println!("Codes the stand-in knows (any other code answers 400 oauth/2):");
     for (code, _, outcome) in &codes {
         println!("  {code:<16} {outcome}");
     }
+    println!(
+        "  {:<16} 200 with the verifier above, 400 oauth/2 without it or with another",
+        "dev-pkce"
+    );
     println!("Ctrl-C (or SIGTERM) stops.");
     tokio::select! {
         _ = interrupt.recv() => {}

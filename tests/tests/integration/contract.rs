@@ -26,6 +26,7 @@ fn request(code: &str) -> ExchangeAuthorizationCodeRequest {
     ExchangeAuthorizationCodeRequest {
         provider: ExchangeAuthorizationCodeRequestProvider::Github,
         code: Secret::new(code),
+        code_verifier: None,
     }
 }
 

@@ -2,8 +2,10 @@
 //!
 //! - `contract`: every documented answer of the live server, through the
 //!   generated client or raw HTTP;
+//! - `pkce`: PKCE's `codeVerifier` (spec 2.5), from the console to GitHub;
 //! - `conformance`: the server's OpenAPI document against the spec, and
 //!   mutated specs that must be caught.
 
 mod conformance;
 mod contract;
+mod pkce;

@@ -373,6 +373,7 @@ impl Gen<'_> {
                     at(format!("{parent}.{prop}: {keyword} must be a whole number"))
                 })?;
                 let method = format_ident!("{method}");
+                let n = Literal::u64_unsuffixed(n);
                 field.extend(quote!(.#method(#n)));
             }
         }

@@ -21,7 +21,7 @@ async fn setup(app: StandInConfig) -> (GitHubStandIn, Config) {
 async fn exchange(config: &Config, code: &str) -> Result<Credential, ExchangeError> {
     GitHub::new(config)
         .unwrap()
-        .exchange(&Credential::new(code))
+        .exchange(&Credential::new(code), None)
         .await
 }
 
@@ -74,8 +74,14 @@ async fn one_pooled_connection_serves_successive_exchanges() {
     github.on_code("first", Behavior::token("t1"));
     github.on_code("second", Behavior::token("t2"));
     let client = GitHub::new(&config).unwrap();
-    client.exchange(&Credential::new("first")).await.unwrap();
-    client.exchange(&Credential::new("second")).await.unwrap();
+    client
+        .exchange(&Credential::new("first"), None)
+        .await
+        .unwrap();
+    client
+        .exchange(&Credential::new("second"), None)
+        .await
+        .unwrap();
     assert_eq!(github.received().len(), 2);
     assert_eq!(
         github.connections(),

@@ -193,7 +193,7 @@ async fn metrics_count_a_known_sequence_of_requests() {
             "ias_build_info",
             &[
                 ("version", env!("CARGO_PKG_VERSION")),
-                ("api_version", "2.4.0")
+                ("api_version", ias_api::API_VERSION)
             ]
         ),
         1.0
