@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use ias_spec::{conformance, ChangeKind, Mismatch};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn spec_text() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../api-spec/ias-public-api.yaml");
@@ -39,86 +39,166 @@ fn server_implements_the_spec() {
     );
 }
 
-const BODY: &str = "/paths/~1oauth~1token/post/requestBody/content/application~1json/schema";
-const OK: &str = "/paths/~1oauth~1token/post/responses/200/content/application~1json/schema";
+/// The spec's first operation, for the mutations: its path and method, and
+/// the names of its request and 200 response schemas.
+struct Target {
+    path: String,
+    method: String,
+    request: String,
+    response: String,
+}
 
-/// One row: an edit of the real spec, and a mismatch it must give (at this
+impl Target {
+    fn of(spec: &Value) -> Self {
+        let (path, item) = spec["paths"].as_object().unwrap().iter().next().unwrap();
+        let (method, op) = item.as_object().unwrap().iter().next().unwrap();
+        let schema_name = |schema: &Value| {
+            let r = schema["$ref"].as_str().expect("a $ref body");
+            r.rsplit('/').next().unwrap().to_string()
+        };
+        Target {
+            path: path.clone(),
+            method: method.clone(),
+            request: schema_name(&op["requestBody"]["content"]["application/json"]["schema"]),
+            response: schema_name(&op["responses"]["200"]["content"]["application/json"]["schema"]),
+        }
+    }
+
+    /// The operation's JSON Pointer, for locations.
+    fn pointer(&self) -> String {
+        format!("/paths/{}/{}", self.path.replace('/', "~1"), self.method)
+    }
+
+    fn body(&self) -> String {
+        format!(
+            "{}/requestBody/content/application~1json/schema",
+            self.pointer()
+        )
+    }
+
+    fn ok(&self) -> String {
+        format!(
+            "{}/responses/200/content/application~1json/schema",
+            self.pointer()
+        )
+    }
+}
+
+/// A property name no real evolution will add.
+const FIXTURE: &str = "xConformanceFixtureOnly";
+
+/// An edit of the parsed spec.
+type Edit = Box<dyn Fn(&mut Value, &Target)>;
+
+/// One row: an edit of the parsed spec, and a mismatch it must give (at this
 /// location, of this kind). Going from spec to server, what only the spec has
 /// was "removed" and what only the server has was "added".
 struct Mutation {
     name: &'static str,
-    from: String,
-    to: String,
+    edit: Edit,
     location: String,
     kind: ChangeKind,
 }
 
-fn mutations() -> Vec<Mutation> {
-    let text = spec_text();
-    let errors_500 =
-        &text[text.find("        '500':\n").unwrap()..text.find("components:").unwrap()];
-    let row = |name, from: &str, to: &str, location: &str, kind| Mutation {
+fn add_required_property(spec: &mut Value, schema: &str) {
+    let schema = &mut spec["components"]["schemas"][schema];
+    schema["properties"][FIXTURE] = json!({"type": "string"});
+    schema["required"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(FIXTURE));
+}
+
+/// The first property of a schema that satisfies `pred`.
+fn property_where(spec: &Value, schema: &str, pred: impl Fn(&Value) -> bool) -> String {
+    let properties = spec["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap();
+    properties
+        .iter()
+        .find(|(_, p)| pred(p))
+        .map(|(name, _)| name.clone())
+        .expect("a property of that kind")
+}
+
+fn mutations(t: &Target, spec: &Value) -> Vec<Mutation> {
+    let with_enum = property_where(spec, &t.request, |p| p.get("enum").is_some());
+    let string = property_where(spec, &t.request, |p| {
+        p["type"] == "string" && p.get("enum").is_none()
+    });
+    let row = |name, edit: Edit, location: String, kind| Mutation {
         name,
-        from: from.into(),
-        to: to.into(),
-        location: location.into(),
+        edit,
+        location,
         kind,
     };
+    let (e, s) = (with_enum.clone(), string.clone());
     vec![
         row(
             "a new required request field",
-            "      required:\n        - provider\n        - code\n",
-            "        state:\n          type: string\n      required:\n        - provider\n        - code\n        - state\n",
-            &format!("{BODY}/properties/state"),
+            Box::new(|spec, t| add_required_property(spec, &t.request)),
+            format!("{}/properties/{FIXTURE}", t.body()),
             ChangeKind::PropertyRemoved,
         ),
         row(
-            "a removed operation",
-            "  /oauth/token:\n",
-            "  /oauth/token-old:\n",
-            "/paths/~1oauth~1token-old/post",
+            "a moved operation",
+            Box::new(|spec, t| {
+                let paths = spec["paths"].as_object_mut().unwrap();
+                let item = paths.remove(&t.path).unwrap();
+                paths.insert(format!("{}-old", t.path), item);
+            }),
+            format!("/paths/{}-old/{}", t.path.replace('/', "~1"), t.method),
             ChangeKind::PathChanged,
         ),
         row(
             "a renamed operation",
-            "operationId: exchangeAuthorizationCode",
-            "operationId: exchangeCode",
-            "/paths/~1oauth~1token/post/operationId",
+            Box::new(|spec, t| {
+                let op = &mut spec["paths"][&t.path][&t.method];
+                op["operationId"] =
+                    json!(format!("{}Renamed", op["operationId"].as_str().unwrap()));
+            }),
+            format!("{}/operationId", t.pointer()),
             ChangeKind::OperationIdChanged,
         ),
         row(
             "a changed enum",
-            "          enum:\n            - github\n",
-            "          enum:\n            - github\n            - gitlab\n",
-            &format!("{BODY}/properties/provider/enum"),
+            Box::new(move |spec, t| {
+                let p = &mut spec["components"]["schemas"][&t.request]["properties"][&e];
+                p["enum"].as_array_mut().unwrap().push(json!(FIXTURE));
+            }),
+            format!("{}/properties/{with_enum}/enum", t.body()),
             ChangeKind::EnumValueRemoved,
         ),
         row(
             "a changed property type",
-            "        code:\n          type: string\n",
-            "        code:\n          type: integer\n",
-            &format!("{BODY}/properties/code"),
+            Box::new(move |spec, t| {
+                spec["components"]["schemas"][&t.request]["properties"][&s]["type"] =
+                    json!("integer");
+            }),
+            format!("{}/properties/{string}", t.body()),
             ChangeKind::TypeChanged,
         ),
         row(
             "a new required response field",
-            "      required:\n        - accessToken\n",
-            "        tokenType:\n          type: string\n      required:\n        - accessToken\n        - tokenType\n",
-            &format!("{OK}/properties/tokenType"),
+            Box::new(|spec, t| add_required_property(spec, &t.response)),
+            format!("{}/properties/{FIXTURE}", t.ok()),
             ChangeKind::PropertyRemoved,
         ),
         row(
             "a removed error response",
-            errors_500,
-            "",
-            "/paths/~1oauth~1token/post/responses/5XX",
+            Box::new(|spec, t| {
+                let responses = spec["paths"][&t.path][&t.method]["responses"]
+                    .as_object_mut()
+                    .unwrap();
+                responses.retain(|status, _| !status.starts_with('5'));
+            }),
+            format!("{}/responses/5XX", t.pointer()),
             ChangeKind::StatusAdded,
         ),
         row(
             "a different version",
-            &format!("  version: {}", ias_api::API_VERSION),
-            "  version: 99.0.0",
-            "/info/version",
+            Box::new(|spec, _| spec["info"]["version"] = json!("99.0.0")),
+            "/info/version".to_string(),
             ChangeKind::VersionDiffers,
         ),
     ]
@@ -126,16 +206,12 @@ fn mutations() -> Vec<Mutation> {
 
 #[test]
 fn each_drift_is_reported() {
-    for m in mutations() {
-        let mut text = spec_text();
-        assert!(
-            text.contains(&m.from),
-            "{}: fixture text {:?} not in the spec",
-            m.name,
-            m.from
-        );
-        text = text.replacen(&m.from, &m.to, 1);
-        let mismatches = conformance(&spec(&text), &server()).unwrap();
+    let original = spec(&spec_text());
+    let target = Target::of(&original);
+    for m in mutations(&target, &original) {
+        let mut edited = original.clone();
+        (m.edit)(&mut edited, &target);
+        let mismatches = conformance(&edited, &server()).unwrap();
         assert!(
             mismatches
                 .iter()
@@ -152,15 +228,19 @@ fn each_drift_is_reported() {
 /// A field only the spec has is worded as such, with both sides shown.
 #[test]
 fn a_mismatch_says_what_the_spec_and_the_server_say() {
-    let m = &mutations()[0];
-    let text = spec_text().replacen(&m.from, &m.to, 1);
-    let mismatches = conformance(&spec(&text), &server()).unwrap();
+    let mut edited = spec(&spec_text());
+    let t = Target::of(&edited);
+    add_required_property(&mut edited, &t.request);
+    let mismatches = conformance(&edited, &server()).unwrap();
     assert_eq!(mismatches.len(), 1, "{}", report(&mismatches));
     assert_eq!(
         mismatches[0].to_string(),
         format!(
-            "{BODY}/properties/state\n    POST /oauth/token: request body: property state \
-             is in the spec but not in the server\n    spec says: string\n    server says: (nothing)"
+            "{}/properties/{FIXTURE}\n    {} {}: request body: property {FIXTURE} \
+             is in the spec but not in the server\n    spec says: string\n    server says: (nothing)",
+            t.body(),
+            t.method.to_uppercase(),
+            t.path,
         )
     );
 }
