@@ -45,15 +45,11 @@ impl<Op: Operation> ApiError<Op> {
             error.group(),
             error.code(),
         );
+        let mut body = ErrStatusMsg::new(error.group().to_string(), error.code());
+        body.message = error.message().to_string();
         ApiError {
             error,
-            body: ErrStatusMsg {
-                group: error.group().to_string(),
-                code: error.code(),
-                message: error.message().to_string(),
-                traces: Vec::new(),
-                validation_detail: Vec::new(),
-            },
+            body,
             operation: PhantomData,
         }
     }

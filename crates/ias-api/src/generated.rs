@@ -20,6 +20,21 @@ pub struct ExchangeAuthorizationCodeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_verifier: ::std::option::Option<crate::Credential>,
 }
+impl ExchangeAuthorizationCodeRequest {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        provider: ExchangeAuthorizationCodeRequestProvider,
+        code: crate::Credential,
+    ) -> Self {
+        ExchangeAuthorizationCodeRequest {
+            provider,
+            code,
+            code_verifier: ::std::default::Default::default(),
+        }
+    }
+}
 impl schemars::JsonSchema for ExchangeAuthorizationCodeRequest {
     fn schema_name() -> ::std::string::String {
         "exchangeAuthorizationCodeRequest".to_string()
@@ -119,6 +134,14 @@ pub struct ExchangeAuthorizationCodeResponse {
     #[serde(rename = "accessToken")]
     pub access_token: crate::Credential,
 }
+impl ExchangeAuthorizationCodeResponse {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(access_token: crate::Credential) -> Self {
+        ExchangeAuthorizationCodeResponse { access_token }
+    }
+}
 impl schemars::JsonSchema for ExchangeAuthorizationCodeResponse {
     fn schema_name() -> ::std::string::String {
         "exchangeAuthorizationCodeResponse".to_string()
@@ -170,6 +193,20 @@ pub struct ErrStatusMsg {
     #[serde(rename = "validationDetail")]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub validation_detail: ::std::vec::Vec<ValidationDetail>,
+}
+impl ErrStatusMsg {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(group: ::std::string::String, code: i64) -> Self {
+        ErrStatusMsg {
+            group,
+            code,
+            message: ::std::default::Default::default(),
+            traces: ::std::default::Default::default(),
+            validation_detail: ::std::default::Default::default(),
+        }
+    }
 }
 impl schemars::JsonSchema for ErrStatusMsg {
     fn schema_name() -> ::std::string::String {
@@ -270,6 +307,20 @@ pub struct ValidationDetail {
     /// The reason for the validation error.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: ::std::string::String,
+}
+impl ValidationDetail {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        ValidationDetail {
+            field: ::std::default::Default::default(),
+            expression: ::std::default::Default::default(),
+            argument: ::std::default::Default::default(),
+            original_value: ::std::default::Default::default(),
+            reason: ::std::default::Default::default(),
+        }
+    }
 }
 impl schemars::JsonSchema for ValidationDetail {
     fn schema_name() -> ::std::string::String {

@@ -133,9 +133,9 @@ impl IasApi for IasServer {
                 .await?
             }
         };
-        Ok(HttpResponseOk(ExchangeAuthorizationCodeResponse {
-            access_token: token,
-        }))
+        Ok(HttpResponseOk(ExchangeAuthorizationCodeResponse::new(
+            token,
+        )))
     }
 }
 

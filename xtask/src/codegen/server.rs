@@ -173,6 +173,9 @@ impl Gen<'_> {
             .filter_map(|p| properties.get(&p).map(|v| (p, v)));
         let mut fields = Vec::new();
         let mut rules = Vec::new();
+        // `new`: the required properties as arguments, the others empty, so
+        // that an optional property added to the spec needs no code.
+        let (mut new_args, mut new_fields) = (Vec::new(), Vec::new());
         let mut extra_types = TokenStream::new();
         let mut statics = TokenStream::new();
         for (prop, p) in properties {
@@ -232,6 +235,12 @@ impl Gen<'_> {
                 #serde_attr
                 pub #field: #field_ty,
             });
+            if is_required {
+                new_args.push(quote!(#field: #field_ty));
+                new_fields.push(quote!(#field));
+            } else {
+                new_fields.push(quote!(#field: ::std::default::Default::default()));
+            }
             rules.push(self.rule(name, prop, p, is_required, binding, secret, &mut statics)?);
         }
         let docs = docs(schema["description"].as_str());
@@ -243,6 +252,14 @@ impl Gen<'_> {
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
             pub struct #ty {
                 #(#fields)*
+            }
+            impl #ty {
+                /// The required properties, in the spec's order; the optional
+                /// ones empty.
+                #[allow(clippy::too_many_arguments)]
+                pub fn new(#(#new_args),*) -> Self {
+                    #ty { #(#new_fields),* }
+                }
             }
             #schema_impl
             #statics
