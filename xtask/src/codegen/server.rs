@@ -735,6 +735,7 @@ pub enum ErrorsFor {
 pub fn variant_of(catalogue: &Catalogue, group: &str, code: i64) -> syn::Ident {
     let name = |message: &str| {
         message
+            .replace(['\'', '’'], "") // user's → Users, not UserS
             .split(|c: char| !c.is_ascii_alphanumeric())
             .filter(|w| !w.is_empty())
             .map(|w| {
