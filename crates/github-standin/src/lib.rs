@@ -143,6 +143,13 @@ pub enum Behavior {
     MalformedBody,
     /// HTTP 200, valid JSON, but neither `access_token` nor `error`.
     EmptyJson,
+    /// HTTP 200 with this `Content-Type` and body, as they are.
+    Body {
+        /// The `Content-Type` header's value.
+        content_type: String,
+        /// The body.
+        body: String,
+    },
     /// The TCP connection is reset (RST) without an answer.
     ResetConnection,
     /// Wait, then do the inner behavior.
@@ -435,6 +442,9 @@ async fn answer(
             return typed(StatusCode::OK, "application/json", "<html><body>Unicorn! Something went wrong</body>".into());
         }
         Behavior::EmptyJson => return typed(StatusCode::OK, "application/json", "{}".into()),
+        Behavior::Body { content_type, body } => {
+            return typed(StatusCode::OK, content_type, body.clone())
+        }
         Behavior::ResetConnection => {
             let _ = reset.send(());
             // Never answer: the connection task resets the connection.

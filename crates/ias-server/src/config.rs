@@ -49,21 +49,49 @@ pub struct Config {
     pub shutdown_delay: Duration,
     /// Then requests in flight have this long to finish.
     pub shutdown_timeout: Duration,
+    /// Whether a client's `X-Request-Id` becomes the request's id (behind a
+    /// gateway that sets it); otherwise the server's own id is used.
+    pub trust_request_id: bool,
     /// The GitHub OAuth app.
     pub github: GitHubConfig,
+    /// What is allowed but unwise (a secret file others can read), for the log
+    /// and `--check-config`.
+    pub warnings: Vec<String>,
 }
 
-/// The GitHub OAuth app the server exchanges codes for.
-#[derive(Debug, Clone)]
+/// The GitHub OAuth app the server exchanges codes for. `Debug` shows no
+/// secret and no proxy password.
+#[derive(Clone)]
 pub struct GitHubConfig {
     /// The app's client id.
     pub client_id: String,
     /// The app's client secret; never printed.
     pub client_secret: SecretString,
+    /// Where the secret was read from, when it came from a file.
+    pub client_secret_file: Option<std::path::PathBuf>,
     /// GitHub's web host (the token endpoint is `{base}/login/oauth/access_token`).
     pub base_url: Url,
-    /// Sent with every exchange when set.
+    /// Sent with every exchange when set, byte for byte as configured.
     pub redirect_uri: Option<String>,
+    /// The proxy GitHub is reached through, if any (proxy variables such as
+    /// `HTTPS_PROXY` are ignored).
+    pub proxy: Option<Url>,
+}
+
+impl std::fmt::Debug for GitHubConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("client_secret_file", &self.client_secret_file)
+            .field("base_url", &self.base_url.as_str())
+            .field("redirect_uri", &self.redirect_uri)
+            .field(
+                "proxy",
+                &self.proxy.as_ref().map(|p| without_userinfo(p.as_str())),
+            )
+            .finish()
+    }
 }
 
 /// One setting: everything about it, in one place.
@@ -94,6 +122,9 @@ pub enum WhenUnset {
     Required(&'static str),
 }
 
+/// The two ways to give the client secret; exactly one must be set.
+const SECRET_SETTINGS: [&str; 2] = ["IAS_GITHUB_CLIENT_SECRET", "IAS_GITHUB_CLIENT_SECRET_FILE"];
+
 /// Every setting, in `--help`'s order.
 #[rustfmt::skip]
 pub static SETTINGS: &[Setting] = &[
@@ -113,10 +144,38 @@ pub static SETTINGS: &[Setting] = &[
         help: "the GitHub OAuth app's client id",
         parse: |v, c| { c.github.client_id = v.into(); Ok(()) },
         show: |c| c.github.client_id.clone() },
-    Setting { var: "IAS_GITHUB_CLIENT_SECRET", key: "github.client_secret", when_unset: Required("client secret"),
-        help: "the app's client secret; never logged",
-        parse: |v, c| { c.github.client_secret = v.into(); Ok(()) },
-        show: |_| "[redacted]".into() },
+    // One of the two secret rows is required (checked in `Config::load`).
+    Setting { var: "IAS_GITHUB_CLIENT_SECRET", key: "github.client_secret", when_unset: Nothing,
+        help: "the app's client secret (or IAS_GITHUB_CLIENT_SECRET_FILE); never logged",
+        parse: |v, c| {
+            if v.trim().is_empty() {
+                return Err("is empty: the GitHub OAuth app's client secret is required".into());
+            }
+            c.github.client_secret = v.into();
+            Ok(())
+        },
+        show: |c| match c.github.client_secret_file {
+            None => "[redacted]".into(),
+            Some(_) => "(from IAS_GITHUB_CLIENT_SECRET_FILE)".into(),
+        } },
+    Setting { var: "IAS_GITHUB_CLIENT_SECRET_FILE", key: "github.client_secret_file", when_unset: Nothing,
+        help: "a file holding the client secret (a mounted secret; one trailing newline is ignored)",
+        parse: |v, c| {
+            let path = Path::new(v.trim());
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!("cannot be read ({}); give a readable file holding the client secret", io_reason(&e))
+            })?;
+            let secret = text.strip_suffix('\n').map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+            if secret.trim().is_empty() {
+                return Err("is an empty file: it must hold the GitHub OAuth app's client secret".into());
+            }
+            c.github.client_secret = secret.into();
+            c.github.client_secret_file = Some(path.to_path_buf());
+            c.warnings.extend(readable_by_others("IAS_GITHUB_CLIENT_SECRET_FILE", path));
+            Ok(())
+        },
+        show: |c| c.github.client_secret_file.as_ref()
+            .map_or_else(|| "(not set)".into(), |p| format!("{} ([redacted])", p.display())) },
     Setting { var: "IAS_GITHUB_BASE_URL", key: "github.base_url", when_unset: Use("https://github.com"),
         help: "GitHub's web host; a GitHub Enterprise Server host works the same",
         parse: |v, c| {
@@ -128,10 +187,22 @@ pub static SETTINGS: &[Setting] = &[
             Ok(())
         },
         show: |c| c.github.base_url.to_string() },
-    Setting { var: "IAS_GITHUB_REDIRECT_URI", key: "github.redirect_uri", when_unset: Nothing,
-        help: "sent with every exchange when set (empty: not set)",
+    Setting { var: "IAS_GITHUB_PROXY", key: "github.proxy", when_unset: Nothing,
+        help: "an http:// or https:// proxy to reach GitHub through (HTTP_PROXY and the like are ignored)",
         parse: |v, c| {
-            c.github.redirect_uri = if v.is_empty() { None } else { Some(http_url(v)?.to_string()) };
+            let url = Url::parse(v.trim())
+                .map_err(|e| format!("is not a URL ({e}); use http://HOST:PORT or https://HOST:PORT"))?;
+            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+                return Err("is not an http:// or https:// proxy URL with a host; use http://HOST:PORT".into());
+            }
+            c.github.proxy = Some(url);
+            Ok(())
+        },
+        show: |c| c.github.proxy.as_ref().map_or_else(|| "(none: direct)".into(), |u| without_userinfo(u.as_str())) },
+    Setting { var: "IAS_GITHUB_REDIRECT_URI", key: "github.redirect_uri", when_unset: Nothing,
+        help: "sent with every exchange, byte for byte, when set (empty: not set); https, or http on loopback",
+        parse: |v, c| {
+            c.github.redirect_uri = if v.is_empty() { None } else { Some(redirect_uri(v)?) };
             Ok(())
         },
         show: |c| c.github.redirect_uri.clone().unwrap_or_else(|| "(not set)".into()) },
@@ -167,6 +238,10 @@ pub static SETTINGS: &[Setting] = &[
         help: "then stop accepting and give requests in flight at most this long to finish",
         parse: |v, c| duration(v, true, 3600).map(|d| c.shutdown_timeout = d),
         show: |c| human(c.shutdown_timeout) },
+    Setting { var: "IAS_TRUST_REQUEST_ID", key: "trust_request_id", when_unset: Use("false"),
+        help: "true behind a gateway that sets X-Request-Id: it becomes the request's id (otherwise it is only logged beside the server's)",
+        parse: |v, c| boolean(v).map(|b| c.trust_request_id = b),
+        show: |c| c.trust_request_id.to_string() },
 ];
 
 fn human(d: Duration) -> String {
@@ -201,16 +276,30 @@ impl Config {
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let mut file = file.map(file::read).transpose()?.unwrap_or_default();
         let mut config = Config::unset();
+        if let Some(path) = file {
+            config.warnings.extend(readable_by_others("--config", path));
+        }
+        let mut file = file.map(file::read).transpose()?.unwrap_or_default();
+        let mut given_secrets = Vec::new();
         for setting in SETTINGS {
             let (var, key) = (setting.var, setting.key);
             let given = match env(var) {
                 Some(value) => Some((value, Origin::Env(var))),
                 None => file.remove(key),
             };
-            let (value, origin) = match (given, setting.when_unset) {
-                (Some((v, origin)), Required(what)) if v.trim().is_empty() => {
+            if SECRET_SETTINGS.contains(&var) {
+                if let Some((_, origin)) = &given {
+                    given_secrets.push(origin.clone());
+                }
+            }
+            let required = match setting.when_unset {
+                Required(what) => Some(what),
+                _ if SECRET_SETTINGS.contains(&var) => Some("client secret"),
+                _ => None,
+            };
+            let (value, origin) = match (given, required) {
+                (Some((v, origin)), Some(what)) if v.trim().is_empty() => {
                     return Err(ConfigError::Empty {
                         origin,
                         var,
@@ -219,17 +308,31 @@ impl Config {
                     });
                 }
                 (Some(given), _) => given,
-                (None, Use(value)) => (value.into(), Origin::Default(var)),
-                (None, Nothing) => continue,
-                (None, Required(what)) => return Err(ConfigError::Missing { var, key, what }),
+                (None, _) => match setting.when_unset {
+                    Use(value) => (value.into(), Origin::Default(var)),
+                    Nothing => continue,
+                    Required(what) => return Err(ConfigError::Missing { var, key, what }),
+                },
             };
             (setting.parse)(&value, &mut config).map_err(|why| ConfigError::Invalid {
                 origin,
-                value,
+                // A URL's user:password is never echoed.
+                value: without_userinfo(&value),
                 why,
             })?;
         }
-        Ok(config)
+        match given_secrets.as_slice() {
+            [_] => Ok(config),
+            [] => Err(ConfigError::Missing {
+                var: SECRET_SETTINGS[0],
+                key: "github.client_secret",
+                what: "client secret",
+            }),
+            [first, second, ..] => Err(ConfigError::Conflict {
+                first: first.clone(),
+                second: second.clone(),
+            }),
+        }
     }
 
     /// What every setting starts from before [`SETTINGS`] are applied; each
@@ -246,12 +349,16 @@ impl Config {
             max_concurrent_exchanges: 0,
             shutdown_delay: Duration::ZERO,
             shutdown_timeout: Duration::ZERO,
+            trust_request_id: false,
             github: GitHubConfig {
                 client_id: String::new(),
                 client_secret: SecretString::from(""),
+                client_secret_file: None,
                 base_url: Url::parse("https://github.com").expect("a URL"),
                 redirect_uri: None,
+                proxy: None,
             },
+            warnings: Vec::new(),
         }
     }
 
@@ -330,5 +437,83 @@ fn http_url(v: &str) -> Result<Url, String> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err("is not an http(s) URL with a host".into());
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("has a user:password part, which would be sent and logged; give the host alone (the app signs in with its client id and secret)".into());
+    }
     Ok(url)
+}
+
+/// `true` or `false`, in any case.
+fn boolean(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("is not a boolean; use true or false".into()),
+    }
+}
+
+/// `IAS_GITHUB_REDIRECT_URI`: GitHub compares it with the app's as a string,
+/// so it is kept exactly as given (no normalisation): an absolute https URL,
+/// or http on loopback (development), without a fragment or user:password.
+fn redirect_uri(v: &str) -> Result<String, String> {
+    if v.trim() != v {
+        return Err("has white space around it; give the URI alone".into());
+    }
+    if v.contains('#') {
+        return Err(
+            "has a fragment (#...), which a redirect URI must not have (RFC 6749 §3.1.2)".into(),
+        );
+    }
+    let url = Url::parse(v).map_err(|e| format!("is not an absolute URL ({e}); give the app's callback URL, such as https://console.example.com/callback"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("has a user:password part; give the app's callback URL without it".into());
+    }
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(v.to_string()),
+        "http" if loopback => Ok(v.to_string()),
+        _ => Err("must be an https:// URL (or http:// on localhost for development)".into()),
+    }
+}
+
+/// `text` with any `user:password@` of a URL in it replaced by `[redacted]@`.
+pub fn without_userinfo(text: &str) -> String {
+    let Some(scheme_end) = text.find("://") else {
+        return text.to_string();
+    };
+    let rest = &text[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &text[..scheme_end + 3], &rest[at..]),
+        None => text.to_string(),
+    }
+}
+
+/// A warning when `path` can be read by its group or by others.
+fn readable_by_others(setting: &str, path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{setting} {}: the file is readable by group or others (mode {:o}); it holds a secret: \
+             chmod 600 it (or 640 with a dedicated group)",
+            path.display(),
+            mode & 0o777
+        )
+    })
+}
+
+/// An I/O error's reason, without the OS's error number.
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.kind().to_string(),
+    }
 }

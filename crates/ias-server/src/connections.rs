@@ -14,8 +14,14 @@
 //!   (RFC 6749 §5.1: responses carrying tokens must not be cached; no answer of
 //!   this API is worth caching).
 //! - An incoming `X-Request-Id` of 1 to 128 visible ASCII characters becomes
-//!   the request's id (logged, and echoed by dropshot); otherwise dropshot
-//!   generates one.
+//!   the request's id (logged, and echoed by dropshot) when the server trusts
+//!   the gateway in front of it (`IAS_TRUST_REQUEST_ID`); otherwise the server
+//!   uses its own id and logs the client's beside it.
+//! - Only a request's canonical path reaches the router: one that normalises
+//!   to a route but is not it (`//oauth//token/`, `/oauth/%74oken`, `./..`
+//!   segments) is routed to no path, so it gets dropshot's 404 and counts as
+//!   the route `other` (a gateway or WAF matching the literal path cannot be
+//!   bypassed). Future operations get the same rule.
 //! - When given [`Observe`], each request is counted in the metrics
 //!   (`http_server_active_requests`, `http_server_request_duration_seconds`).
 //!
@@ -51,6 +57,7 @@ pub struct Connections {
     idle_timeout: Duration,
     request_timeout: Duration,
     max_connections: usize,
+    trust_request_id: bool,
     /// Shared with each connection's stream, which gives its place back when closed.
     open: Arc<AtomicUsize>,
     refused: AtomicU64,
@@ -68,6 +75,7 @@ impl Connections {
         idle_timeout: Duration,
         request_timeout: Duration,
         max_connections: usize,
+        trust_request_id: bool,
         log: slog::Logger,
         observe: Option<Observe>,
     ) -> Arc<Self> {
@@ -75,6 +83,7 @@ impl Connections {
             idle_timeout,
             request_timeout,
             max_connections,
+            trust_request_id,
             open: Arc::new(AtomicUsize::new(0)),
             refused: AtomicU64::new(0),
             refusal_logged: AtomicU64::new(0),
@@ -124,6 +133,8 @@ impl ConnectionPolicy for Connections {
             observe: self.observe.clone(),
             idle_timeout: self.idle_timeout,
             request_timeout: self.request_timeout,
+            trust_request_id: self.trust_request_id,
+            log: self.log.clone(),
             state: Mutex::new(ConnState {
                 active: 0,
                 idle_since: Instant::now(),
@@ -173,6 +184,8 @@ struct Conn {
     observe: Option<Arc<Observe>>,
     idle_timeout: Duration,
     request_timeout: Duration,
+    trust_request_id: bool,
+    log: slog::Logger,
     state: Mutex<ConnState>,
 }
 
@@ -221,7 +234,19 @@ impl Conn {
             .get("x-request-id")
             .and_then(|v| sane_request_id(v.as_bytes()))
         {
-            request.extensions_mut().insert(RequestId(id));
+            if self.trust_request_id {
+                request.extensions_mut().insert(RequestId(id));
+            } else {
+                let ours = uuid::Uuid::new_v4().to_string();
+                slog::info!(self.log, "the client's X-Request-Id is logged, not used (IAS_TRUST_REQUEST_ID=false)";
+                    "req_id" => &ours, "client_request_id" => id);
+                request.extensions_mut().insert(RequestId(ours));
+            }
+        }
+        if !is_canonical(request.uri().path()) {
+            slog::info!(self.log, "a non-canonical path is answered 404";
+                "path" => request.uri().path().chars().take(256).collect::<String>());
+            *request.uri_mut() = http::Uri::from_static(UNROUTABLE);
         }
         let counted = self.observe.as_ref().map(|observe| {
             observe.metrics.request_started();
@@ -252,6 +277,30 @@ impl Conn {
             Some(s.idle_since + self.idle_timeout)
         }
     }
+}
+
+/// Where a request with a non-canonical path is sent: no route has this path.
+const UNROUTABLE: &str = "/-/non-canonical-path";
+
+/// Whether `path` is the one spelling of itself: no empty segment (`//`, a
+/// trailing `/`), no `.` or `..` segment, no percent-escape of a character
+/// that needs none (RFC 3986 §2.3: letters, digits, `-._~`). Escapes of
+/// other characters are kept for path parameters.
+fn is_canonical(path: &str) -> bool {
+    if path == "/" {
+        return true;
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    rest.split('/').all(|segment| {
+        !matches!(segment, "" | "." | "..")
+            && !segment.split('%').skip(1).any(|escape| {
+                let hex = escape.get(..2).and_then(|h| u8::from_str_radix(h, 16).ok());
+                // An unreserved character escaped, or a broken escape.
+                hex.is_none_or(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+            })
+    })
 }
 
 /// `X-Request-Id` as sent, if it is 1 to 128 visible ASCII characters.
@@ -456,5 +505,35 @@ impl AsyncWrite for WatchedIo {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_canonical;
+
+    #[test]
+    fn only_the_one_spelling_of_a_path_is_canonical() {
+        let cases = [
+            ("/", true),
+            ("/oauth/token", true),
+            ("/items/a%2Fb", true), // an escaped reserved character: a parameter's
+            ("/items/caf%C3%A9", true), // a non-ASCII byte
+            ("//oauth//token/", false),
+            ("/oauth/token/", false),
+            ("/oauth//token", false),
+            ("/oauth/%74oken", false),
+            ("/%6Fauth/token", false),
+            ("/oauth/%7etoken", false),
+            ("/oauth/./token", false),
+            ("/x/../oauth/token", false),
+            ("/oauth/tok%", false),
+            ("/oauth/tok%zz", false),
+            ("*", false),
+            ("", false),
+        ];
+        for (path, canonical) in cases {
+            assert_eq!(is_canonical(path), canonical, "{path}");
+        }
     }
 }

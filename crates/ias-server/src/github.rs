@@ -19,7 +19,7 @@ use crate::config::Config;
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// Credentials at least this long are redacted from upstream texts.
 const MIN_REDACTED_LEN: usize = 8;
-/// Upstream texts copied into traces are cut to this many characters.
+/// Upstream texts copied into the log are cut to this many characters.
 const MAX_TRACE_TEXT: usize = 200;
 
 /// How an exchange failed.
@@ -29,8 +29,37 @@ pub enum ExchangeError {
     BadVerificationCode,
     /// GitHub: `unverified_user_email` — the user's primary email is unverified.
     UnverifiedUserEmail,
-    /// Anything else: what happened, for `traces` (no credential in it).
-    Upstream(String),
+    /// Anything else.
+    Upstream(Upstream),
+}
+
+/// A failed exchange in two words: what the caller may read, and what the
+/// operator needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// For the client's `traces`: what failed, in fixed words (no host, URL,
+    /// port, OS error text or upstream text, except a GitHub error code).
+    pub trace: String,
+    /// For the log (with the request id): the cause in full, credentials
+    /// redacted, upstream text clipped.
+    pub detail: String,
+}
+
+impl ExchangeError {
+    fn upstream(trace: impl Into<String>, detail: impl Into<String>) -> Self {
+        ExchangeError::Upstream(Upstream {
+            trace: trace.into(),
+            detail: detail.into(),
+        })
+    }
+
+    /// What the log says of it (the detail, for an upstream failure).
+    pub fn log_detail(&self) -> Option<&str> {
+        match self {
+            ExchangeError::Upstream(u) => Some(&u.detail),
+            _ => None,
+        }
+    }
 }
 
 /// The response mapping of the contract's table.
@@ -56,9 +85,9 @@ impl<Op: Operation> From<ExchangeError> for ApiError<Op> {
                  verify it on GitHub and sign in again",
                 )
             }
-            ExchangeError::Upstream(trace) => {
+            ExchangeError::Upstream(upstream) => {
                 ApiError::new(ErrorCode::ExchangeAuthorizationCodeEncounteredError)
-                    .with_trace(trace)
+                    .with_trace(upstream.trace)
             }
         }
     }
@@ -111,8 +140,15 @@ impl GitHub {
             .timeout(config.upstream_timeout)
             // A redirect would turn the POST into a GET without the body; the
             // token endpoint does not redirect, so one is an error.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+            .redirect(reqwest::redirect::Policy::none());
+        // Proxy variables (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) are ignored: one
+        // meant for something else in the pod would otherwise receive the
+        // client secret. IAS_GITHUB_PROXY is the one way to use a proxy.
+        let http = match &config.github.proxy {
+            None => http.no_proxy(),
+            Some(proxy) => http.proxy(reqwest::Proxy::all(proxy.clone())?),
+        }
+        .build()?;
         let base = config.github.base_url.as_str().trim_end_matches('/');
         Ok(GitHub {
             http,
@@ -161,7 +197,7 @@ impl GitHub {
             .form(&form)
             .send()
             .await
-            .map_err(|e| ExchangeError::Upstream(redact(&self.describe(&e))))?;
+            .map_err(|e| self.transport_error(&e, &redact))?;
 
         let status = response.status();
         let content_type = response
@@ -175,51 +211,107 @@ impl GitHub {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                        return Err(ExchangeError::Upstream(format!(
-                            "GitHub's answer (HTTP {status}) is larger than {MAX_ANSWER_BYTES} bytes"
-                        )));
+                        return Err(ExchangeError::upstream(
+                            format!("GitHub's answer was larger than {MAX_ANSWER_BYTES} bytes"),
+                            format!(
+                                "GitHub's answer (HTTP {status}, Content-Type: {}) at {} is larger than {MAX_ANSWER_BYTES} bytes",
+                                clip(&content_type),
+                                self.token_url
+                            ),
+                        ));
                     }
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(ExchangeError::Upstream(redact(&self.describe(&e)))),
+                Err(e) => return Err(self.transport_error(&e, &redact)),
             }
         }
 
         if !status.is_success() {
-            return Err(ExchangeError::Upstream(format!(
-                "GitHub answered HTTP {status} (Content-Type: {content_type}, {} bytes) at {}",
-                body.len(),
-                self.token_url
-            )));
+            return Err(ExchangeError::upstream(
+                format!("GitHub answered HTTP {}", status.as_u16()),
+                format!(
+                    "GitHub answered HTTP {status} (Content-Type: {}, {} bytes) at {}",
+                    clip(&content_type),
+                    body.len(),
+                    self.token_url
+                ),
+            ));
         }
-        // The body is not quoted: a success body holds a token.
+        // Neither the body nor serde's message about it is repeated, not even
+        // to the log: a success body holds a token, and serde quotes what it
+        // read ("invalid type: string \"gho_...\""). Where and what kind of
+        // error it was is enough to look into it.
         let answer = parse_answer(&content_type, &body).map_err(|e| {
-            ExchangeError::Upstream(format!(
-                "GitHub answered HTTP {status} with a body that is not the expected JSON \
-                 (Content-Type: {content_type}, {} bytes): {e}",
-                body.len()
-            ))
+            ExchangeError::upstream(
+                "GitHub's answer was not the expected JSON",
+                format!(
+                    "GitHub answered HTTP {status} with a body that is not the expected JSON \
+                     (Content-Type: {}, {} bytes): {} error at line {} column {}",
+                    clip(&content_type),
+                    body.len(),
+                    match e.classify() {
+                        serde_json::error::Category::Io => "an I/O",
+                        serde_json::error::Category::Syntax => "a syntax",
+                        serde_json::error::Category::Data => "a data (not the expected fields)",
+                        serde_json::error::Category::Eof => "an end-of-input",
+                    },
+                    e.line(),
+                    e.column()
+                ),
+            )
         })?;
         match (answer.error.as_deref(), answer.access_token) {
             (Some("bad_verification_code"), _) => Err(ExchangeError::BadVerificationCode),
             (Some("unverified_user_email"), _) => Err(ExchangeError::UnverifiedUserEmail),
             (Some(error), _) => {
                 let description = answer.error_description.unwrap_or_default();
-                Err(ExchangeError::Upstream(redact(&format!(
-                    "GitHub refused the exchange: {}: {}",
-                    clip(error),
-                    clip(&description)
-                ))))
+                // GitHub's error codes are words such as incorrect_client_credentials;
+                // anything else is not repeated to the caller.
+                let code = (!error.is_empty()
+                    && error.len() <= 64
+                    && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+                .then_some(error);
+                Err(ExchangeError::upstream(
+                    match code {
+                        Some(code) => format!("GitHub refused the exchange: {code}"),
+                        None => "GitHub refused the exchange".to_string(),
+                    },
+                    redact(&format!(
+                        "GitHub refused the exchange: {}: {}",
+                        clip(error),
+                        clip(&description)
+                    )),
+                ))
             }
             (None, Some(token)) if !token.is_empty() => Ok(Credential::new(token)),
-            (None, _) => Err(ExchangeError::Upstream(format!(
-                "GitHub answered HTTP {status} with neither access_token nor error"
-            ))),
+            (None, _) => Err(ExchangeError::upstream(
+                "GitHub's answer had neither access_token nor error",
+                format!("GitHub answered HTTP {status} with neither access_token nor error"),
+            )),
         }
     }
 
-    /// What a transport error means, without the request body.
+    /// A transport error: in fixed words for the caller, in full for the log.
+    fn transport_error(
+        &self,
+        e: &reqwest::Error,
+        redact: &dyn Fn(&str) -> String,
+    ) -> ExchangeError {
+        let trace = if e.is_timeout() {
+            format!(
+                "GitHub did not answer within {} (IAS_UPSTREAM_TIMEOUT)",
+                humantime::format_duration(self.timeout)
+            )
+        } else if e.is_connect() {
+            "the connection to GitHub failed".to_string()
+        } else {
+            "the exchange with GitHub failed before an answer".to_string()
+        };
+        ExchangeError::upstream(trace, redact(&clip(&self.describe(e))))
+    }
+
+    /// What a transport error means, in full (for the log), without the request body.
     fn describe(&self, e: &reqwest::Error) -> String {
         let mut root = String::new();
         let mut source = std::error::Error::source(e);

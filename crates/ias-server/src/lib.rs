@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use dropshot::{ConfigDropshot, ConfigLogging, HttpResponseOk, RequestContext, ServerBuilder};
+use dropshot::{ConfigDropshot, HttpResponseOk, RequestContext, ServerBuilder};
 use ias_api::operations::ExchangeAuthorizationCode;
 use ias_api::{
     ApiError, Credential, ErrorCode, ExchangeAuthorizationCodeRequest,
@@ -130,12 +130,21 @@ impl IasApi for IasServer {
                     orphans: &context.orphans,
                     log: &rqctx.log,
                 }
-                .await?
+                .await
+                .inspect_err(|e| log_upstream_detail(&rqctx.log, e))?
             }
         };
         Ok(HttpResponseOk(ExchangeAuthorizationCodeResponse::new(
             token,
         )))
+    }
+}
+
+/// An upstream failure's full cause (the client's trace says less), on the
+/// request's log (so with its `req_id`).
+fn log_upstream_detail(log: &slog::Logger, e: &github::ExchangeError) {
+    if let Some(detail) = e.log_detail() {
+        slog::warn!(log, "exchange with GitHub failed"; "detail" => detail);
     }
 }
 
@@ -186,7 +195,10 @@ where
             async move {
                 let outcome = match exchange.await {
                     Ok(_) => "ok".to_string(),
-                    Err(e) => ApiError::<ExchangeAuthorizationCode>::from(e).to_string(),
+                    Err(e) => {
+                        log_upstream_detail(&log, &e);
+                        ApiError::<ExchangeAuthorizationCode>::from(e).to_string()
+                    }
                 };
                 slog::info!(log, "exchange finished after the client went away";
                     "outcome" => outcome);
@@ -222,12 +234,11 @@ impl ServerLog {
 }
 
 /// The server's logger: JSON (bunyan) lines on stderr, written off the request
-/// path ([`logging`]), or a terminal format when stderr is a terminal.
+/// path ([`logging`]), whatever stderr is (a terminal too).
 /// dropshot's per-connection `accepted connection` lines are kept for `debug`
 /// and `trace`, so that at `info` there is one line per request.
 pub fn logger(config: &Config) -> anyhow::Result<ServerLog> {
     use slog::Drain as _;
-    use std::io::IsTerminal;
     let level = config.log_level.clone();
     let connections = matches!(
         level,
@@ -236,15 +247,9 @@ pub fn logger(config: &Config) -> anyhow::Result<ServerLog> {
     let keep = move |record: &slog::Record<'_>| {
         connections || record.msg().as_str() != Some("accepted connection")
     };
-    if std::io::stderr().is_terminal() {
-        let base = ConfigLogging::StderrTerminal { level }
-            .to_logger("ias-server")
-            .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))?;
-        return Ok(ServerLog {
-            log: slog::Logger::root(base.filter(keep).fuse(), slog::o!()),
-            writer: None,
-        });
-    }
+    // One pipeline whatever stderr is (a terminal too: `docker run -t`,
+    // `tty: true`): the JSON drain is where query strings are stripped and
+    // long fields cut, so no other drain may bypass it.
     let (json, writer) =
         logging::json_drain("ias-server", slog::Level::from(&level), std::io::stderr())
             .map_err(|e| anyhow::anyhow!("cannot start the log writer thread: {e}"))?;
@@ -361,6 +366,26 @@ pub fn raise_nofile_limit() -> Option<u64> {
     nofile_limit()
 }
 
+/// No core dump, and no ptrace or `/proc/PID/{environ,mem}` for other users:
+/// the process holds the client secret and tokens in memory. `RLIMIT_CORE`
+/// goes to 0 (soft and hard) and the process is marked not dumpable. Returns
+/// what could not be done, if anything.
+pub fn disable_core_dumps() -> Result<(), std::io::Error> {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: setrlimit only reads the struct given.
+    if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: PR_SET_DUMPABLE takes one integer argument and touches no memory of ours.
+    if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The soft `RLIMIT_NOFILE` now (None when unlimited or unreadable).
 pub fn nofile_limit() -> Option<u64> {
     nofile_rlimit()
@@ -419,6 +444,7 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
         config.idle_timeout,
         config.request_timeout,
         budget.max_connections,
+        config.trust_request_id,
         log.clone(),
         Some(connections::Observe {
             metrics: Arc::clone(&metrics),
@@ -500,6 +526,7 @@ fn start_admin(
         config.idle_timeout,
         config.request_timeout,
         ADMIN_MAX_CONNECTIONS,
+        config.trust_request_id,
         log.clone(),
         None,
     );

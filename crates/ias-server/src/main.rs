@@ -42,7 +42,7 @@ CONFIG FILE (TOML):
   client_id = \"Iv1.0123456789abcdef\"
   base_url = \"https://github.com\"
 
-Logs are JSON lines on stderr (a terminal format on a terminal); when stderr is
+Logs are JSON lines on stderr (on a terminal too); when stderr is
 not read fast enough, lines are dropped and counted, never waited for. SIGINT or
 SIGTERM: serving goes on for IAS_SHUTDOWN_DELAY, then the listening socket is
 closed, requests in flight get IAS_SHUTDOWN_TIMEOUT to finish, and the server
@@ -52,6 +52,8 @@ exits 0. A missing or invalid setting exits 2 before binding, naming the setting
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before the secret is read: no core dump can hold it.
+    let core_dumps = ias_server::disable_core_dumps();
     let config = match ias_server::Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(config) => config,
         Err(e) => {
@@ -64,6 +66,9 @@ async fn main() -> ExitCode {
         for (setting, value) in config.effective_settings() {
             println!("  {setting:<30} {value}");
         }
+        for warning in &config.warnings {
+            eprintln!("ias-server: warning: {warning}");
+        }
         return ExitCode::SUCCESS;
     }
     // Before anything opens a file: sockets for clients and GitHub both count.
@@ -75,6 +80,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for warning in &config.warnings {
+        slog::warn!(server_log.log, "insecure file permissions"; "warning" => warning);
+    }
+    if let Err(e) = core_dumps {
+        slog::warn!(server_log.log, "core dumps could not be disabled"; "error" => %e,
+            "hint" => "a crash could write the client secret to a core file; set RLIMIT_CORE to 0 (ulimit -c 0)");
+    }
     let code = run(&config, &server_log).await;
     // Bounded: when stderr is not being read, the lines still queued are lost
     // (and nothing more can be written there to say so).

@@ -310,8 +310,8 @@ async fn unverified_user_email_is_oauth_2_with_a_trace() {
 }
 
 /// Every other upstream failure is 500 oauth/1200 with a trace that says what
-/// happened and holds no credential.
-async fn assert_exchange_failed(env: &TestEnv, code: &str, trace_start: &str) {
+/// happened in fixed words: no credential, host, URL, port or OS error text.
+async fn assert_exchange_failed(env: &TestEnv, code: &str, trace: &str) {
     let (status, e) = client_error(env, code).await;
     assert_error(status, &e, 500, "oauth", 1200);
     assert_eq!(
@@ -319,16 +319,15 @@ async fn assert_exchange_failed(env: &TestEnv, code: &str, trace_start: &str) {
         Some("Exchange authorization code encountered error.")
     );
     assert_eq!(e.traces.len(), 1, "{e:?}");
-    assert!(
-        e.traces[0].starts_with(trace_start),
-        "trace {:?} should start with {trace_start:?}",
-        e.traces[0]
-    );
+    assert_eq!(e.traces[0], trace);
     let body = serde_json::to_string(&e).unwrap();
     assert!(
         !body.contains(CLIENT_SECRET) && !body.contains(code),
         "credential in {body}"
     );
+    for internal in ["127.0.0.1", "http:", "os error"] {
+        assert!(!body.contains(internal), "{internal:?} in {body}");
+    }
 }
 
 #[tokio::test]
@@ -352,27 +351,27 @@ async fn github_failures_are_oauth_1200() {
         (
             "code-http-503",
             Behavior::Status(503),
-            "GitHub answered HTTP 503 Service Unavailable",
+            "GitHub answered HTTP 503",
         ),
         (
             "code-malformed",
             Behavior::MalformedBody,
-            "GitHub answered HTTP 200 OK with a body that is not the expected JSON",
+            "GitHub's answer was not the expected JSON",
         ),
         (
             "code-empty-json",
             Behavior::EmptyJson,
-            "GitHub answered HTTP 200 OK with neither access_token nor error",
+            "GitHub's answer had neither access_token nor error",
         ),
         (
             "code-reset",
             Behavior::ResetConnection,
-            "the exchange with GitHub at http://127.0.0.1:",
+            "the exchange with GitHub failed before an answer",
         ),
         (
             "code-slow",
             Behavior::delayed(Duration::from_secs(3), Behavior::token("late")),
-            "GitHub did not answer within 500ms",
+            "GitHub did not answer within 500ms (IAS_UPSTREAM_TIMEOUT)",
         ),
     ];
     for (code, behavior, _) in &cases {
@@ -409,12 +408,7 @@ async fn unreachable_github_is_oauth_1200() {
         ..Default::default()
     };
     let env = TestEnv::start_with(options).await.unwrap();
-    assert_exchange_failed(
-        &env,
-        "code-refused",
-        &format!("cannot connect to GitHub at http://{addr}/login/oauth/access_token"),
-    )
-    .await;
+    assert_exchange_failed(&env, "code-refused", "the connection to GitHub failed").await;
 }
 
 #[tokio::test]

@@ -40,12 +40,15 @@ pub enum ConfigError {
         why: String,
     },
     /// A required setting nobody set.
-    #[error("{var} is not set: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)")]
+    #[error("{var} is not set: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file){}", if *var == "IAS_GITHUB_CLIENT_SECRET" { ", or IAS_GITHUB_CLIENT_SECRET_FILE to a file holding it" } else { "" })]
     Missing {
         var: &'static str,
         key: &'static str,
         what: &'static str,
     },
+    /// Both ways of giving the client secret were used.
+    #[error("{first} and {second} are both set: give the client secret one way only (IAS_GITHUB_CLIENT_SECRET or IAS_GITHUB_CLIENT_SECRET_FILE)")]
+    Conflict { first: Origin, second: Origin },
     /// A required setting set to nothing.
     #[error("{origin} is empty: the GitHub OAuth app's {what} is required; set {var} (or {key} in the --config file)")]
     Empty {

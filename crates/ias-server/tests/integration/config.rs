@@ -29,11 +29,14 @@ fn defaults() {
     let expected = [
         ("IAS_BIND_ADDRESS", "127.0.0.1:8080"), ("IAS_ADMIN_ADDRESS", "127.0.0.1:9090"),
         ("IAS_GITHUB_CLIENT_ID", "id"), ("IAS_GITHUB_CLIENT_SECRET", "[redacted]"),
-        ("IAS_GITHUB_BASE_URL", "https://github.com/"), ("IAS_GITHUB_REDIRECT_URI", "(not set)"),
+        ("IAS_GITHUB_CLIENT_SECRET_FILE", "(not set)"),
+        ("IAS_GITHUB_BASE_URL", "https://github.com/"), ("IAS_GITHUB_PROXY", "(none: direct)"),
+        ("IAS_GITHUB_REDIRECT_URI", "(not set)"),
         ("IAS_UPSTREAM_TIMEOUT", "10s"), ("IAS_LOG_LEVEL", "info"),
         ("IAS_IDLE_TIMEOUT", "1m"), ("IAS_REQUEST_TIMEOUT", "10s"),
         ("IAS_MAX_CONNECTIONS", "10000"), ("IAS_MAX_CONCURRENT_EXCHANGES", "1024"),
         ("IAS_SHUTDOWN_DELAY", "0s"), ("IAS_SHUTDOWN_TIMEOUT", "25s"),
+        ("IAS_TRUST_REQUEST_ID", "false"),
     ];
     let shown = c.effective_settings();
     let shown: Vec<(&str, &str)> = shown.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -58,7 +61,7 @@ fn environment_errors_name_the_setting() {
     let (id, secret) = (CREDS[0], CREDS[1]);
     #[rustfmt::skip]
     let cases: &[(&[(&str, &str)], &str)] = &[
-        (&[id], "IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret is required; set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file)"),
+        (&[id], "IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret is required; set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file), or IAS_GITHUB_CLIENT_SECRET_FILE to a file holding it"),
         (&[secret], "IAS_GITHUB_CLIENT_ID is not set: the GitHub OAuth app's client id is required"),
         (&[id, ("IAS_GITHUB_CLIENT_SECRET", " ")], "IAS_GITHUB_CLIENT_SECRET is empty: the GitHub OAuth app's client secret is required"),
         (&[id, secret, ("IAS_BIND_ADDRESS", "localhost")], "IAS_BIND_ADDRESS = \"localhost\" is not a socket address; use HOST:PORT, such as 127.0.0.1:8080"),
@@ -75,7 +78,14 @@ fn environment_errors_name_the_setting() {
         (&[id, secret, ("IAS_GITHUB_BASE_URL", "github.com")], "IAS_GITHUB_BASE_URL = \"github.com\" is not a URL (relative URL without a base); use an absolute http(s) URL"),
         (&[id, secret, ("IAS_GITHUB_BASE_URL", "ftp://github.com")], "IAS_GITHUB_BASE_URL = \"ftp://github.com\" is not an http(s) URL with a host"),
         (&[id, secret, ("IAS_GITHUB_BASE_URL", "https://github.com/?x=1")], "IAS_GITHUB_BASE_URL = \"https://github.com/?x=1\" must not have a query or fragment"),
-        (&[id, secret, ("IAS_GITHUB_REDIRECT_URI", "/callback")], "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not a URL"),
+        (&[id, secret, ("IAS_GITHUB_REDIRECT_URI", "/callback")], "IAS_GITHUB_REDIRECT_URI = \"/callback\" is not an absolute URL"),
+        (&[id, secret, ("IAS_GITHUB_REDIRECT_URI", "https://console.example.com/cb#x")], "IAS_GITHUB_REDIRECT_URI = \"https://console.example.com/cb#x\" has a fragment"),
+        (&[id, secret, ("IAS_GITHUB_REDIRECT_URI", "http://console.example.com/cb")], "IAS_GITHUB_REDIRECT_URI = \"http://console.example.com/cb\" must be an https:// URL (or http:// on localhost for development)"),
+        (&[id, secret, ("IAS_GITHUB_REDIRECT_URI", " https://console.example.com/cb")], "IAS_GITHUB_REDIRECT_URI = \" https://console.example.com/cb\" has white space around it"),
+        (&[id, secret, ("IAS_GITHUB_PROXY", "socks5://127.0.0.1:1080")], "IAS_GITHUB_PROXY = \"socks5://127.0.0.1:1080\" is not an http:// or https:// proxy URL with a host"),
+        (&[id, secret, ("IAS_TRUST_REQUEST_ID", "yes")], "IAS_TRUST_REQUEST_ID = \"yes\" is not a boolean; use true or false"),
+        (&[id, ("IAS_GITHUB_CLIENT_SECRET_FILE", "/nonexistent/ias-secret")], "IAS_GITHUB_CLIENT_SECRET_FILE = \"/nonexistent/ias-secret\" cannot be read (no such file)"),
+        (&[id, ("IAS_GITHUB_CLIENT_SECRET_FILE", "")], "IAS_GITHUB_CLIENT_SECRET_FILE is empty: the GitHub OAuth app's client secret is required"),
     ];
     for (pairs, expected) in cases {
         let e = Config::load(None, env(pairs)).unwrap_err();
@@ -100,6 +110,110 @@ fn environment_errors_name_the_setting() {
         };
         assert!(named, "{pairs:?}: {e:?}");
     }
+}
+
+/// The client secret from a mounted file (one trailing newline dropped), and
+/// the warning a file others can read gets; the two ways are exclusive.
+#[test]
+fn the_secret_can_come_from_a_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("client-secret");
+    let load = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            CREDS[0],
+            ("IAS_GITHUB_CLIENT_SECRET_FILE", path.to_str().unwrap()),
+        ];
+        pairs.extend_from_slice(extra);
+        Config::load(None, env(&pairs))
+    };
+    for (written, read) in [
+        ("s3cret\n", "s3cret"),
+        ("s3cret\r\n", "s3cret"),
+        ("s3cret", "s3cret"),
+        ("s3cret\n\n", "s3cret\n"),
+    ] {
+        std::fs::write(&path, written).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let c = load(&[]).unwrap();
+        assert_eq!(c.github.client_secret.expose_secret(), read, "{written:?}");
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+    let shown = load(&[]).unwrap().effective_settings();
+    assert!(shown.contains(&(
+        "IAS_GITHUB_CLIENT_SECRET_FILE",
+        format!("{} ([redacted])", path.display())
+    )));
+    assert!(!format!("{shown:?}").contains("s3cret"));
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let warnings = load(&[]).unwrap().warnings;
+    assert_eq!(
+        warnings,
+        [format!("IAS_GITHUB_CLIENT_SECRET_FILE {}: the file is readable by group or others (mode 644); it holds a secret: chmod 600 it (or 640 with a dedicated group)", path.display())]
+    );
+
+    let e = load(&[CREDS[1]]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "IAS_GITHUB_CLIENT_SECRET and IAS_GITHUB_CLIENT_SECRET_FILE are both set: give the client secret one way only (IAS_GITHUB_CLIENT_SECRET or IAS_GITHUB_CLIENT_SECRET_FILE)"
+    );
+    std::fs::write(&path, "\n").unwrap();
+    assert!(load(&[])
+        .unwrap_err()
+        .to_string()
+        .ends_with("is an empty file: it must hold the GitHub OAuth app's client secret"));
+}
+
+/// URLs are sent as configured (GitHub compares redirect URIs as strings) and
+/// never echo a user:password, in errors or in `--check-config`.
+#[test]
+fn urls_keep_their_bytes_and_never_show_a_password() {
+    let with = |pairs: &[(&str, &str)]| {
+        let mut all = CREDS.to_vec();
+        all.extend_from_slice(pairs);
+        Config::load(None, env(&all))
+    };
+    let exact = "HTTPS://Console.Example.COM:443/cb?from=ias";
+    let c = with(&[("IAS_GITHUB_REDIRECT_URI", exact)]).unwrap();
+    assert_eq!(c.github.redirect_uri.as_deref(), Some(exact));
+    for loopback in [
+        "http://localhost:3000/cb",
+        "http://127.0.0.1/cb",
+        "http://[::1]:8/cb",
+    ] {
+        assert!(
+            with(&[("IAS_GITHUB_REDIRECT_URI", loopback)]).is_ok(),
+            "{loopback}"
+        );
+    }
+
+    let e = with(&[("IAS_GITHUB_BASE_URL", "http://user:hunter2@127.0.0.1:1")]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "IAS_GITHUB_BASE_URL = \"http://[redacted]@127.0.0.1:1\" has a user:password part, which would be sent and logged; give the host alone (the app signs in with its client id and secret)"
+    );
+    let e = with(&[(
+        "IAS_GITHUB_REDIRECT_URI",
+        "https://u:hunter2@console.example.com/cb",
+    )])
+    .unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+
+    let c = with(&[("IAS_GITHUB_PROXY", "http://u:hunter2@127.0.0.1:3128")]).unwrap();
+    let shown = c.effective_settings();
+    assert!(
+        shown.contains(&(
+            "IAS_GITHUB_PROXY",
+            "http://[redacted]@127.0.0.1:3128/".to_string()
+        )),
+        "{shown:?}"
+    );
+    assert!(!format!("{shown:?}").contains("hunter2"));
+    assert!(
+        !format!("{c:?}").contains("hunter2"),
+        "Debug shows no proxy password"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use github_standin::{Behavior, GitHubError, GitHubStandIn, StandInConfig, TOKEN_PATH};
 use ias_api::operations::ExchangeAuthorizationCode;
 use ias_api::{ApiError, Credential, ErrorCode};
-use ias_server::github::{ExchangeError, GitHub};
+use ias_server::github::{ExchangeError, GitHub, Upstream};
 use ias_server::Config;
 
 const ID: &str = "Iv1.test-client";
@@ -25,14 +25,22 @@ async fn exchange(config: &Config, code: &str) -> Result<Credential, ExchangeErr
         .await
 }
 
-fn upstream(r: Result<Credential, ExchangeError>) -> String {
+/// The failure's two texts; neither may hold the secret, and the caller's
+/// (`trace`) no host, URL, port or OS error text.
+fn upstream(r: Result<Credential, ExchangeError>) -> Upstream {
     match r {
-        Err(ExchangeError::Upstream(trace)) => {
-            assert!(
-                !trace.contains(SECRET),
-                "the secret leaked into a trace: {trace}"
-            );
-            trace
+        Err(ExchangeError::Upstream(u)) => {
+            for text in [&u.trace, &u.detail] {
+                assert!(!text.contains(SECRET), "the secret leaked: {text}");
+            }
+            for internal in ["127.0.0.1", "http:", "os error", "localhost"] {
+                assert!(
+                    !u.trace.contains(internal),
+                    "{internal:?} in the trace: {}",
+                    u.trace
+                );
+            }
+            u
         }
         other => panic!("expected an upstream failure, got {other:?}"),
     }
@@ -107,8 +115,11 @@ async fn redirect_uri_is_sent_when_configured() {
     );
 
     config.github.redirect_uri = Some("https://elsewhere.example/cb".into());
-    let trace = upstream(exchange(&config, "c2").await);
-    assert!(trace.contains("redirect_uri_mismatch"), "{trace}");
+    let failure = upstream(exchange(&config, "c2").await);
+    assert_eq!(
+        failure.trace,
+        "GitHub refused the exchange: redirect_uri_mismatch"
+    );
 }
 
 #[tokio::test]
@@ -147,64 +158,95 @@ async fn wrong_client_secret_is_an_upstream_failure_without_the_secret() {
         .unwrap();
     github.on_code("c", Behavior::token("t"));
     let config = Config::for_github(&github.base_url(), ID, SECRET).unwrap();
-    let trace = upstream(exchange(&config, "c").await);
+    let failure = upstream(exchange(&config, "c").await);
     assert_eq!(
-        trace,
+        failure.trace,
+        "GitHub refused the exchange: incorrect_client_credentials"
+    );
+    assert_eq!(
+        failure.detail,
         "GitHub refused the exchange: incorrect_client_credentials: The client_id and/or client_secret passed are incorrect."
     );
 }
 
+/// Each answer GitHub (or what stands in its place) can give that is neither
+/// a token nor a documented error: what the caller's trace says exactly, and
+/// how the log's detail starts.
 #[tokio::test]
-async fn other_github_errors_are_upstream_failures() {
-    let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
-    github.on_code(
-        "s",
-        Behavior::Error(GitHubError::Other("application_suspended".into())),
-    );
-    assert!(upstream(exchange(&config, "s").await).contains("application_suspended"));
-}
-
-#[tokio::test]
-async fn http_errors_malformed_and_empty_answers_are_upstream_failures() {
-    let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
-    github.on_code("502", Behavior::Status(502));
-    github.on_code("html", Behavior::MalformedBody);
-    github.on_code("empty", Behavior::EmptyJson);
-    assert!(upstream(exchange(&config, "502").await)
-        .starts_with("GitHub answered HTTP 502 Bad Gateway"));
-    assert!(upstream(exchange(&config, "html").await).contains("not the expected JSON"));
-    assert_eq!(
-        upstream(exchange(&config, "empty").await),
-        "GitHub answered HTTP 200 OK with neither access_token nor error"
-    );
-}
-
-#[tokio::test]
-async fn connection_reset_is_an_upstream_failure() {
-    let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
-    github.on_code("rst", Behavior::ResetConnection);
-    let trace = upstream(exchange(&config, "rst").await);
-    assert!(
-        trace.starts_with("the exchange with GitHub at http://127.0.0.1:"),
-        "{trace}"
-    );
-}
-
-#[tokio::test]
-async fn slow_github_times_out() {
+async fn every_other_answer_is_an_upstream_failure_in_fixed_words() {
     let (github, mut config) = setup(StandInConfig::new(ID, SECRET)).await;
     config.upstream_timeout = Duration::from_millis(300);
-    github.on_code(
-        "slow",
-        Behavior::delayed(Duration::from_secs(5), Behavior::token("t")),
-    );
-    let started = std::time::Instant::now();
-    let trace = upstream(exchange(&config, "slow").await);
-    assert!(
-        trace.starts_with("GitHub did not answer within 300ms (IAS_UPSTREAM_TIMEOUT)"),
-        "{trace}"
-    );
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let token_as_body = "gho_bare_string_token_0123456789";
+    let cases: Vec<(Behavior, &str, String)> = vec![
+        (
+            Behavior::Error(GitHubError::Other("application_suspended".into())),
+            "GitHub refused the exchange: application_suspended",
+            "GitHub refused the exchange: application_suspended: ".into(),
+        ),
+        (
+            Behavior::Status(502),
+            "GitHub answered HTTP 502",
+            "GitHub answered HTTP 502 Bad Gateway (Content-Type: application/json".into(),
+        ),
+        (
+            Behavior::MalformedBody,
+            "GitHub's answer was not the expected JSON",
+            "GitHub answered HTTP 200 OK with a body that is not the expected JSON".into(),
+        ),
+        (
+            Behavior::Body {
+                content_type: "application/json".into(),
+                body: format!("\"{token_as_body}\""),
+            },
+            "GitHub's answer was not the expected JSON",
+            "GitHub answered HTTP 200 OK with a body that is not the expected JSON (Content-Type: application/json, 34 bytes): a data (not the expected fields) error at line 1 column".into(),
+        ),
+        (
+            Behavior::Body {
+                content_type: format!("application/{}", "x".repeat(60_000)),
+                body: "{}".into(),
+            },
+            "GitHub's answer had neither access_token nor error",
+            "GitHub answered HTTP 200 OK with neither access_token nor error".into(),
+        ),
+        (
+            Behavior::EmptyJson,
+            "GitHub's answer had neither access_token nor error",
+            "GitHub answered HTTP 200 OK with neither access_token nor error".into(),
+        ),
+        (
+            Behavior::ResetConnection,
+            "the exchange with GitHub failed before an answer",
+            format!("the exchange with GitHub at {}/login/oauth/access_token failed", github.base_url()),
+        ),
+        (
+            Behavior::delayed(Duration::from_secs(5), Behavior::token("t")),
+            "GitHub did not answer within 300ms (IAS_UPSTREAM_TIMEOUT)",
+            "GitHub did not answer within 300ms (IAS_UPSTREAM_TIMEOUT) at http://".into(),
+        ),
+    ];
+    for (i, (behavior, trace, detail)) in cases.into_iter().enumerate() {
+        let code = format!("case-{i}");
+        github.on_code(&code, behavior);
+        let started = std::time::Instant::now();
+        let failure = upstream(exchange(&config, &code).await);
+        assert_eq!(failure.trace, trace, "case {i}");
+        assert!(
+            failure.detail.starts_with(&detail),
+            "case {i}: {}",
+            failure.detail
+        );
+        assert!(
+            !failure.detail.contains(token_as_body),
+            "case {i}: {}",
+            failure.detail
+        );
+        assert!(
+            failure.detail.len() < 1024,
+            "case {i}: the detail is clipped"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3), "case {i}");
+    }
 }
 
 #[tokio::test]
@@ -213,12 +255,14 @@ async fn connection_refused_is_an_upstream_failure() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let config = Config::for_github(&format!("http://{addr}"), ID, SECRET).unwrap();
-    let trace = upstream(exchange(&config, "c").await);
+    let failure = upstream(exchange(&config, "c").await);
+    assert_eq!(failure.trace, "the connection to GitHub failed");
     assert!(
-        trace.starts_with(&format!(
+        failure.detail.starts_with(&format!(
             "cannot connect to GitHub at http://{addr}/login/oauth/access_token"
         )),
-        "{trace}"
+        "{}",
+        failure.detail
     );
 }
 
@@ -230,7 +274,13 @@ async fn upstream_text_echoing_a_credential_is_redacted() {
         code,
         Behavior::Error(GitHubError::Other(format!("weird_{code}_{SECRET}"))),
     );
-    let trace = upstream(exchange(&config, code).await);
-    assert!(!trace.contains(code), "{trace}");
-    assert!(trace.contains("weird_[redacted]_[redacted]"), "{trace}");
+    let failure = upstream(exchange(&config, code).await);
+    // Not a GitHub error word: the caller is told no more than that.
+    assert_eq!(failure.trace, "GitHub refused the exchange");
+    assert!(!failure.detail.contains(code), "{}", failure.detail);
+    assert!(
+        failure.detail.contains("weird_[redacted]_[redacted]"),
+        "{}",
+        failure.detail
+    );
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Running, ID, SECRET};
 
 impl Running {
-    fn admin_address(&mut self) -> String {
+    pub(super) fn admin_address(&mut self) -> String {
         let line = self.wait_for("admin listener");
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         v["admin_addr"].as_str().unwrap().to_string()
@@ -81,7 +81,7 @@ async fn probes_follow_start_serving_and_drain() {
 }
 
 /// `(name, labels) -> value` for every sample.
-fn samples(text: &str) -> BTreeMap<(String, BTreeMap<String, String>), f64> {
+pub(super) fn samples(text: &str) -> BTreeMap<(String, BTreeMap<String, String>), f64> {
     let lines = text.lines().map(|l| Ok(l.to_string()));
     let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
     scrape
@@ -106,7 +106,7 @@ fn samples(text: &str) -> BTreeMap<(String, BTreeMap<String, String>), f64> {
         .collect()
 }
 
-fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+pub(super) fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -229,29 +229,53 @@ async fn metrics_count_a_known_sequence_of_requests() {
     server.stop();
 }
 
+/// Behind a trusted gateway (`IAS_TRUST_REQUEST_ID=true`) a sane incoming
+/// `X-Request-Id` is the request's id; otherwise the server's own id is used,
+/// and the client's is logged beside it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_incoming_request_id_is_used_when_sane() {
-    let mut server = Running::start("http://127.0.0.1:9");
-    let public = server.address();
+async fn an_incoming_request_id_is_used_only_from_a_trusted_gateway() {
     let http = reqwest::Client::new();
-    let send = |id: &str| {
+    let send = |public: &str, id: &str| {
         http.post(format!("http://{public}/oauth/token"))
             .header("x-request-id", id)
             .send()
     };
-    let r = send("gw-7f3a9c.sign-in").await.unwrap();
+
+    let mut server = Running::start_with(
+        "http://127.0.0.1:9",
+        &[("IAS_TRUST_REQUEST_ID", "true")],
+        None,
+    );
+    let public = server.address();
+    let r = send(&public, "gw-7f3a9c.sign-in").await.unwrap();
     assert_eq!(r.headers()["x-request-id"], "gw-7f3a9c.sign-in");
     let line = server.wait_for("request completed");
     assert!(line.contains(r#""req_id":"gw-7f3a9c.sign-in""#), "{line}");
 
     let too_long = "x".repeat(129);
     for bad in [too_long.as_str(), "has space", "tab\there", ""] {
-        let r = send(bad).await.unwrap();
+        let r = send(&public, bad).await.unwrap();
         let echoed = r.headers()["x-request-id"].to_str().unwrap().to_string();
         assert_ne!(echoed, bad);
         assert_eq!(echoed.len(), 36, "a generated (UUID) id: {echoed}");
         let line = server.wait_for("request completed");
         assert!(line.contains(&format!(r#""req_id":"{echoed}""#)), "{line}");
     }
+    server.stop();
+
+    // The default: not trusted.
+    let mut server = Running::start("http://127.0.0.1:9");
+    let public = server.address();
+    let r = send(&public, "spoofed-id-1").await.unwrap();
+    let ours = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(ours.len(), 36, "the server's own (UUID) id: {ours}");
+    let beside = server.wait_for("client_request_id");
+    assert!(
+        beside.contains(r#""client_request_id":"spoofed-id-1""#)
+            && beside.contains(&format!(r#""req_id":"{ours}""#)),
+        "{beside}"
+    );
+    let line = server.wait_for("request completed");
+    assert!(line.contains(&format!(r#""req_id":"{ours}""#)), "{line}");
     server.stop();
 }

@@ -1,0 +1,337 @@
+//! The security review's findings, against the real binary: proxy variables,
+//! path aliases, the log on a terminal, core dumps, the secret from a file,
+//! the redirect URI as configured.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+use serde_json::json;
+
+use super::admin::{labels, samples};
+use super::{launch, Running, ID, SECRET};
+
+/// A proxy on loopback that records each request head it gets and answers
+/// 502: enough to see whether (and what) an exchange sent through it.
+struct RecordingProxy {
+    addr: String,
+    heads: Arc<Mutex<Vec<String>>>,
+}
+
+impl RecordingProxy {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&heads);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                while let Ok(n) = reader.read_line(&mut head) {
+                    if n == 0 || head.ends_with("\r\n\r\n") {
+                        break;
+                    }
+                }
+                seen.lock().unwrap().push(head);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        RecordingProxy { addr, heads }
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+}
+
+async fn exchange(public: &str, code: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("http://{public}/oauth/token"))
+        .json(&json!({"provider": "github", "code": code}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+/// HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are ignored (the secret would go to
+/// whatever they name); IAS_GITHUB_PROXY is followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_variables_are_ignored_and_the_proxy_setting_is_followed() {
+    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
+        .await
+        .unwrap();
+    github.on_code("direct", Behavior::token("gho_direct"));
+    let proxy = RecordingProxy::start();
+    let url = format!("http://{}", proxy.addr);
+    let variables: Vec<(&str, &str)> = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ]
+    .into_iter()
+    .map(|v| (v, url.as_str()))
+    .collect();
+    let mut server = Running::start_with(&github.base_url(), &variables, None);
+    let public = server.address();
+    assert_eq!(exchange(&public, "direct").await.0, 200);
+    assert!(
+        proxy.heads().is_empty(),
+        "the proxy saw {:?}",
+        proxy.heads()
+    );
+    server.stop();
+
+    let with_proxy = format!("http://user:hunter2@{}", proxy.addr);
+    let mut server = Running::start_with(
+        &github.base_url(),
+        &[("IAS_GITHUB_PROXY", &with_proxy)],
+        None,
+    );
+    let public = server.address();
+    let (status, body) = exchange(&public, "direct").await;
+    assert_eq!(
+        (status, &body["traces"]),
+        (500, &json!(["GitHub answered HTTP 502"])),
+        "{body}"
+    );
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0].starts_with(&format!(
+            "POST {}/login/oauth/access_token HTTP/1.1",
+            github.base_url()
+        )),
+        "{heads:?}"
+    );
+    let (_, logs) = {
+        server.signal("TERM");
+        server.wait_exit()
+    };
+    assert!(logs.iter().all(|l| !l.contains("hunter2")), "{logs:#?}");
+}
+
+/// A path that normalises to the route but is not it gets the router's 404,
+/// reaches no handler (GitHub sees nothing), and counts as the route `other`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn path_aliases_get_404_and_no_token() {
+    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
+        .await
+        .unwrap();
+    github.on_code("alias", Behavior::ReusableToken("gho_alias".into()));
+    let mut server = Running::start(&github.base_url());
+    let public = server.address();
+    let admin = server.admin_address();
+    let http = reqwest::Client::new();
+    let aliases = [
+        "//oauth//token/",
+        "/oauth/%74oken",
+        "/%6Fauth/token",
+        "/oauth/token/",
+        "/oauth/./token",
+    ];
+    for path in aliases {
+        // Sent as written: reqwest would normalise `.` segments, so raw HTTP.
+        let mut stream = std::net::TcpStream::connect(&public).unwrap();
+        let body = r#"{"provider":"github","code":"alias"}"#;
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 404 "), "{path}: {answer}");
+        assert!(!answer.contains("gho_alias"), "{path}: {answer}");
+    }
+    assert!(github.received().is_empty(), "an alias reached GitHub");
+    assert_eq!(
+        exchange(&public, "alias").await.0,
+        200,
+        "the canonical path works"
+    );
+
+    let text = http
+        .get(format!("http://{admin}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let other = labels(&[
+        ("http_request_method", "POST"),
+        ("http_route", "other"),
+        ("http_response_status_code", "404"),
+        ("outcome", "unrouted"),
+    ]);
+    let s = samples(&text);
+    assert_eq!(
+        s.get(&(
+            "http_server_request_duration_seconds_count".to_string(),
+            other
+        )),
+        Some(&(aliases.len() as f64)),
+        "{text}"
+    );
+    server.stop();
+}
+
+/// With a terminal on stderr (`docker run -t`) the log is the same JSON
+/// pipeline: a `?code=` never reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_gets_the_same_log_pipeline() {
+    use std::os::fd::{FromRawFd as _, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two descriptors into the integers given; the
+    // other arguments may be null.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: both descriptors were just opened by openpty and are owned here.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut child = launch("http://127.0.0.1:9", &[], None)
+        .stderr(std::process::Stdio::from(slave))
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let collected = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        let reader = BufReader::new(std::fs::File::from(master));
+        for line in reader.lines().map_while(Result::ok) {
+            collected
+                .lock()
+                .unwrap()
+                .push(line.trim_end_matches('\r').to_string());
+        }
+    });
+    let wait_for = |needle: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(l) = lines.lock().unwrap().iter().find(|l| l.contains(needle)) {
+                return l.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {needle:?} in {:#?}",
+                lines.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let listening = wait_for("\"local_addr\"");
+    let v: serde_json::Value = serde_json::from_str(&listening).expect("JSON on a terminal too");
+    let public = v["local_addr"].as_str().unwrap().to_string();
+    let leaky = "tty-leaky-code-7f3a9b";
+    let r = reqwest::Client::new()
+        .post(format!("http://{public}/oauth/token?code={leaky}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let completed = wait_for("request completed");
+    assert!(completed.contains(r#""uri":"/oauth/token""#), "{completed}");
+    super::signal(child.id(), "TERM");
+    super::wait_exit(&mut child, Duration::from_secs(20));
+    for line in lines.lock().unwrap().iter() {
+        assert!(
+            !line.contains(leaky),
+            "the code reached the terminal: {line}"
+        );
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+}
+
+/// Core dumps are off (`RLIMIT_CORE` 0), the secret can come from a file
+/// (a readable-by-others file is warned about), and the redirect URI reaches
+/// GitHub byte for byte as configured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_at_rest_and_the_redirect_uri() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let redirect = "http://LOCALHOST:3000/Callback?from=ias";
+    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET).with_redirect_uri(redirect))
+        .await
+        .unwrap();
+    github.on_code("from-file", Behavior::token("gho_from_file"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("client-secret");
+    std::fs::write(&file, format!("{SECRET}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let mut cmd = launch(
+        &github.base_url(),
+        &[("IAS_GITHUB_REDIRECT_URI", redirect)],
+        None,
+    );
+    cmd.env_remove("IAS_GITHUB_CLIENT_SECRET")
+        .env("IAS_GITHUB_CLIENT_SECRET_FILE", &file);
+    let mut server = Running::spawn(cmd);
+    let warning = server.wait_for("insecure file permissions");
+    assert!(
+        warning.contains(&file.display().to_string()) && warning.contains("chmod 600"),
+        "{warning}"
+    );
+    let public = server.address();
+
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(
+        core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(),
+        ["0", "0"],
+        "{core}"
+    );
+
+    assert_eq!(exchange(&public, "from-file").await.0, 200);
+    let sent = &github.received()[0].body_params;
+    assert_eq!(sent.get("redirect_uri").map(String::as_str), Some(redirect));
+    assert_eq!(
+        sent.get("client_secret").map(String::as_str),
+        Some(SECRET),
+        "the newline is not part of it"
+    );
+    let (code, logs) = {
+        server.signal("TERM");
+        server.wait_exit()
+    };
+    assert_eq!(code, 0);
+    assert!(logs.iter().all(|l| !l.contains(SECRET)), "{logs:#?}");
+
+    // A fragment is refused at start.
+    let out = launch(
+        &github.base_url(),
+        &[(
+            "IAS_GITHUB_REDIRECT_URI",
+            "https://console.example.com/cb#top",
+        )],
+        None,
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has a fragment"));
+}
