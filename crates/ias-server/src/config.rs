@@ -43,6 +43,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Open client connections, at most.
     pub max_connections: usize,
+    /// Open connections from one client address, at most (None: no such cap).
+    pub max_connections_per_client: Option<usize>,
     /// Exchanges in flight with GitHub, at most.
     pub max_concurrent_exchanges: usize,
     /// Serving goes on this long after SIGTERM/SIGINT.
@@ -222,10 +224,19 @@ pub static SETTINGS: &[Setting] = &[
         help: "a request's headers and body must arrive within this of its first byte, else 400 request/0",
         parse: |v, c| duration(v, false, 300).map(|d| c.request_timeout = d),
         show: |c| human(c.request_timeout) },
-    Setting { var: "IAS_MAX_CONNECTIONS", key: "max_connections", when_unset: Use("10000"),
+    // 4096: the worst case, each holding HTTP/2 streams, fits a pod (docs/operating.md).
+    Setting { var: "IAS_MAX_CONNECTIONS", key: "max_connections", when_unset: Use("4096"),
         help: "open client connections; more are closed at once (lowered at start to fit RLIMIT_NOFILE)",
         parse: |v, c| count(v, 1_000_000).map(|n| c.max_connections = n),
         show: |c| c.max_connections.to_string() },
+    Setting { var: "IAS_MAX_CONNECTIONS_PER_CLIENT", key: "max_connections_per_client", when_unset: Use("off"),
+        help: "open connections from one client address, or off; only when exposed directly (behind a load balancer every client has its address)",
+        parse: |v, c| {
+            let off = v.trim().eq_ignore_ascii_case("off");
+            c.max_connections_per_client = if off { None } else { Some(count(v, 1_000_000).map_err(|e| format!("{e}, or off"))?) };
+            Ok(())
+        },
+        show: |c| c.max_connections_per_client.map_or_else(|| "off".into(), |n| n.to_string()) },
     Setting { var: "IAS_MAX_CONCURRENT_EXCHANGES", key: "max_concurrent_exchanges", when_unset: Use("1024"),
         help: "exchanges in flight with GitHub; more are answered 500 oauth/1200 at once",
         parse: |v, c| count(v, 100_000).map(|n| c.max_concurrent_exchanges = n),
@@ -346,6 +357,7 @@ impl Config {
             idle_timeout: Duration::ZERO,
             request_timeout: Duration::ZERO,
             max_connections: 0,
+            max_connections_per_client: None,
             max_concurrent_exchanges: 0,
             shutdown_delay: Duration::ZERO,
             shutdown_timeout: Duration::ZERO,

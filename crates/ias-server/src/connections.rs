@@ -25,12 +25,20 @@
 //! - When given [`Observe`], each request is counted in the metrics
 //!   (`http_server_active_requests`, `http_server_request_duration_seconds`).
 //!
+//! - hyper's own limits are set deliberately ([`Connections::configure_hyper`]):
+//!   an HTTP/1.1 request head larger than [`HTTP1_MAX_HEAD_BYTES`] gets `431`
+//!   and a close; HTTP/2 allows [`H2_MAX_CONCURRENT_STREAMS`] streams of at most
+//!   [`H2_MAX_HEADER_LIST_BYTES`] of headers each, with small flow-control
+//!   windows (bodies are at most 8 KiB); hyper's own 30 s header-read timeout
+//!   is off, so `idle_timeout` and `request_timeout` alone apply.
+//!
 //! Each connection has a supervising future (`supervise`) that dropshot races
 //! against serving it; it ends — and so closes the connection — when a
 //! deadline passes. It wakes once per the shorter of the two timeouts, never
 //! per request, so a request costs a few uncontended lock operations here.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -45,6 +53,24 @@ use tokio::time::Instant;
 
 use crate::metrics::{self, Metrics};
 
+/// The read buffer of an HTTP/1.1 connection, and so the largest request
+/// head (hyper answers `431` past it); hyper's smallest allowed value is 8 KiB.
+/// A request's head is a few hundred bytes.
+pub const HTTP1_MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Header fields of an HTTP/1.1 request, at most (hyper answers `431`).
+pub const HTTP1_MAX_HEADERS: usize = 64;
+/// Streams open at once on an HTTP/2 connection (more are refused with
+/// `REFUSED_STREAM`, which clients retry on another connection).
+pub const H2_MAX_CONCURRENT_STREAMS: u32 = 4;
+/// The decoded header list of one HTTP/2 request, at most.
+pub const H2_MAX_HEADER_LIST_BYTES: u32 = 16 * 1024;
+/// How much request body an HTTP/2 stream, and a connection, may send ahead
+/// of the server reading it (bodies are at most 8 KiB).
+pub const H2_STREAM_WINDOW_BYTES: u32 = 16 * 1024;
+pub const H2_CONNECTION_WINDOW_BYTES: u32 = 64 * 1024;
+/// Response bytes buffered per HTTP/2 stream (answers are small).
+pub const H2_MAX_SEND_BUF_BYTES: usize = 16 * 1024;
+
 /// Where requests are counted: the metrics, and the API's route templates
 /// (any other path is the route `other`).
 pub struct Observe {
@@ -52,14 +78,41 @@ pub struct Observe {
     pub routes: Vec<String>,
 }
 
+/// Open connections per peer address.
+type Peers = Mutex<HashMap<IpAddr, usize>>;
+
+/// Which listener a policy guards: its refusals say what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// The public API (`IAS_BIND_ADDRESS`).
+    Public,
+    /// The admin listener (`IAS_ADMIN_ADDRESS`): probes and metrics.
+    Admin,
+}
+
+/// The limits of one listener.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub listener: Listener,
+    /// A connection with no request in progress is closed after this.
+    pub idle_timeout: Duration,
+    /// A request's head (and body) must arrive within this of its first byte.
+    pub request_timeout: Duration,
+    /// Open connections, at most.
+    pub max_connections: usize,
+    /// Open connections from one peer address, at most (None: no such cap).
+    pub max_per_peer: Option<usize>,
+    /// Whether a sane `X-Request-Id` becomes the request's id.
+    pub trust_request_id: bool,
+}
+
 /// The limits, and what the server's connections are doing now.
 pub struct Connections {
-    idle_timeout: Duration,
-    request_timeout: Duration,
-    max_connections: usize,
-    trust_request_id: bool,
+    limits: Limits,
     /// Shared with each connection's stream, which gives its place back when closed.
     open: Arc<AtomicUsize>,
+    /// Open connections per peer address (when `max_per_peer` is set).
+    peers: Arc<Peers>,
     refused: AtomicU64,
     /// When a refusal was last logged, in seconds since `started`.
     refusal_logged: AtomicU64,
@@ -68,23 +121,23 @@ pub struct Connections {
     observe: Option<Arc<Observe>>,
 }
 
+/// Why a connection was closed as soon as it was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// `max_connections` were open.
+    Full,
+    /// `max_per_peer` were open from its address.
+    PeerFull,
+}
+
 impl Connections {
-    /// Limits for a server; `log` gets a line (at most one a second) when
-    /// connections are refused.
-    pub fn new(
-        idle_timeout: Duration,
-        request_timeout: Duration,
-        max_connections: usize,
-        trust_request_id: bool,
-        log: slog::Logger,
-        observe: Option<Observe>,
-    ) -> Arc<Self> {
+    /// A policy for one listener; `log` gets a line (at most one a second)
+    /// when connections are refused.
+    pub fn new(limits: Limits, log: slog::Logger, observe: Option<Observe>) -> Arc<Self> {
         Arc::new(Connections {
-            idle_timeout,
-            request_timeout,
-            max_connections,
-            trust_request_id,
+            limits,
             open: Arc::new(AtomicUsize::new(0)),
+            peers: Arc::new(Mutex::new(HashMap::new())),
             refused: AtomicU64::new(0),
             refusal_logged: AtomicU64::new(0),
             started: Instant::now(),
@@ -98,12 +151,12 @@ impl Connections {
         self.open.load(Ordering::Relaxed)
     }
 
-    /// Connections closed at once because `max_connections` were open.
+    /// Connections closed at once because a cap was reached.
     pub fn refused(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
     }
 
-    fn refuse(&self, remote_addr: SocketAddr) {
+    fn refuse(&self, remote_addr: SocketAddr, why: Refusal) {
         let total = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
         let now = self.started.elapsed().as_secs() + 1;
         let last = self.refusal_logged.load(Ordering::Relaxed);
@@ -113,33 +166,92 @@ impl Connections {
                 .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            slog::warn!(self.log, "connection refused: the server is at its connection limit";
+            let l = &self.limits;
+            let (message, cap, hint) = match (l.listener, why) {
+                (Listener::Public, Refusal::Full) => (
+                    "connection refused: the server is at its connection limit",
+                    l.max_connections,
+                    "raise IAS_MAX_CONNECTIONS (and the open-file limit) or add instances",
+                ),
+                (Listener::Public, Refusal::PeerFull) => (
+                    "connection refused: this client address is at its connection limit",
+                    l.max_per_peer.unwrap_or_default(),
+                    "one address holds IAS_MAX_CONNECTIONS_PER_CLIENT connections; behind a load balancer, turn the cap off",
+                ),
+                (Listener::Admin, _) => (
+                    "admin connection refused: the admin listener is at its connection limit",
+                    l.max_connections,
+                    "something holds many idle connections to IAS_ADMIN_ADDRESS; they close after the admin idle timeout. Keep the admin port off the public network",
+                ),
+            };
+            slog::warn!(self.log, "{message}";
                 "remote_addr" => %remote_addr,
-                "max_connections" => self.max_connections,
+                "max_connections" => cap,
                 "refused_total" => total,
-                "hint" => "raise IAS_MAX_CONNECTIONS (and the open-file limit) or add instances");
+                "hint" => hint);
         }
+    }
+
+    /// Takes a place for a connection from `peer`, or says why not.
+    fn admit(&self, peer: IpAddr) -> Result<(), Refusal> {
+        if self.open.fetch_add(1, Ordering::Relaxed) >= self.limits.max_connections {
+            self.open.fetch_sub(1, Ordering::Relaxed);
+            return Err(Refusal::Full);
+        }
+        if let Some(cap) = self.limits.max_per_peer {
+            let mut peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+            let n = peers.entry(peer).or_insert(0);
+            if *n >= cap {
+                drop(peers);
+                self.open.fetch_sub(1, Ordering::Relaxed);
+                return Err(Refusal::PeerFull);
+            }
+            *n += 1;
+        }
+        Ok(())
     }
 }
 
 impl ConnectionPolicy for Connections {
+    /// The limits in this module's docs. Memory per connection is then
+    /// bounded by the HTTP/1.1 head buffer, or by the HTTP/2 streams times
+    /// their header list and window.
+    fn configure_hyper(
+        &self,
+        builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    ) {
+        builder
+            .http1()
+            // Ours bound heads (request_timeout) and keep-alive (idle_timeout).
+            .header_read_timeout(None)
+            .max_buf_size(HTTP1_MAX_HEAD_BYTES)
+            .max_headers(HTTP1_MAX_HEADERS);
+        builder
+            .http2()
+            .max_concurrent_streams(H2_MAX_CONCURRENT_STREAMS)
+            .max_header_list_size(H2_MAX_HEADER_LIST_BYTES)
+            .initial_stream_window_size(H2_STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(H2_CONNECTION_WINDOW_BYTES)
+            .max_send_buf_size(H2_MAX_SEND_BUF_BYTES);
+    }
+
     fn accept(&self, stream: TcpStream, remote_addr: SocketAddr) -> Option<PolicedConnection> {
-        if self.open.fetch_add(1, Ordering::Relaxed) >= self.max_connections {
-            self.open.fetch_sub(1, Ordering::Relaxed);
-            self.refuse(remote_addr);
+        if let Err(why) = self.admit(remote_addr.ip()) {
+            self.refuse(remote_addr, why);
             return None; // dropping the stream closes it
         }
         let conn = Arc::new(Conn {
             observe: self.observe.clone(),
-            idle_timeout: self.idle_timeout,
-            request_timeout: self.request_timeout,
-            trust_request_id: self.trust_request_id,
+            idle_timeout: self.limits.idle_timeout,
+            request_timeout: self.limits.request_timeout,
+            trust_request_id: self.limits.trust_request_id,
             log: self.log.clone(),
             state: Mutex::new(ConnState {
                 active: 0,
                 idle_since: Instant::now(),
                 receiving_since: None,
                 protocol: Protocol::Unknown,
+                h2: H2Frames::new(),
             }),
         });
         let on_request: OnRequest = {
@@ -151,6 +263,10 @@ impl ConnectionPolicy for Connections {
                 stream,
                 conn: Arc::clone(&conn),
                 open: Arc::clone(&self.open),
+                peer: self
+                    .limits
+                    .max_per_peer
+                    .map(|_| (Arc::clone(&self.peers), remote_addr.ip())),
             }),
             on_request,
             closed: Box::pin(supervise(conn)),
@@ -174,9 +290,86 @@ struct ConnState {
     active: u32,
     /// Since when no request has been in progress.
     idle_since: Instant,
-    /// HTTP/1: the first byte of a request whose headers are not complete.
+    /// The first byte of a request head (HTTP/1), or of an HTTP/2 frame or
+    /// header block, that is not complete yet.
     receiving_since: Option<Instant>,
     protocol: Protocol,
+    /// HTTP/2: where the client is in its frames.
+    h2: H2Frames,
+}
+
+/// Just enough of HTTP/2's framing (RFC 9113 §4.1) to know whether the
+/// client is in the middle of a frame, or of a header block (a HEADERS frame
+/// and its CONTINUATIONs, up to END_HEADERS).
+struct H2Frames {
+    /// Bytes still to pass over: the connection preface, or a frame's payload.
+    skip: usize,
+    /// The frame header read so far.
+    header: [u8; 9],
+    have: usize,
+    /// A header block has started and its END_HEADERS frame has not ended.
+    in_header_block: bool,
+    /// The frame whose payload is being passed over ends the header block.
+    ends_header_block: bool,
+}
+
+impl H2Frames {
+    const HEADERS: u8 = 0x1;
+    const CONTINUATION: u8 = 0x9;
+    const END_HEADERS: u8 = 0x4;
+
+    fn new() -> Self {
+        H2Frames {
+            skip: 24, // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+            header: [0; 9],
+            have: 0,
+            in_header_block: false,
+            ends_header_block: false,
+        }
+    }
+
+    /// Reads `bytes`; returns whether a frame or a header block is
+    /// incomplete after them.
+    fn feed(&mut self, mut bytes: &[u8]) -> bool {
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len());
+                self.skip -= n;
+                bytes = &bytes[n..];
+                if self.skip == 0 {
+                    self.end_of_frame();
+                }
+                continue;
+            }
+            let n = (9 - self.have).min(bytes.len());
+            self.header[self.have..self.have + n].copy_from_slice(&bytes[..n]);
+            self.have += n;
+            bytes = &bytes[n..];
+            if self.have == 9 {
+                self.have = 0;
+                let [l0, l1, l2, kind, flags, ..] = self.header;
+                let length = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
+                if matches!(kind, Self::HEADERS | Self::CONTINUATION) {
+                    self.in_header_block = true;
+                    self.ends_header_block = flags & Self::END_HEADERS != 0;
+                } else {
+                    self.ends_header_block = false;
+                }
+                self.skip = length;
+                if length == 0 {
+                    self.end_of_frame();
+                }
+            }
+        }
+        self.skip > 0 || self.have > 0 || self.in_header_block
+    }
+
+    fn end_of_frame(&mut self) {
+        if self.ends_header_block {
+            self.in_header_block = false;
+            self.ends_header_block = false;
+        }
+    }
 }
 
 /// One connection.
@@ -198,7 +391,8 @@ impl Conn {
     /// Bytes arrived from the client.
     fn on_bytes(&self, bytes: &[u8]) {
         let mut s = self.state();
-        s.protocol = match (s.protocol, bytes) {
+        let before = s.protocol;
+        s.protocol = match (before, bytes) {
             (Protocol::Unknown, [b'P']) => Protocol::FirstP,
             (Protocol::Unknown, [b'P', b'R', ..]) | (Protocol::FirstP, [b'R', ..]) => {
                 Protocol::Http2
@@ -206,8 +400,20 @@ impl Conn {
             (Protocol::Unknown | Protocol::FirstP, _) => Protocol::Http1,
             (known, _) => known,
         };
-        // HTTP/2 frames between streams (pings, settings) start no request.
-        if s.protocol != Protocol::Http2 && s.active == 0 && s.receiving_since.is_none() {
+        if s.protocol == Protocol::Http2 {
+            if before == Protocol::FirstP {
+                s.h2.skip -= 1; // the preface's `P` came alone
+            }
+            // Frames between streams (pings, settings) start no request, but
+            // a frame or header block that does not complete is held to the
+            // request timeout like an HTTP/1.1 head.
+            let receiving = s.h2.feed(bytes);
+            match (receiving, s.receiving_since) {
+                (true, None) if s.active == 0 => s.receiving_since = Some(Instant::now()),
+                (false, Some(_)) => s.receiving_since = None,
+                _ => {}
+            }
+        } else if s.active == 0 && s.receiving_since.is_none() {
             s.receiving_since = Some(Instant::now());
         }
     }
@@ -451,12 +657,23 @@ struct WatchedIo {
     stream: TcpStream,
     conn: Arc<Conn>,
     open: Arc<AtomicUsize>,
+    /// Its peer's count, when connections are capped per peer.
+    peer: Option<(Arc<Peers>, IpAddr)>,
 }
 
 /// The stream is closed: its place is free.
 impl Drop for WatchedIo {
     fn drop(&mut self) {
         self.open.fetch_sub(1, Ordering::Relaxed);
+        if let Some((peers, ip)) = &self.peer {
+            let mut peers = peers.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(n) = peers.get_mut(ip) {
+                *n -= 1;
+                if *n == 0 {
+                    peers.remove(ip);
+                }
+            }
+        }
     }
 }
 
@@ -510,7 +727,42 @@ impl AsyncWrite for WatchedIo {
 
 #[cfg(test)]
 mod tests {
-    use super::is_canonical;
+    use super::{is_canonical, H2Frames};
+
+    /// A frame header: length, type, flags, stream 1.
+    fn frame(length: usize, kind: u8, flags: u8) -> Vec<u8> {
+        let l = length.to_be_bytes();
+        vec![l[5], l[6], l[7], kind, flags, 0, 0, 0, 1]
+    }
+
+    #[test]
+    fn http2_frames_and_header_blocks_are_followed_byte_by_byte() {
+        let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        let settings = frame(0, 0x4, 0);
+        let ping = [frame(8, 0x6, 0), vec![0; 8]].concat();
+        let headers_open = [frame(3, 0x1, 0), vec![1, 2, 3]].concat(); // no END_HEADERS
+        let continuation_end = [frame(2, 0x9, 0x4), vec![4, 5]].concat();
+        let headers_whole = [frame(3, 0x1, 0x4 | 0x1), vec![1, 2, 3]].concat();
+        // (bytes, incomplete after them), fed in order to one connection
+        let steps: Vec<(Vec<u8>, bool)> = vec![
+            (preface[..10].to_vec(), true),
+            (preface[10..].to_vec(), false),
+            (settings.clone(), false),
+            (ping[..5].to_vec(), true),
+            (ping[5..].to_vec(), false),
+            (headers_open[..1].to_vec(), true),
+            (headers_open[1..].to_vec(), true), // the block goes on
+            (ping.clone(), true),               // still inside it
+            (continuation_end[..10].to_vec(), true),
+            (continuation_end[10..].to_vec(), false),
+            (headers_whole.clone(), false),
+            ([settings, headers_whole].concat(), false),
+        ];
+        let mut frames = H2Frames::new();
+        for (i, (bytes, incomplete)) in steps.into_iter().enumerate() {
+            assert_eq!(frames.feed(&bytes), incomplete, "step {i}");
+        }
+    }
 
     #[test]
     fn only_the_one_spelling_of_a_path_is_canonical() {

@@ -327,8 +327,9 @@ pub struct FdBudget {
 }
 
 /// File descriptors kept for everything but client connections and GitHub
-/// sockets: the listeners, the runtime, stdio, the admin side.
-pub const RESERVED_FDS: u64 = 64;
+/// sockets: the listeners, the runtime, stdio, and the admin listener's
+/// connections.
+pub const RESERVED_FDS: u64 = 64 + ADMIN_MAX_CONNECTIONS as u64;
 
 impl FdBudget {
     /// The configured caps, lowered to fit `nofile`: `RESERVED_FDS` kept aside,
@@ -441,10 +442,14 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
     let metrics = Arc::new(metrics::Metrics::new(&routes));
     let context = ServerContext::new(config, budget.max_exchanges, Arc::clone(&metrics))?;
     let connections = connections::Connections::new(
-        config.idle_timeout,
-        config.request_timeout,
-        budget.max_connections,
-        config.trust_request_id,
+        connections::Limits {
+            listener: connections::Listener::Public,
+            idle_timeout: config.idle_timeout,
+            request_timeout: config.request_timeout,
+            max_connections: budget.max_connections,
+            max_per_peer: config.max_connections_per_client,
+            trust_request_id: config.trust_request_id,
+        },
         log.clone(),
         Some(connections::Observe {
             metrics: Arc::clone(&metrics),
@@ -505,8 +510,14 @@ fn routes() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Connections to the admin listener: few, and held to the same timeouts.
-const ADMIN_MAX_CONNECTIONS: usize = 32;
+/// The admin listener's own limits. Its clients are probes and scrapers, one
+/// short request each: room for a flood of idle sockets beside them, and
+/// short timeouts so that such sockets leave soon.
+pub const ADMIN_MAX_CONNECTIONS: usize = 256;
+/// An idle admin connection is closed after this (or `IAS_IDLE_TIMEOUT`, if shorter).
+pub const ADMIN_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// An admin request must arrive within this (or `IAS_REQUEST_TIMEOUT`, if shorter).
+pub const ADMIN_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn start_admin(
     address: std::net::SocketAddr,
@@ -523,10 +534,14 @@ fn start_admin(
         slog::o!("listener" => "admin"),
     );
     let connections = connections::Connections::new(
-        config.idle_timeout,
-        config.request_timeout,
-        ADMIN_MAX_CONNECTIONS,
-        config.trust_request_id,
+        connections::Limits {
+            listener: connections::Listener::Admin,
+            idle_timeout: config.idle_timeout.min(ADMIN_IDLE_TIMEOUT),
+            request_timeout: config.request_timeout.min(ADMIN_REQUEST_TIMEOUT),
+            max_connections: ADMIN_MAX_CONNECTIONS,
+            max_per_peer: None,
+            trust_request_id: config.trust_request_id,
+        },
         log.clone(),
         None,
     );

@@ -213,6 +213,7 @@ fn write_lines(mut out: impl std::io::Write, shared: &Shared) {
             buffer.flush_wanted
         };
         let dropped = shared.dropped.load(Ordering::Relaxed);
+        let reported_before = reported;
         if dropped > reported {
             report.clear();
             shared.header.line(
@@ -232,8 +233,14 @@ fn write_lines(mut out: impl std::io::Write, shared: &Shared) {
             reported = dropped;
         }
         if !batch.is_empty() {
-            // A failed write loses these lines; nothing else can be done with them.
-            let _ = out.write_all(&batch).and_then(|()| out.flush());
+            // A failed write (EPIPE: the reader went away) loses these lines:
+            // they count as dropped, and the drop report is tried again.
+            if out.write_all(&batch).and_then(|()| out.flush()).is_err() {
+                let lines = batch.iter().filter(|&&b| b == b'\n').count() as u64;
+                let report = u64::from(reported != reported_before);
+                shared.dropped.fetch_add(lines - report, Ordering::Relaxed);
+                reported = reported_before;
+            }
             batch.clear();
         }
         let mut buffer = shared.buffer();

@@ -46,7 +46,8 @@ Logs are JSON lines on stderr (on a terminal too); when stderr is
 not read fast enough, lines are dropped and counted, never waited for. SIGINT or
 SIGTERM: serving goes on for IAS_SHUTDOWN_DELAY, then the listening socket is
 closed, requests in flight get IAS_SHUTDOWN_TIMEOUT to finish, and the server
-exits 0. A missing or invalid setting exits 2 before binding, naming the setting."
+exits 0; a second SIGINT or SIGTERM exits at once (130 or 143). SIGHUP,
+SIGUSR1 and SIGUSR2 are logged and ignored. A missing or invalid setting exits 2 before binding, naming the setting."
 }
 
 #[tokio::main]
@@ -106,6 +107,10 @@ async fn run(config: &ias_server::Config, server_log: &ias_server::ServerLog) ->
             return ExitCode::FAILURE;
         }
     };
+    if let Err(e) = ignore_other_signals(log) {
+        eprintln!("ias-server: cannot handle SIGHUP/SIGUSR1/SIGUSR2: {e}");
+        return ExitCode::FAILURE;
+    }
     let server = match ias_server::start(config, server_log) {
         Ok(server) => server,
         Err(e) => {
@@ -131,7 +136,8 @@ async fn run(config: &ias_server::Config, server_log: &ias_server::ServerLog) ->
 }
 
 /// Serve on for `shutdown_delay`, then close the listener and give requests in
-/// flight `shutdown_timeout`; a second signal skips the delay.
+/// flight `shutdown_timeout`. A second SIGTERM/SIGINT at any point of it (an
+/// operator's second Ctrl-C) ends the process at once, with `128 + signal`.
 async fn shut_down(
     config: &ias_server::Config,
     log: &slog::Logger,
@@ -139,17 +145,37 @@ async fn shut_down(
     signal: &'static str,
     signals: &mut ShutdownSignals,
 ) -> ExitCode {
+    tokio::select! {
+        code = drain(config, log, server, signal) => code,
+        again = signals.recv() => {
+            slog::warn!(log, "second signal: exiting now, requests in flight are cut";
+                "signal" => again, "exit_status" => exit_status_for(again));
+            ExitCode::from(exit_status_for(again))
+        }
+    }
+}
+
+/// The exit status of a process ended by a second `signal`: 128 + its number,
+/// as a shell reports a process killed by it.
+fn exit_status_for(signal: &str) -> u8 {
+    match signal {
+        "SIGINT" => 128 + 2,
+        _ => 128 + 15,
+    }
+}
+
+async fn drain(
+    config: &ias_server::Config,
+    log: &slog::Logger,
+    server: ias_server::Server,
+    signal: &'static str,
+) -> ExitCode {
     // Load balancers stop sending before the listener closes.
     server.start_draining();
     if !config.shutdown_delay.is_zero() {
         slog::info!(log, "shutting down: serving on until the delay ends";
             "signal" => signal, "delay" => format!("{:?}", config.shutdown_delay));
-        tokio::select! {
-            () = tokio::time::sleep(config.shutdown_delay) => {}
-            again = signals.recv() => {
-                slog::info!(log, "second signal: ending the delay now"; "signal" => again);
-            }
-        }
+        tokio::time::sleep(config.shutdown_delay).await;
     }
     let connections = std::sync::Arc::clone(server.connections());
     slog::info!(log, "shutting down: listener closed, finishing requests in flight";
@@ -168,6 +194,28 @@ async fn shut_down(
             "hint" => "requests still in flight were abandoned; see IAS_SHUTDOWN_TIMEOUT"),
     }
     ExitCode::SUCCESS
+}
+
+/// SIGHUP, SIGUSR1 and SIGUSR2 would end the process at once (their default
+/// action): a terminal closing, a stray `kill -HUP` or `-USR1` from tooling
+/// that expects a reload. They are logged and otherwise ignored.
+fn ignore_other_signals(log: &slog::Logger) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    for (kind, name) in [
+        (SignalKind::hangup(), "SIGHUP"),
+        (SignalKind::user_defined1(), "SIGUSR1"),
+        (SignalKind::user_defined2(), "SIGUSR2"),
+    ] {
+        let mut stream = signal(kind)?;
+        let log = log.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                slog::info!(log, "signal ignored: it has no meaning to ias-server";
+                    "signal" => name, "hint" => "SIGTERM or SIGINT stops it gracefully");
+            }
+        });
+    }
+    Ok(())
 }
 
 /// SIGINT and SIGTERM, registered before the server binds: a signal that

@@ -78,6 +78,17 @@ pub trait ConnectionPolicy: Send + Sync + 'static {
         stream: TcpStream,
         remote_addr: SocketAddr,
     ) -> Option<PolicedConnection>;
+
+    /// Sets hyper's connection settings (buffer, header and stream limits,
+    /// timeouts) once, before the first connection is served, after dropshot's
+    /// own.  The default changes nothing.
+    fn configure_hyper(
+        &self,
+        _builder: &mut hyper_util::server::conn::auto::Builder<
+            hyper_util::rt::TokioExecutor,
+        >,
+    ) {
+    }
 }
 
 /// Follows one request: made by [`OnRequest`] as the request starts.
@@ -332,6 +343,10 @@ impl<C: ServerContext> HttpServerStarter<C> {
             builder.http1().timer(TokioTimer::new());
             // http/2 settings
             builder.http2().timer(TokioTimer::new());
+            // ias patch: the policy's own settings.
+            if let Some(policy) = &connection_policy {
+                policy.configure_hyper(&mut builder);
+            }
 
             // Use a graceful watcher to keep track of all existing connections,
             // and when the close_signal is trigger, force all known conns

@@ -24,12 +24,30 @@ pub(super) fn read(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin
         problem,
     };
     let table = DeTable::parse(&text).map_err(|e| {
-        // The text the parser points at, such as the key that is duplicated.
+        // The text the parser points at is quoted only when it is a key of
+        // ours (a duplicated key, say): anything else may be a value, and an
+        // unquoted secret must not end up in the error. Then the line's key
+        // says where.
         let at = e
             .span()
             .map(|s| &text[s])
             .filter(|t| !t.is_empty() && !t.contains('\n'));
-        let problem = at.map_or_else(|| e.message().into(), |t| format!("{} `{t}`", e.message()));
+        let is_key = |t: &str| {
+            t == "github" || SETTINGS.iter().any(|s| s.key.rsplit('.').next() == Some(t))
+        };
+        let line_key = e.span().and_then(|s| {
+            let line = text[..s.start].rsplit('\n').next().unwrap_or_default();
+            let key = line.split('=').next()?.trim();
+            (line.contains('=') && is_key(key)).then_some(key)
+        });
+        let problem = match (at, line_key) {
+            (Some(t), _) if is_key(t) => format!("{} `{t}`", e.message()),
+            (_, Some(key)) => format!(
+                "{} in the value of `{key}` (not shown: it may be a secret); write strings in quotes, key = \"value\"",
+                e.message()
+            ),
+            _ => e.message().to_string(),
+        };
         error(e.span().map(|s| s.start), problem)
     })?;
     let mut entries = Vec::new();

@@ -3,6 +3,7 @@
 //! slow clients, a stalled log reader and a stuck shutdown meet.
 
 mod admin;
+mod hardening;
 mod limits;
 mod security;
 

@@ -34,7 +34,8 @@ fn defaults() {
         ("IAS_GITHUB_REDIRECT_URI", "(not set)"),
         ("IAS_UPSTREAM_TIMEOUT", "10s"), ("IAS_LOG_LEVEL", "info"),
         ("IAS_IDLE_TIMEOUT", "1m"), ("IAS_REQUEST_TIMEOUT", "10s"),
-        ("IAS_MAX_CONNECTIONS", "10000"), ("IAS_MAX_CONCURRENT_EXCHANGES", "1024"),
+        ("IAS_MAX_CONNECTIONS", "4096"), ("IAS_MAX_CONNECTIONS_PER_CLIENT", "off"),
+        ("IAS_MAX_CONCURRENT_EXCHANGES", "1024"),
         ("IAS_SHUTDOWN_DELAY", "0s"), ("IAS_SHUTDOWN_TIMEOUT", "25s"),
         ("IAS_TRUST_REQUEST_ID", "false"),
     ];
@@ -256,6 +257,7 @@ fn file_errors_name_file_line_and_key() {
         ("[github]\nsecret = \"s\"\n", ":2: invalid configuration: unknown field `github.secret`, expected one of `bind_address`, "),
         ("log_level = \"info\"\n[github]\nclient_id = true\n", ":3: invalid configuration: github.client_id must be a string or a number, not a boolean"),
         ("log_level = \"info\"\nlog_level = \"warn\"\n", ":2: invalid configuration: duplicate key `log_level`"),
+        ("[github]\nclient_secret = hunter2-unquoted\n", ":2: invalid configuration: string values must be quoted, expected literal string in the value of `client_secret` (not shown: it may be a secret); write strings in quotes, key = \"value\""),
         ("[github]\nclient_id = \"a\"\n[github]\n", ":3: invalid configuration: duplicate key `github`"),
         ("max_connections = 0x10\nidle_timeout = 1_000\n", ":2: idle_timeout = \"1000\" is not a duration"),
         ("[server]\nbind_address = \"127.0.0.1:1\"\n", ":2: invalid configuration: unknown field `server.bind_address`"),
@@ -269,6 +271,7 @@ fn file_errors_name_file_line_and_key() {
             e.to_string().starts_with(&expected),
             "{text:?}:\n{e}\n{expected}"
         );
+        assert!(!e.to_string().contains("hunter2"), "a value in {e}");
     }
     std::fs::write(&path, cases[0].0).unwrap();
     let e = Config::load(Some(&path), env(&CREDS)).unwrap_err();
