@@ -158,6 +158,9 @@ impl Connections {
 
     fn refuse(&self, remote_addr: SocketAddr, why: Refusal) {
         let total = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(observe) = &self.observe {
+            observe.metrics.connection_refused(why == Refusal::PeerFull);
+        }
         let now = self.started.elapsed().as_secs() + 1;
         let last = self.refusal_logged.load(Ordering::Relaxed);
         if now > last

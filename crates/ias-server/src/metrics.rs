@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use prometheus::{
-    Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::github::ExchangeError;
@@ -36,6 +36,8 @@ pub struct Metrics {
     active_requests: IntGauge,
     connections_open: IntGauge,
     exchanges_in_flight: IntGauge,
+    /// `ias_connections_refused_total`, by reason: `[limit, per_client]`.
+    connections_refused: [IntCounter; 2],
     log_records_dropped: IntCounter,
     /// The drop count already added to `log_records_dropped`: two scrapes at
     /// once add each drop once between them.
@@ -135,6 +137,16 @@ impl Metrics {
             "Exchanges with GitHub in flight (at most IAS_MAX_CONCURRENT_EXCHANGES).",
         )
         .expect("valid gauge");
+        let connections_refused = IntCounterVec::new(
+            Opts::new(
+                "ias_connections_refused_total",
+                "Connections to the public listener closed as soon as they were accepted: \
+                 IAS_MAX_CONNECTIONS (reason limit) or IAS_MAX_CONNECTIONS_PER_CLIENT \
+                 (reason per_client) were open.",
+            ),
+            &["reason"],
+        )
+        .expect("valid counter");
         let log_records_dropped = IntCounter::new(
             "ias_log_records_dropped_total",
             "Log records dropped because the process reading stderr did not keep up.",
@@ -157,6 +169,7 @@ impl Metrics {
             Box::new(active_requests.clone()),
             Box::new(connections_open.clone()),
             Box::new(exchanges_in_flight.clone()),
+            Box::new(connections_refused.clone()),
             Box::new(log_records_dropped.clone()),
             Box::new(build_info),
         ] {
@@ -175,6 +188,8 @@ impl Metrics {
             active_requests,
             connections_open,
             exchanges_in_flight,
+            connections_refused: ["limit", "per_client"]
+                .map(|reason| connections_refused.with_label_values(&[reason])),
             log_records_dropped,
             log_records_counted: AtomicU64::new(0),
         }
@@ -208,6 +223,12 @@ impl Metrics {
                 labels.outcome.as_str(),
             ])
             .observe(took.as_secs_f64());
+    }
+
+    /// A connection was closed as soon as it was accepted; `per_client`: by
+    /// `IAS_MAX_CONNECTIONS_PER_CLIENT`, else by `IAS_MAX_CONNECTIONS`.
+    pub fn connection_refused(&self, per_client: bool) {
+        self.connections_refused[usize::from(per_client)].inc();
     }
 
     /// An exchange ended (or was refused at capacity).

@@ -288,6 +288,7 @@ async fn one_client_address_is_capped_when_asked() {
         None,
     );
     let public = server.address();
+    let admin = server.admin_address();
     let addr = public.clone();
     let (closed_at_once, served) = blocking(move || {
         let mut held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(&addr).unwrap()).collect();
@@ -310,6 +311,24 @@ async fn one_client_address_is_capped_when_asked() {
     assert!(served.starts_with("HTTP/1.1 400 "), "{served}");
     let line = server.wait_for("this client address is at its connection limit");
     assert!(line.contains("IAS_MAX_CONNECTIONS_PER_CLIENT"), "{line}");
+    let text = reqwest::get(format!("http://{admin}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let s = samples(&text);
+    let refused = |reason| {
+        s[&(
+            "ias_connections_refused_total".to_string(),
+            labels(&[("reason", reason)]),
+        )]
+    };
+    assert_eq!(
+        (refused("per_client"), refused("limit")),
+        (1.0, 0.0),
+        "{text}"
+    );
     server.stop();
 }
 

@@ -240,6 +240,7 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
     );
     let budget = server.wait_for("file descriptor budget");
     let addr = server.address();
+    let admin = server.admin_address();
     let budget: serde_json::Value = serde_json::from_str(&budget).unwrap();
     assert_eq!(budget["rlimit_nofile"], nofile.to_string(), "{budget}");
     assert_eq!(budget["max_connections"], 48, "{budget}");
@@ -281,6 +282,18 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
     })
     .await;
     server.wait_for("connection refused: the server is at its connection limit");
+    // Exactly the ones over the cap: 48 places, one taken by `established`.
+    let text = reqwest::get(format!("http://{admin}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refused = super::admin::samples(&text)[&(
+        "ias_connections_refused_total".to_string(),
+        super::admin::labels(&[("reason", "limit")]),
+    )];
+    assert_eq!(refused, (200 - 47) as f64, "{text}");
     server.stop();
 }
 
