@@ -151,11 +151,6 @@ impl Connections {
         self.open.load(Ordering::Relaxed)
     }
 
-    /// Connections closed at once because a cap was reached.
-    pub fn refused(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
-    }
-
     fn refuse(&self, remote_addr: SocketAddr, why: Refusal) {
         let total = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(observe) = &self.observe {

@@ -160,11 +160,6 @@ impl GitHub {
         })
     }
 
-    /// The token endpoint's URL.
-    pub fn token_url(&self) -> &str {
-        self.token_url.as_str()
-    }
-
     /// Exchanges `code` for an access token; `verifier` is PKCE's
     /// `code_verifier` (RFC 7636 §4.5), sent in the form body when the
     /// console started the flow with a challenge.

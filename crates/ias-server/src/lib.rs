@@ -64,10 +64,6 @@ impl ServerContext {
         })
     }
 
-    /// The exchanges with GitHub in flight, and their cap.
-    pub fn exchanges(&self) -> &ExchangeSlots {
-        &self.exchanges
-    }
 }
 
 /// `IAS_MAX_CONCURRENT_EXCHANGES` permits, one per exchange in flight.
@@ -277,11 +273,6 @@ impl Server {
     /// The connections and their limits.
     pub fn connections(&self) -> &Arc<connections::Connections> {
         &self.connections
-    }
-
-    /// The request handlers' shared state.
-    pub fn context(&self) -> &ServerContext {
-        self.http.app_private()
     }
 
     /// Where the admin listener listens, if there is one.
