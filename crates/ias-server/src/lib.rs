@@ -63,7 +63,6 @@ impl ServerContext {
             metrics,
         })
     }
-
 }
 
 /// `IAS_MAX_CONCURRENT_EXCHANGES` permits, one per exchange in flight.

@@ -174,15 +174,30 @@ async fn wrong_content_type_is_request_0() {
 #[tokio::test]
 async fn body_over_the_limit_is_request_0_naming_the_limit() {
     let env = TestEnv::start().await;
-    let big = json!({"provider": "github", "code": "x".repeat(ias_api::REQUEST_BODY_MAX_BYTES)})
-        .to_string();
-    let r = env.post_raw(big, Some("application/json")).await;
-    let e = r.error();
-    assert_error(r.status, &e, 400, "request", 0);
-    assert_eq!(
-        e.message.as_deref(),
-        Some("request body exceeded maximum size of 8192 bytes")
-    );
+    let limit = ias_api::REQUEST_BODY_MAX_BYTES;
+    // A body of exactly `len` bytes: a code the stand-in does not know, padded.
+    let body = |len: usize| {
+        let empty = json!({"provider": "github", "code": ""}).to_string();
+        json!({"provider": "github", "code": "x".repeat(len - empty.len())}).to_string()
+    };
+    // At the limit: read, and judged (an unknown code is oauth/2).
+    let at = body(limit);
+    assert_eq!(at.len(), limit);
+    let r = env.post_raw(at, Some("application/json")).await;
+    assert_error(r.status, &r.error(), 400, "oauth", 2);
+    // One byte over, and far over: refused for its size.
+    for len in [limit + 1, 2 * limit] {
+        let over = body(len);
+        assert_eq!(over.len(), len);
+        let r = env.post_raw(over, Some("application/json")).await;
+        let e = r.error();
+        assert_error(r.status, &e, 400, "request", 0);
+        assert_eq!(
+            e.message.as_deref(),
+            Some("request body exceeded maximum size of 8192 bytes"),
+            "{len} bytes"
+        );
+    }
 }
 
 #[tokio::test]

@@ -334,3 +334,38 @@ fn sigint_stops_an_idle_server_with_exit_0() {
     let (code, logs) = server.wait_exit();
     assert_eq!(code, 0, "{logs:#?}");
 }
+
+/// The binary reads `--config FILE`: the app and GitHub's address come from
+/// the file alone, and an exchange works with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_reads_its_config_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
+        .await
+        .unwrap();
+    github.on_code("from-config-file", Behavior::token("gho_from_config_file"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ias.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "bind_address = \"127.0.0.1:0\"\nadmin_address = \"off\"\n[github]\nclient_id = \"{ID}\"\nclient_secret = \"{SECRET}\"\nbase_url = \"{}\"\n",
+            github.base_url()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut cmd = server();
+    cmd.arg("--config").arg(&file);
+    let mut running = Running::spawn(cmd);
+    let public = running.address();
+    let r = reqwest::Client::new()
+        .post(format!("http://{public}/oauth/token"))
+        .json(&serde_json::json!({"provider": "github", "code": "from-config-file"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(github.received()[0].body_params["client_secret"], SECRET);
+    running.stop();
+}

@@ -311,7 +311,13 @@ async fn exchanges_over_the_cap_are_answered_at_once_without_reaching_github() {
         None,
     );
     let addr = server.address();
-    let (slow, second) = blocking(move || {
+    let admin = server.admin_address();
+    let scrape = |admin: String| {
+        let request = b"GET /metrics HTTP/1.1\r\nHost: ias\r\n\r\n";
+        let answer = read_response(&mut connect(&admin, request));
+        super::admin::samples(&answer[answer.find("\r\n\r\n").unwrap() + 4..])
+    };
+    let (slow, second, during) = blocking(move || {
         let mut slow = connect(&addr, &token_request("cap-slow-code"));
         std::thread::sleep(Duration::from_millis(300));
         let started = Instant::now();
@@ -320,9 +326,22 @@ async fn exchanges_over_the_cap_are_answered_at_once_without_reaching_github() {
             started.elapsed() < Duration::from_millis(1000),
             "not at once"
         );
-        (read_response(&mut slow), second)
+        // Scraped while the slow exchange is still with GitHub.
+        let during = scrape(admin);
+        (read_response(&mut slow), second, during)
     })
     .await;
+    let gauge = |name: &str| during[&(name.to_string(), super::admin::labels(&[]))];
+    assert_eq!(
+        gauge("ias_exchanges_in_flight"),
+        1.0,
+        "the slow one is in flight"
+    );
+    let rejected = during[&(
+        "ias_github_exchange_duration_seconds_count".to_string(),
+        super::admin::labels(&[("outcome", "rejected")]),
+    )];
+    assert_eq!(rejected, 1.0, "the refused exchange is counted");
     assert!(slow.starts_with("HTTP/1.1 200"), "{slow}");
     assert!(second.starts_with("HTTP/1.1 500"), "{second}");
     let body: serde_json::Value =
