@@ -97,22 +97,6 @@ impl<Op> ApiError<Op> {
     }
 }
 
-impl<Op> Clone for ApiError<Op> {
-    fn clone(&self) -> Self {
-        ApiError {
-            error: self.error,
-            body: self.body.clone(),
-            operation: PhantomData,
-        }
-    }
-}
-
-impl<Op> PartialEq for ApiError<Op> {
-    fn eq(&self, other: &Self) -> bool {
-        self.error == other.error && self.body == other.body
-    }
-}
-
 impl<Op> Serialize for ApiError<Op> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.body.serialize(serializer)

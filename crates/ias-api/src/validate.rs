@@ -288,15 +288,15 @@ fn check_field(
         if let Some(min) = field.minimum.filter(|min| n < *min) {
             return Some(violation(
                 "min",
-                number(min),
-                format!("This field must be at least {}.", number(min)),
+                min.to_string(),
+                format!("This field must be at least {min}."),
             ));
         }
         if let Some(max) = field.maximum.filter(|max| n > *max) {
             return Some(violation(
                 "max",
-                number(max),
-                format!("This field must be at most {}.", number(max)),
+                max.to_string(),
+                format!("This field must be at most {max}."),
             ));
         }
     }
@@ -336,15 +336,6 @@ fn is_zero(value: &Value) -> bool {
         Value::Number(n) => n.as_f64() == Some(0.0),
         Value::Bool(b) => !b,
         _ => false,
-    }
-}
-
-/// A bound as the spec writes it: `43`, not `43.0`.
-fn number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        n.to_string()
     }
 }
 
@@ -477,6 +468,7 @@ mod tests {
                 "This field is required.",
             )
         };
+        #[rustfmt::skip]
         let cases: Vec<(Value, Vec<_>)> = vec![
             (base.clone(), vec![]),
             (json!({"id": "abcd"}), required("name")),
@@ -582,6 +574,11 @@ mod tests {
                     "This field must be an integer, not number.",
                 ),
             ),
+            // an integer past i64 is still an integer
+            (with("size", json!(u64::MAX)), one("size", "max", "10", Some(json!(u64::MAX)), "This field must be at most 10.")),
+            (with("size", json!(-1)), one("size", "min", "1", Some(json!(-1)), "This field must be at least 1.")),
+            // a wrong type is echoed, unless the field is a secret
+            (with("word", json!(["a"])), one("word", "type", "string", Some(json!(["a"])), "This field must be a string, not array.")),
             (
                 with("ratio", json!(0.75)),
                 one(
@@ -641,6 +638,35 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(details(input.clone()), expected, "for {input}");
         }
+    }
+
+    /// gin's `binding: required`: the zero value of every type is missing.
+    #[test]
+    fn the_zero_value_is_required_under_binding() {
+        static RULES: [Field; 3] = [
+            Field::new("s", Kind::String).presence(Presence::NonZero),
+            Field::new("n", Kind::Number).presence(Presence::NonZero),
+            Field::new("b", Kind::Boolean).presence(Presence::NonZero),
+        ];
+        let check = |v: Value| match check(v.as_object().unwrap(), &RULES) {
+            Ok(()) => Vec::new(),
+            Err(Invalid::Fields(d)) => d.into_iter().map(|d| (d.field, d.expression)).collect(),
+            Err(other) => panic!("{other:?}"),
+        };
+        let required = |f: &[&str]| {
+            f.iter()
+                .map(|f| (f.to_string(), "required".to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            check(json!({"s": "", "n": 0, "b": false})),
+            required(&["s", "n", "b"])
+        );
+        assert_eq!(
+            check(json!({"s": "x", "n": 0.0, "b": true})),
+            required(&["n"])
+        );
+        assert_eq!(check(json!({"s": "x", "n": -2, "b": true})), required(&[]));
     }
 
     #[test]
