@@ -106,6 +106,29 @@ pub(super) fn samples(text: &str) -> BTreeMap<(String, BTreeMap<String, String>)
         .collect()
 }
 
+/// A scrape of the admin listener's `/metrics`, as samples.
+pub(super) async fn scrape(admin: &str) -> BTreeMap<(String, BTreeMap<String, String>), f64> {
+    let text = reqwest::get(format!("http://{admin}/metrics"))
+        .await
+        .expect("an answer from /metrics")
+        .text()
+        .await
+        .unwrap();
+    samples(&text)
+}
+
+/// One sample's value, by name and labels.
+pub(super) fn value(
+    samples: &BTreeMap<(String, BTreeMap<String, String>), f64>,
+    name: &str,
+    pairs: &[(&str, &str)],
+) -> f64 {
+    samples
+        .get(&(name.to_string(), labels(pairs)))
+        .copied()
+        .unwrap_or_else(|| panic!("no {name}{pairs:?} among {} samples", samples.len()))
+}
+
 pub(super) fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use github_standin::Behavior;
 
-use super::admin::{labels, samples};
+use super::admin::{scrape, value};
 use super::limits::{blocking, connect, github, read_response, token_request, until_closed};
 use super::{launch, signal, wait_exit, Running};
 
@@ -262,22 +262,15 @@ async fn lines_lost_to_a_closed_stderr_are_counted() {
         blocking(move || read_response(&mut connect(&addr, super::limits::EMPTY_POST))).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await; // the writer's interval is 10 ms
-    let scrape = || async {
-        let text = reqwest::get(format!("http://{admin}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        samples(&text)[&("ias_log_records_dropped_total".to_string(), labels(&[]))]
-    };
-    let dropped = scrape().await;
+    let dropped_total =
+        || async { value(&scrape(&admin).await, "ias_log_records_dropped_total", &[]) };
+    let dropped = dropped_total().await;
     assert!(
         dropped >= requests as f64,
         "{dropped} dropped for {requests} request lines"
     );
     // A scrape logs nothing at info: the count stays (each drop added once).
-    assert_eq!(scrape().await, dropped);
+    assert_eq!(dropped_total().await, dropped);
     signal(child.id(), "TERM");
     let status = wait_exit(&mut child, Duration::from_secs(20));
     assert_eq!(status.code(), Some(0));
@@ -316,24 +309,9 @@ async fn one_client_address_is_capped_when_asked() {
     assert!(served.starts_with("HTTP/1.1 400 "), "{served}");
     let line = server.wait_for("this client address is at its connection limit");
     assert!(line.contains("IAS_MAX_CONNECTIONS_PER_CLIENT"), "{line}");
-    let text = reqwest::get(format!("http://{admin}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let s = samples(&text);
-    let refused = |reason| {
-        s[&(
-            "ias_connections_refused_total".to_string(),
-            labels(&[("reason", reason)]),
-        )]
-    };
-    assert_eq!(
-        (refused("per_client"), refused("limit")),
-        (1.0, 0.0),
-        "{text}"
-    );
+    let s = scrape(&admin).await;
+    let refused = |reason| value(&s, "ias_connections_refused_total", &[("reason", reason)]);
+    assert_eq!((refused("per_client"), refused("limit")), (1.0, 0.0));
     server.stop();
 }
 

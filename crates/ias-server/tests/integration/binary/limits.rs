@@ -283,17 +283,12 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
     .await;
     server.wait_for("connection refused: the server is at its connection limit");
     // Exactly the ones over the cap: 48 places, one taken by `established`.
-    let text = reqwest::get(format!("http://{admin}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let refused = super::admin::samples(&text)[&(
-        "ias_connections_refused_total".to_string(),
-        super::admin::labels(&[("reason", "limit")]),
-    )];
-    assert_eq!(refused, (200 - 47) as f64, "{text}");
+    let refused = super::admin::value(
+        &super::admin::scrape(&admin).await,
+        "ias_connections_refused_total",
+        &[("reason", "limit")],
+    );
+    assert_eq!(refused, (200 - 47) as f64);
     server.stop();
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
 use serde_json::json;
 
-use super::admin::{labels, samples};
+use super::admin::{scrape, value};
 use super::{launch, Running, ID, SECRET};
 
 /// A proxy on loopback that records each request head it gets and answers
@@ -133,7 +133,6 @@ async fn path_aliases_get_404_and_no_token() {
     let mut server = Running::start(&github.base_url());
     let public = server.address();
     let admin = server.admin_address();
-    let http = reqwest::Client::new();
     let aliases = [
         "//oauth//token/",
         "/oauth/%74oken",
@@ -163,29 +162,17 @@ async fn path_aliases_get_404_and_no_token() {
         "the canonical path works"
     );
 
-    let text = http
-        .get(format!("http://{admin}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let other = labels(&[
-        ("http_request_method", "POST"),
-        ("http_route", "other"),
-        ("http_response_status_code", "404"),
-        ("outcome", "unrouted"),
-    ]);
-    let s = samples(&text);
-    assert_eq!(
-        s.get(&(
-            "http_server_request_duration_seconds_count".to_string(),
-            other
-        )),
-        Some(&(aliases.len() as f64)),
-        "{text}"
+    let unrouted = value(
+        &scrape(&admin).await,
+        "http_server_request_duration_seconds_count",
+        &[
+            ("http_request_method", "POST"),
+            ("http_route", "other"),
+            ("http_response_status_code", "404"),
+            ("outcome", "unrouted"),
+        ],
     );
+    assert_eq!(unrouted, aliases.len() as f64);
     server.stop();
 }
 
