@@ -46,6 +46,22 @@ enum Task {
         )]
         args: Vec<String>,
     },
+    /// Mutation testing with cargo-mutants (settings in .cargo/mutants.toml):
+    /// the whole tree, or with --base REV only the lines changed since REV.
+    /// Further arguments go to `cargo mutants` (e.g. --package ias-api, --list).
+    /// See docs/testing.md.
+    #[command(disable_help_flag = true)]
+    Mutants {
+        /// Mutate only what changed since this git revision (e.g. main).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "ARGS"
+        )]
+        args: Vec<String>,
+    },
     /// Classify the changes between two versions of the spec (breaking,
     /// compatible, documentation) and check info.version follows semver.
     /// Exit 0: the version rule holds; 1: it does not; 2: usage or parse error.
@@ -79,6 +95,7 @@ fn main() -> ExitCode {
         Task::Codegen { check } => run_codegen(&root, check),
         Task::Serve => serve(&root),
         Task::Bench { dev, args } => bench(&root, dev, &args),
+        Task::Mutants { base, args } => mutants(&root, base.as_deref(), &args),
         Task::SpecDiff {
             old,
             new,
@@ -177,6 +194,52 @@ fn bench(root: &Path, dev: bool, args: &[String]) -> ExitCode {
     }
     let mut run = cargo(root, &["run", "--quiet", "--package", "ias-bench"]);
     exit_code(run.args(profile).arg("--").arg("run").args(args).status())
+}
+
+/// `cargo mutants` over the workspace, or over the lines changed since `base`
+/// (the diff is written to `target/mutants-base.diff`).
+fn mutants(root: &Path, base: Option<&str>, args: &[String]) -> ExitCode {
+    let installed = cargo(root, &["mutants", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        eprintln!(
+            "error: cargo-mutants is not installed; install it with `cargo install cargo-mutants --locked`"
+        );
+        return ExitCode::from(2);
+    }
+    let mut run = cargo(root, &["mutants"]);
+    if let Some(base) = base {
+        let diff = std::process::Command::new("git")
+            .current_dir(root)
+            .args(["diff", &format!("{base}...HEAD")])
+            .output();
+        let diff = match diff {
+            Ok(out) if out.status.success() => out.stdout,
+            Ok(out) => {
+                eprintln!(
+                    "error: cannot diff against {base}: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("error: cannot run git: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let path = root.join("target").join("mutants-base.diff");
+        if let Err(e) =
+            std::fs::create_dir_all(root.join("target")).and_then(|()| std::fs::write(&path, diff))
+        {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        run.arg("--in-diff").arg(&path);
+    }
+    exit_code(run.args(args).status())
 }
 
 /// Builds and runs the `ias-dev` binary of the harness crate through cargo, so

@@ -339,6 +339,26 @@ paths:
     }
 
     #[test]
+    fn an_entry_is_read_exactly_or_not_at_all() {
+        #[rustfmt::skip]
+        let cases = [
+            ("- [group:**oauth**, code:**2**]: Invalid.", Some(("oauth", 2, "Invalid."))),
+            ("- [group:**my_group-2**, code:**-1**]:  Spaced.  ", Some(("my_group-2", -1, "Spaced."))),
+            ("- [group:****, code:**0**]: An empty group.", None),
+            ("- [group:**a b**, code:**0**]: A space in the group.", None),
+            ("- [group:**a.b**, code:**0**]: A dot in the group.", None),
+            ("- [group:**a**, code:**0**]:   ", None),
+            ("- [group:**a**, code:**x**]: Not a number.", None),
+            ("- [group:**a**, code:0]: No stars.", None),
+        ];
+        for (line, expected) in cases {
+            let got = parse_entry(line);
+            let got = got.as_ref().map(|(g, c, m)| (g.as_str(), *c, m.as_str()));
+            assert_eq!(got, expected, "{line}");
+        }
+    }
+
+    #[test]
     fn refuses_what_cannot_be_one_catalogue() {
         let cases = [
             (
