@@ -346,7 +346,7 @@ impl H2Frames {
             if self.have == 9 {
                 self.have = 0;
                 let [l0, l1, l2, kind, flags, ..] = self.header;
-                let length = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
+                let length = u32::from_be_bytes([0, l0, l1, l2]) as usize;
                 if matches!(kind, Self::HEADERS | Self::CONTINUATION) {
                     self.in_header_block = true;
                     self.ends_header_block = flags & Self::END_HEADERS != 0;
@@ -741,6 +741,8 @@ mod tests {
         let headers_open = [frame(3, 0x1, 0), vec![1, 2, 3]].concat(); // no END_HEADERS
         let continuation_end = [frame(2, 0x9, 0x4), vec![4, 5]].concat();
         let headers_whole = [frame(3, 0x1, 0x4 | 0x1), vec![1, 2, 3]].concat();
+        // A payload longer than 255 bytes: its length has more than one byte.
+        let data_long = [frame(300, 0x0, 0), vec![7; 300]].concat();
         // (bytes, incomplete after them), fed in order to one connection
         let steps: Vec<(Vec<u8>, bool)> = vec![
             (preface[..10].to_vec(), true),
@@ -755,6 +757,8 @@ mod tests {
             (continuation_end[10..].to_vec(), false),
             (headers_whole.clone(), false),
             ([settings, headers_whole].concat(), false),
+            (data_long[..200].to_vec(), true),
+            (data_long[200..].to_vec(), false),
         ];
         let mut frames = H2Frames::new();
         for (i, (bytes, incomplete)) in steps.into_iter().enumerate() {
