@@ -759,6 +759,9 @@ mod tests {
             ([settings, headers_whole].concat(), false),
             (data_long[..200].to_vec(), true),
             (data_long[200..].to_vec(), false),
+            // A header block ended by an empty CONTINUATION.
+            (headers_open.clone(), true),
+            (frame(0, 0x9, 0x4), false),
         ];
         let mut frames = H2Frames::new();
         for (i, (bytes, incomplete)) in steps.into_iter().enumerate() {
