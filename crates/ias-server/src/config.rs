@@ -480,18 +480,24 @@ fn redirect_uri(v: &str) -> Result<String, String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err("has a user:password part; give the app's callback URL without it".into());
     }
+    match url.scheme() {
+        "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(v.to_string()),
+        "http" if is_loopback(&url) => Ok(v.to_string()),
+        _ => Err("must be an https:// URL (or http:// on localhost for development)".into()),
+    }
+}
+
+/// Whether a URL's host is this machine: `localhost`, or a loopback address
+/// (all of 127.0.0.0/8, `::1`) parsed as an address, so `127.example.com` is
+/// not.
+pub fn is_loopback(url: &Url) -> bool {
     let host = url.host_str().unwrap_or_default();
-    let loopback = host.eq_ignore_ascii_case("localhost")
+    host.eq_ignore_ascii_case("localhost")
         || host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    match url.scheme() {
-        "https" if !host.is_empty() => Ok(v.to_string()),
-        "http" if loopback => Ok(v.to_string()),
-        _ => Err("must be an https:// URL (or http:// on localhost for development)".into()),
-    }
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `text` with any `user:password@` of a URL in it replaced by `[redacted]@`.

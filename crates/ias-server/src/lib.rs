@@ -400,13 +400,7 @@ fn nofile_rlimit() -> Option<libc::rlimit> {
 /// open-file limit ([`FdBudget`]); the choice is logged.
 pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> {
     let log = server_log.log.clone();
-    if config.github.base_url.scheme() == "http"
-        && !config
-            .github
-            .base_url
-            .host_str()
-            .is_some_and(|h| h == "localhost" || h.starts_with("127.") || h == "[::1]")
-    {
+    if config.github.base_url.scheme() == "http" && !config::is_loopback(&config.github.base_url) {
         slog::warn!(log, "the GitHub base URL uses plain http: the client secret crosses the network unencrypted";
             "github_base_url" => config.github.base_url.as_str());
     }

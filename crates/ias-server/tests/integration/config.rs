@@ -181,6 +181,7 @@ fn urls_keep_their_bytes_and_never_show_a_password() {
     for loopback in [
         "http://localhost:3000/cb",
         "http://127.0.0.1/cb",
+        "http://127.1.2.3/cb",
         "http://[::1]:8/cb",
     ] {
         assert!(
@@ -290,4 +291,24 @@ fn file_errors_name_file_line_and_key() {
         e.to_string().contains("missing.toml: cannot read the file"),
         "{e}"
     );
+}
+
+/// Loopback is decided on the parsed host, not on how it starts.
+#[test]
+fn loopback_is_a_parsed_address() {
+    use ias_server::config::is_loopback;
+    let cases = [
+        ("http://localhost:1/", true),
+        ("http://LOCALHOST/", true),
+        ("http://127.0.0.1/", true),
+        ("http://127.255.0.9/", true),
+        ("http://[::1]:8/", true),
+        ("http://127.example.com/", false),
+        ("http://localhost.example.com/", false),
+        ("http://10.0.0.1/", false),
+        ("http://[::2]/", false),
+    ];
+    for (url, loopback) in cases {
+        assert_eq!(is_loopback(&url.parse().unwrap()), loopback, "{url}");
+    }
 }
