@@ -970,6 +970,7 @@ pub use pagination::PaginationParams;
 pub use pagination::ResultsPage;
 pub use pagination::WhichPage;
 pub use server::BuildError;
+// ias patch: the connection-policy hook (see vendor/README.md).
 pub use server::{
     ConnectionIo, ConnectionPolicy, OnRequest, PolicedConnection, RequestId,
     RequestObserver,

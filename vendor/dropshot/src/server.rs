@@ -197,6 +197,7 @@ pub struct HttpServerStarter<C: ServerContext> {
     handler_waitgroup: WaitGroup,
     http_acceptor: HttpAcceptor,
     tls_acceptor: Option<Arc<Mutex<TlsAcceptor>>>,
+    // ias patch: the policy, if any (see vendor/README.md).
     connection_policy: Option<Arc<dyn ConnectionPolicy>>,
 }
 
@@ -316,6 +317,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
             handler_waitgroup,
             http_acceptor,
             tls_acceptor,
+            // ias patch: no policy unless the builder sets one.
             connection_policy: None,
         })
     }
@@ -327,6 +329,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
             handler_waitgroup,
             tls_acceptor,
             http_acceptor,
+            // ias patch: the policy travels into the accept loop.
             connection_policy,
         } = self;
 
@@ -369,6 +372,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
                         tokio::select! {
                             Some(Ok(sock)) = https_acceptor.accept() => {
                                 let remote_addr = sock.remote_addr();
+                                // ias patch: TLS connections are not policed.
                                 let handler = make_service
                                     .make_http_request_handler(remote_addr, None);
                                 let fut = builder
@@ -391,6 +395,7 @@ impl<C: ServerContext> HttpServerStarter<C> {
                     loop {
                         tokio::select! {
                             (sock, remote_addr) = http_acceptor.accept() => {
+                                // ias patch: each accepted connection goes through the policy.
                                 let (io, on_request, closed) = match &connection_policy {
                                     None => (Box::new(sock) as Box<dyn ConnectionIo>, None, None),
                                     Some(policy) => match policy.accept(sock, remote_addr) {
@@ -852,6 +857,7 @@ async fn http_request_handle_wrap<C: ServerContext>(
     // with an error and we'll treat it like an error from any of the endpoints
     // themselves.
     let start_time = std::time::Instant::now();
+    // ias patch: a request id the policy chose.
     let request_id = match request.extensions().get::<RequestId>() {
         Some(chosen) => chosen.0.clone(),
         None => generate_request_id(),
@@ -1162,6 +1168,7 @@ impl<C: ServerContext> ServerConnectionHandler<C> {
     fn make_http_request_handler(
         &self,
         remote_addr: SocketAddr,
+        // ias patch: the policy's per-request hook.
         on_request: Option<OnRequest>,
     ) -> ServerRequestHandler<C> {
         info!(self.server.log, "accepted connection"; "remote_addr" => %remote_addr);
@@ -1178,6 +1185,7 @@ pub struct ServerRequestHandler<C: ServerContext> {
     /// backend state that will be made available to the request handler
     server: Arc<DropshotState<C>>,
     remote_addr: SocketAddr,
+    // ias patch: the policy's per-request hook.
     on_request: Option<OnRequest>,
 }
 
@@ -1201,6 +1209,7 @@ impl<C: ServerContext> Service<Request<hyper::body::Incoming>>
     type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
 
     fn call(&self, mut req: Request<hyper::body::Incoming>) -> Self::Future {
+        // ias patch: the hook sees the request first and its response last.
         let observer = self.on_request.as_ref().map(|f| f(&mut req));
         let response = http_request_handle_wrap(
             Arc::clone(&self.server),
@@ -1277,6 +1286,7 @@ pub struct ServerBuilder<C: ServerContext> {
     config: ConfigDropshot,
     version_policy: VersionPolicy,
     tls: Option<ConfigTls>,
+    // ias patch: set by `connection_policy`.
     connection_policy: DebugIgnore<Option<Arc<dyn ConnectionPolicy>>>,
 }
 
@@ -1304,6 +1314,7 @@ impl<C: ServerContext> ServerBuilder<C> {
     }
 
     /// Police plain-HTTP connections with `policy` (see [`ConnectionPolicy`]).
+    // ias patch: the one way to set a policy.
     pub fn connection_policy(
         mut self,
         policy: Arc<dyn ConnectionPolicy>,
@@ -1370,6 +1381,7 @@ impl<C: ServerContext> ServerBuilder<C> {
             self.tls,
             self.version_policy,
         )?;
+        // ias patch: hand the policy to the starter.
         starter.connection_policy = self.connection_policy.0;
         Ok(starter)
     }
