@@ -44,9 +44,11 @@ fn defaults() {
     assert_eq!(shown, expected);
     assert_eq!(c.connect_timeout(), Duration::from_secs(5));
     assert_eq!(c.github.client_secret.expose_secret(), "s3cret");
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("s3cret"), "Debug must not print the secret");
     assert!(
-        !format!("{c:?}").contains("s3cret"),
-        "Debug must not print the secret"
+        debug.contains(r#"client_id: "id""#) && debug.contains("https://github.com/"),
+        "Debug shows what is not secret: {debug}"
     );
     let off = Config::load(
         None,
@@ -65,6 +67,7 @@ fn environment_errors_name_the_setting() {
         (&[id], "IAS_GITHUB_CLIENT_SECRET is not set: the GitHub OAuth app's client secret is required; set IAS_GITHUB_CLIENT_SECRET (or github.client_secret in the --config file), or IAS_GITHUB_CLIENT_SECRET_FILE to a file holding it"),
         (&[secret], "IAS_GITHUB_CLIENT_ID is not set: the GitHub OAuth app's client id is required"),
         (&[id, ("IAS_GITHUB_CLIENT_SECRET", " ")], "IAS_GITHUB_CLIENT_SECRET is empty: the GitHub OAuth app's client secret is required"),
+        (&[secret, ("IAS_GITHUB_CLIENT_ID", "")], "IAS_GITHUB_CLIENT_ID is empty: the GitHub OAuth app's client id is required"),
         (&[id, secret, ("IAS_BIND_ADDRESS", "localhost")], "IAS_BIND_ADDRESS = \"localhost\" is not a socket address; use HOST:PORT, such as 127.0.0.1:8080"),
         (&[id, secret, ("IAS_UPSTREAM_TIMEOUT", "10")], "IAS_UPSTREAM_TIMEOUT = \"10\" is not a duration; use a number with a unit, such as 10s or 1500ms"),
         (&[id, secret, ("IAS_UPSTREAM_TIMEOUT", "0s")], "IAS_UPSTREAM_TIMEOUT = \"0s\" is out of range; use a duration above 0 and at most 300s"),
