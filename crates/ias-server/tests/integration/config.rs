@@ -193,6 +193,27 @@ fn urls_keep_their_bytes_and_never_show_a_password() {
         );
     }
 
+    // Empty is "not set" for the optional redirect URI; booleans in any case.
+    let c = with(&[
+        ("IAS_GITHUB_REDIRECT_URI", ""),
+        ("IAS_TRUST_REQUEST_ID", " TRUE "),
+    ])
+    .unwrap();
+    assert_eq!((c.github.redirect_uri, c.trust_request_id), (None, true));
+    // A user name alone is userinfo too.
+    for (var, url) in [
+        ("IAS_GITHUB_BASE_URL", "http://hunter2@127.0.0.1:1"),
+        (
+            "IAS_GITHUB_REDIRECT_URI",
+            "https://hunter2@console.example.com/cb",
+        ),
+    ] {
+        let e = with(&[(var, url)]).unwrap_err().to_string();
+        assert!(
+            e.contains("has a user:password part") && !e.contains("hunter2"),
+            "{e}"
+        );
+    }
     let e = with(&[("IAS_GITHUB_BASE_URL", "http://user:hunter2@127.0.0.1:1")]).unwrap_err();
     assert_eq!(
         e.to_string(),
