@@ -336,3 +336,22 @@ fn loopback_is_a_parsed_address() {
         assert_eq!(is_loopback(&url.parse().unwrap()), loopback, "{url}");
     }
 }
+
+/// What is shown of a value that may hold a URL's user:password.
+#[test]
+fn userinfo_is_never_shown() {
+    use ias_server::config::without_userinfo;
+    #[rustfmt::skip]
+    let cases = [
+        ("http://u:p@h:1/x", "http://[redacted]@h:1/x"),
+        ("https://a@10.0.0.1:3128", "https://[redacted]@10.0.0.1:3128"),
+        ("socks5://user:pw@proxy", "socks5://[redacted]@proxy"),
+        ("http://h/path@not-userinfo", "http://h/path@not-userinfo"),
+        ("http://h?q=a@b", "http://h?q=a@b"),
+        ("not a url, user@host", "not a url, user@host"),
+        ("http://a:b@c@d/", "http://[redacted]@d/"),
+    ];
+    for (text, shown) in cases {
+        assert_eq!(without_userinfo(text), shown, "{text}");
+    }
+}
