@@ -531,7 +531,6 @@ fn readable_by_others(setting: &str, path: &Path) -> Option<String> {
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.kind().to_string(),
+        kind => kind.to_string(), // "permission denied", ...
     }
 }

@@ -28,10 +28,7 @@ pub(super) fn read(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin
         // ours (a duplicated key, say): anything else may be a value, and an
         // unquoted secret must not end up in the error. Then the line's key
         // says where.
-        let at = e
-            .span()
-            .map(|s| &text[s])
-            .filter(|t| !t.is_empty() && !t.contains('\n'));
+        let at = e.span().map(|s| &text[s]);
         let is_key = |t: &str| {
             t == "github" || SETTINGS.iter().any(|s| s.key.rsplit('.').next() == Some(t))
         };
