@@ -35,7 +35,7 @@ pub(super) fn read(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin
         let line_key = e.span().and_then(|s| {
             let line = text[..s.start].rsplit('\n').next().unwrap_or_default();
             let key = line.split('=').next()?.trim();
-            (line.contains('=') && is_key(key)).then_some(key)
+            is_key(key).then_some(key)
         });
         let problem = match (at, line_key) {
             (Some(t), _) if is_key(t) => format!("{} `{t}`", e.message()),
