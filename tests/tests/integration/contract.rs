@@ -424,6 +424,18 @@ async fn unreachable_github_is_oauth_1200() {
     };
     let env = TestEnv::start_with(options).await.unwrap();
     assert_exchange_failed(&env, "code-refused", "the connection to GitHub failed").await;
+    // The full cause is the operator's, in the log, with the request id.
+    let logs = env.logs();
+    let line = logs
+        .iter()
+        .find(|l| l.contains("exchange with GitHub failed"))
+        .unwrap_or_else(|| panic!("no upstream detail in {logs:#?}"));
+    assert!(
+        line.contains(&format!(
+            "detail=cannot connect to GitHub at http://{addr}/login/oauth/access_token"
+        )) && line.contains("req_id="),
+        "{line}"
+    );
 }
 
 #[tokio::test]

@@ -215,6 +215,14 @@ async fn every_other_answer_is_an_upstream_failure_in_fixed_words() {
             "GitHub answered HTTP 200 OK with neither access_token nor error".into(),
         ),
         (
+            Behavior::Body {
+                content_type: "application/json".into(),
+                body: r#"{"access_token":"","token_type":"bearer"}"#.into(),
+            },
+            "GitHub's answer had neither access_token nor error",
+            "GitHub answered HTTP 200 OK with neither access_token nor error".into(),
+        ),
+        (
             Behavior::ResetConnection,
             "the exchange with GitHub failed before an answer",
             format!("the exchange with GitHub at {}/login/oauth/access_token failed", github.base_url()),
@@ -283,4 +291,39 @@ async fn upstream_text_echoing_a_credential_is_redacted() {
         "{}",
         failure.detail
     );
+}
+
+/// GitHub's answer is read up to 64 KiB: an answer of exactly that size is
+/// read, one byte more is refused.
+#[tokio::test]
+async fn answers_are_read_up_to_64_kib() {
+    let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
+    let limit = 64 * 1024;
+    let answer = |len: usize| {
+        let bare = r#"{"access_token":"gho_big","pad":""}"#;
+        format!(
+            r#"{{"access_token":"gho_big","pad":"{}"}}"#,
+            "x".repeat(len - bare.len())
+        )
+    };
+    for (code, len, ok) in [("at-limit", limit, true), ("over-limit", limit + 1, false)] {
+        let body = answer(len);
+        assert_eq!(body.len(), len);
+        github.on_code(
+            code,
+            Behavior::Body {
+                content_type: "application/json".into(),
+                body,
+            },
+        );
+        let result = exchange(&config, code).await;
+        if ok {
+            assert_eq!(result.unwrap().expose(), "gho_big");
+        } else {
+            assert_eq!(
+                upstream(result).trace,
+                "GitHub's answer was larger than 65536 bytes"
+            );
+        }
+    }
 }
