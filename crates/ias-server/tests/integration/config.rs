@@ -355,3 +355,50 @@ fn userinfo_is_never_shown() {
         assert_eq!(without_userinfo(text), shown, "{text}");
     }
 }
+
+/// Every default the docs state (README, ARCHITECTURE, docs/*.md), in a
+/// table row `| `IAS_X` | `value` |` or as `` `IAS_X` (default `value` ``, is
+/// the settings table's, and names a setting that exists.
+#[test]
+fn the_docs_state_the_settings_tables_defaults() {
+    use ias_server::config::{WhenUnset, SETTINGS};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    files.extend(
+        std::fs::read_dir(root.join("docs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md")),
+    );
+    let row = regex::Regex::new(r"(?m)^\| `(IAS_[A-Z_]+)` \| `([^`]*)` \|").unwrap();
+    let prose = regex::Regex::new(r"`(IAS_[A-Z_]+)`\s*\(default\s+`([^`]*)`").unwrap();
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for found in row.captures_iter(&text).chain(prose.captures_iter(&text)) {
+            let (var, stated) = (&found[1], &found[2]);
+            let setting = SETTINGS
+                .iter()
+                .find(|s| s.var == var)
+                .unwrap_or_else(|| panic!("{}: {var} is not a setting", file.display()));
+            let WhenUnset::Use(default) = setting.when_unset else {
+                panic!(
+                    "{}: {var} has no default, the docs say `{stated}`",
+                    file.display()
+                );
+            };
+            // `60s` and `1m` are the same duration.
+            let same = stated == default
+                || humantime::parse_duration(stated)
+                    .ok()
+                    .is_some_and(|d| humantime::parse_duration(default).ok() == Some(d));
+            assert!(
+                same,
+                "{}: {var} defaults to `{default}`, the docs say `{stated}`",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} defaults found in the docs");
+}
