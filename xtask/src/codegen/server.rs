@@ -53,7 +53,14 @@ const UNSUPPORTED: &[&str] = &[
 
 /// The source of `crates/ias-api/src/generated.rs` (before formatting).
 pub fn generate(doc: &SpecDocument, catalogue: &Catalogue) -> Result<TokenStream> {
-    let g = Gen { doc, catalogue };
+    let g = Gen {
+        doc,
+        catalogue,
+        schemas: doc.json["components"]["schemas"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    };
     let info = g.info()?;
     let types = g.types()?;
     let errors = error_codes(catalogue, ErrorsFor::Server);
@@ -71,6 +78,8 @@ pub fn generate(doc: &SpecDocument, catalogue: &Catalogue) -> Result<TokenStream
 struct Gen<'a> {
     doc: &'a SpecDocument,
     catalogue: &'a Catalogue,
+    /// `components.schemas` as JSON (sorted by name; see `schema_names`).
+    schemas: Map<String, Value>,
 }
 
 impl Gen<'_> {
@@ -94,13 +103,6 @@ impl Gen<'_> {
             /// `info.version` of the spec.
             pub const API_VERSION: &str = #version;
         })
-    }
-
-    fn schemas(&self) -> Map<String, Value> {
-        self.doc.json["components"]["schemas"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default()
     }
 
     /// The component schemas' names in the spec's order (`doc.json`'s maps
@@ -133,15 +135,14 @@ impl Gen<'_> {
 
     fn types(&self) -> Result<TokenStream> {
         let mut out = TokenStream::new();
-        let schemas = self.schemas();
         for name in self.schema_names() {
-            let schema = schemas[&name].clone();
+            let schema = &self.schemas[&name];
             let keys = ["components", "schemas", name.as_str()];
             out.extend(match schema.get("type").and_then(Value::as_str) {
-                Some("object") => self.object(&name, &schema)?,
+                Some("object") => self.object(&name, schema)?,
                 Some("string") if schema.get("enum").is_some() => {
-                    let (ty, tokens) = string_enum(&name, &schema)?;
-                    let embedded = self.json_schema_impl(&ty, &name, &schema);
+                    let (ty, tokens) = string_enum(&name, schema)?;
+                    let embedded = self.json_schema_impl(&ty, &name, schema);
                     quote! { #tokens #embedded }
                 }
                 _ => bail!(self.error(
@@ -207,8 +208,9 @@ impl Gen<'_> {
             } else {
                 rust
             };
-            let field = format_ident!("{}", field_name(prop));
-            let rename = (field_name(prop).trim_start_matches("r#") != prop.as_str())
+            let name_in_rust = field_name(prop);
+            let field = format_ident!("{}", name_in_rust);
+            let rename = (name_in_rust.trim_start_matches("r#") != prop.as_str())
                 .then(|| quote!(#[serde(rename = #prop)]));
             let docs = docs(p["description"].as_str());
             let plain_when_absent = p.get(SKIP_POINTER) == Some(&Value::Bool(true));
@@ -245,7 +247,7 @@ impl Gen<'_> {
         }
         let docs = docs(schema["description"].as_str());
         let schema_impl = self.json_schema_impl(&ty, name, schema);
-        let fields_static = format_ident!("{}_FIELDS", name.to_snake_case().to_uppercase());
+        let fields_static = fields_static(name);
         let n = Literal::usize_unsuffixed(rules.len());
         Ok(quote! {
             #docs
@@ -284,8 +286,7 @@ impl Gen<'_> {
         at: &dyn Fn(String) -> anyhow::Error,
     ) -> Result<(TokenStream, RustKind)> {
         if let Some(target) = p["$ref"].as_str() {
-            let name = self.ref_name(target, at)?;
-            let ty = format_ident!("{}", name.to_upper_camel_case());
+            let ty = self.ref_type(target, at)?;
             return Ok((quote!(#ty), RustKind::Other));
         }
         Ok(match p.get("type").and_then(Value::as_str) {
@@ -327,10 +328,18 @@ impl Gen<'_> {
         let name = target
             .strip_prefix("#/components/schemas/")
             .ok_or_else(|| at(format!("$ref {target:?} is not to #/components/schemas/")))?;
-        if !self.schemas().contains_key(name) {
+        if !self.schemas.contains_key(name) {
             bail!(at(format!("$ref {target:?}: there is no schema {name}")));
         }
         Ok(name)
+    }
+
+    /// The Rust type a `$ref` names.
+    fn ref_type(&self, target: &str, at: &dyn Fn(String) -> anyhow::Error) -> Result<syn::Ident> {
+        Ok(format_ident!(
+            "{}",
+            self.ref_name(target, at)?.to_upper_camel_case()
+        ))
     }
 
     /// The request rule of one property, as a `Field` expression.
@@ -428,11 +437,10 @@ impl Gen<'_> {
     fn kind(&self, p: &Value, at: &dyn Fn(String) -> anyhow::Error) -> Result<TokenStream> {
         if let Some(target) = p["$ref"].as_str() {
             let name = self.ref_name(target, at)?;
-            let schemas = self.schemas();
-            let target = &schemas[name];
+            let target = &self.schemas[name];
             return match target.get("type").and_then(Value::as_str) {
                 Some("object") => {
-                    let fields = format_ident!("{}_FIELDS", name.to_snake_case().to_uppercase());
+                    let fields = fields_static(name);
                     Ok(quote!(Kind::Object(&#fields)))
                 }
                 _ => self.kind(target, at),
@@ -520,8 +528,7 @@ impl Gen<'_> {
                                  application/json with a $ref to a components schema"
                             )));
                         };
-                        let name = self.ref_name(target, &at)?;
-                        Some(format_ident!("{}", name.to_upper_camel_case()))
+                        Some(self.ref_type(target, &at)?)
                     }
                 };
                 let success: Vec<(&String, &Value)> = op_json["responses"]
@@ -539,10 +546,7 @@ impl Gen<'_> {
                 };
                 let body_type =
                     match response["content"]["application/json"]["schema"]["$ref"].as_str() {
-                        Some(target) => Some(format_ident!(
-                            "{}",
-                            self.ref_name(target, &at)?.to_upper_camel_case()
-                        )),
+                        Some(target) => Some(self.ref_type(target, &at)?),
                         None if response.get("content").is_none() => None,
                         None => bail!(at(format!(
                             "operation {id} ({place}) response {status}: the body must be \
@@ -883,6 +887,11 @@ fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
     }
+}
+
+/// The static that holds an object schema's request rules.
+fn fields_static(schema: &str) -> syn::Ident {
+    format_ident!("{}_FIELDS", schema.to_snake_case().to_uppercase())
 }
 
 /// A property's Rust field name (snake_case; a keyword as a raw identifier).
