@@ -142,25 +142,16 @@ async fn shut_down(
     config: &ias_server::Config,
     log: &slog::Logger,
     server: ias_server::Server,
-    signal: &'static str,
+    signal: StopSignal,
     signals: &mut ShutdownSignals,
 ) -> ExitCode {
     tokio::select! {
         code = drain(config, log, server, signal) => code,
         again = signals.recv() => {
             slog::warn!(log, "second signal: exiting now, requests in flight are cut";
-                "signal" => again, "exit_status" => exit_status_for(again));
-            ExitCode::from(exit_status_for(again))
+                "signal" => again.name(), "exit_status" => again.exit_status());
+            ExitCode::from(again.exit_status())
         }
-    }
-}
-
-/// The exit status of a process ended by a second `signal`: 128 + its number,
-/// as a shell reports a process killed by it.
-fn exit_status_for(signal: &str) -> u8 {
-    match signal {
-        "SIGINT" => 128 + 2,
-        _ => 128 + 15,
     }
 }
 
@@ -168,18 +159,18 @@ async fn drain(
     config: &ias_server::Config,
     log: &slog::Logger,
     server: ias_server::Server,
-    signal: &'static str,
+    signal: StopSignal,
 ) -> ExitCode {
     // Load balancers stop sending before the listener closes.
     server.start_draining();
     if !config.shutdown_delay.is_zero() {
         slog::info!(log, "shutting down: serving on until the delay ends";
-            "signal" => signal, "delay" => format!("{:?}", config.shutdown_delay));
+            "signal" => signal.name(), "delay" => format!("{:?}", config.shutdown_delay));
         tokio::time::sleep(config.shutdown_delay).await;
     }
     let connections = std::sync::Arc::clone(server.connections());
     slog::info!(log, "shutting down: listener closed, finishing requests in flight";
-        "signal" => signal,
+        "signal" => signal.name(),
         "open_connections" => connections.open(),
         "timeout" => format!("{:?}", config.shutdown_timeout));
     match tokio::time::timeout(config.shutdown_timeout, server.close()).await {
@@ -234,11 +225,36 @@ impl ShutdownSignals {
         })
     }
 
-    /// Waits for either and names it.
-    async fn recv(&mut self) -> &'static str {
+    /// Waits for either.
+    async fn recv(&mut self) -> StopSignal {
         tokio::select! {
-            _ = self.term.recv() => "SIGTERM",
-            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => StopSignal::Term,
+            _ = self.int.recv() => StopSignal::Int,
+        }
+    }
+}
+
+/// A signal that stops the server.
+#[derive(Clone, Copy)]
+enum StopSignal {
+    Term,
+    Int,
+}
+
+impl StopSignal {
+    fn name(self) -> &'static str {
+        match self {
+            StopSignal::Term => "SIGTERM",
+            StopSignal::Int => "SIGINT",
+        }
+    }
+
+    /// The exit status when a second one ends the process: 128 + its number,
+    /// as a shell reports a process killed by it.
+    fn exit_status(self) -> u8 {
+        match self {
+            StopSignal::Term => 128 + 15,
+            StopSignal::Int => 128 + 2,
         }
     }
 }
