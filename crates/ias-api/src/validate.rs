@@ -300,7 +300,8 @@ fn check_field(
             ));
         }
     }
-    check_nested(value, field.kind, path, details, documented)
+    check_nested(value, field.kind, path, details, documented);
+    None
 }
 
 /// Objects' properties and arrays' items (each problem its own detail).
@@ -310,7 +311,7 @@ fn check_nested(
     path: &str,
     details: &mut Vec<ValidationDetail>,
     documented: &mut Option<ErrorCode>,
-) -> Option<ValidationDetail> {
+) {
     match (kind, value) {
         (Kind::Object(fields), Value::Object(object)) => {
             check_object(object, fields, &format!("{path}."), details, documented);
@@ -320,14 +321,13 @@ fn check_nested(
                 let at = format!("{path}[{i}]");
                 if !item.admits(v) {
                     details.push(ValidationDetail::wrong_type(&at, item.name(), v.clone()));
-                } else if let Some(problem) = check_nested(v, *item, &at, details, documented) {
-                    details.push(problem);
+                } else {
+                    check_nested(v, *item, &at, details, documented);
                 }
             }
         }
         _ => {}
     }
-    None
 }
 
 fn is_zero(value: &Value) -> bool {
