@@ -17,6 +17,13 @@ use github_standin::{Behavior, GitHubStandIn, StandInConfig};
 const ID: &str = "Iv1.binary-test";
 const SECRET: &str = "binary-test-secret-4b8e1f";
 
+/// The GitHub stand-in with the app these tests configure the server with.
+async fn github() -> GitHubStandIn {
+    GitHubStandIn::start(StandInConfig::new(ID, SECRET))
+        .await
+        .unwrap()
+}
+
 fn server() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ias-server"));
     cmd.env_clear()
@@ -245,9 +252,7 @@ fn help_and_check_config_list_every_setting() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_logs_without_credentials_and_stops_gracefully_on_sigterm() {
-    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
-        .await
-        .unwrap();
+    let github = github().await;
     let (code, token) = ("binary-code-93c1d2", "gho_binary_token_81aa");
     let slow_code = "binary-slow-code-55e0";
     github.on_code(code, Behavior::token(token));
@@ -340,9 +345,7 @@ fn sigint_stops_an_idle_server_with_exit_0() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_reads_its_config_file() {
     use std::os::unix::fs::PermissionsExt as _;
-    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
-        .await
-        .unwrap();
+    let github = github().await;
     github.on_code("from-config-file", Behavior::token("gho_from_config_file"));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ias.toml");

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+use github_standin::Behavior;
 use serde_json::json;
 
-use super::{Running, ID, SECRET};
+use super::{Running, SECRET};
 
 impl Running {
     pub(super) fn admin_address(&mut self) -> String {
@@ -138,9 +138,7 @@ pub(super) fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_a_known_sequence_of_requests() {
-    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
-        .await
-        .unwrap();
+    let github = super::github().await;
     github.on_code("metrics-code-ok", Behavior::token("gho_metrics_token"));
     github.on_code("metrics-code-down", Behavior::Status(503));
     let mut server = Running::start(&github.base_url());

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use github_standin::Behavior;
 
 use super::admin::{scrape, value};
-use super::limits::{blocking, connect, github, read_response, token_request, until_closed};
-use super::{launch, signal, wait_exit, Running};
+use super::limits::{blocking, connect, read_response, token_request, until_closed};
+use super::{github, launch, signal, wait_exit, Running};
 
 /// The resident set of process `pid`, in KiB.
 fn rss_kib(pid: u32) -> u64 {

@@ -9,9 +9,9 @@ use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+use github_standin::Behavior;
 
-use super::{launch, signal, wait_exit, Running, ID, SECRET};
+use super::{github, launch, signal, wait_exit, Running};
 
 /// A connection that sends `bytes` at once.
 pub(super) fn connect(addr: &str, bytes: &[u8]) -> TcpStream {
@@ -81,12 +81,6 @@ pub(super) const EMPTY_POST: &[u8] =
     b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\nContent-Length: 0\r\n\r\n";
 pub(super) const H2_PREFACE_AND_SETTINGS: &[u8] =
     b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
-
-pub(super) async fn github() -> GitHubStandIn {
-    GitHubStandIn::start(StandInConfig::new(ID, SECRET))
-        .await
-        .unwrap()
-}
 
 /// Runs blocking socket work off the runtime (the stand-in needs it).
 pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

@@ -66,9 +66,7 @@ async fn exchange(public: &str, code: &str) -> (u16, serde_json::Value) {
 /// whatever they name); IAS_GITHUB_PROXY is followed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proxy_variables_are_ignored_and_the_proxy_setting_is_followed() {
-    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
-        .await
-        .unwrap();
+    let github = super::github().await;
     github.on_code("direct", Behavior::token("gho_direct"));
     let proxy = RecordingProxy::start();
     let url = format!("http://{}", proxy.addr);
@@ -126,9 +124,7 @@ async fn proxy_variables_are_ignored_and_the_proxy_setting_is_followed() {
 /// reaches no handler (GitHub sees nothing), and counts as the route `other`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn path_aliases_get_404_and_no_token() {
-    let github = GitHubStandIn::start(StandInConfig::new(ID, SECRET))
-        .await
-        .unwrap();
+    let github = super::github().await;
     github.on_code("alias", Behavior::ReusableToken("gho_alias".into()));
     let mut server = Running::start(&github.base_url());
     let public = server.address();
