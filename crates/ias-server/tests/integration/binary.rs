@@ -362,13 +362,7 @@ async fn the_binary_reads_its_config_file() {
     cmd.arg("--config").arg(&file);
     let mut running = Running::spawn(cmd);
     let public = running.address();
-    let r = reqwest::Client::new()
-        .post(format!("http://{public}/oauth/token"))
-        .json(&serde_json::json!({"provider": "github", "code": "from-config-file"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(security::exchange(&public, "from-config-file").await.0, 200);
     assert_eq!(github.received()[0].body_params["client_secret"], SECRET);
     running.stop();
 }

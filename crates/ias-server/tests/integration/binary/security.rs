@@ -51,7 +51,8 @@ impl RecordingProxy {
     }
 }
 
-async fn exchange(public: &str, code: &str) -> (u16, serde_json::Value) {
+/// `POST /oauth/token` for `code`: the status and the JSON body.
+pub(super) async fn exchange(public: &str, code: &str) -> (u16, serde_json::Value) {
     let r = reqwest::Client::new()
         .post(format!("http://{public}/oauth/token"))
         .json(&json!({"provider": "github", "code": code}))
