@@ -7,12 +7,18 @@
 //! document. An `ApiError<Op>` is made from an [`ErrorCode`]; making one that
 //! `Op` does not document fails a debug assertion, so a test that reaches it
 //! fails, and a pair removed from the spec no longer compiles.
+//!
+//! The response made from an `ApiError` carries its [`ErrorCode`] as a
+//! response extension, so what watches responses (ias-server's metrics) reads
+//! the outcome as a value, not back from the body.
 
 use std::fmt;
 use std::marker::PhantomData;
 
-use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
-use schemars::JsonSchema;
+use dropshot::{
+    ApiSchemaGenerator, ErrorStatusCode, HttpError, HttpHandlerResult, HttpResponseContent,
+    HttpResponseError,
+};
 use serde::Serialize;
 
 use crate::{ErrStatusMsg, ErrorCode, ValidationDetail};
@@ -104,13 +110,15 @@ impl<Op> Serialize for ApiError<Op> {
 }
 
 /// The body is the spec's `ErrStatusMsg`, so is the schema.
-impl<Op> JsonSchema for ApiError<Op> {
-    fn schema_name() -> String {
-        ErrStatusMsg::schema_name()
+/// The body is the spec's `ErrStatusMsg` (and so is the schema); the
+/// [`ErrorCode`] goes with the response as an extension.
+impl<Op: Operation> HttpResponseContent for ApiError<Op> {
+    fn to_response(self, builder: http::response::Builder) -> HttpHandlerResult {
+        self.body.to_response(builder.extension(self.error))
     }
 
-    fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        ErrStatusMsg::json_schema(generator)
+    fn content_metadata() -> Option<ApiSchemaGenerator> {
+        ErrStatusMsg::content_metadata()
     }
 }
 
@@ -185,6 +193,26 @@ mod tests {
                     "reason": "This field is required."
                 }]
             })
+        );
+    }
+
+    /// What dropshot sends: the status, the `ErrStatusMsg` body, and the
+    /// `ErrorCode` as a response extension (what ias-server's metrics read).
+    #[test]
+    fn the_response_carries_the_error_code() {
+        let e = ApiError::<Op>::new(ErrorCode::InvalidAuthorizationCode).with_trace("t");
+        let status = e.status_code().as_status();
+        let response = e
+            .to_response(http::Response::builder().status(status))
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            response.extensions().get::<ErrorCode>(),
+            Some(&ErrorCode::InvalidAuthorizationCode)
+        );
+        assert_eq!(
+            response.headers()[http::header::CONTENT_TYPE],
+            "application/json"
         );
     }
 

@@ -576,62 +576,19 @@ impl Drop for InProgress {
 }
 
 /// The `outcome` label: `ok` for a success, the `group/code` of an
-/// `ErrStatusMsg` answer, `unrouted` for dropshot's own answers (404, 405).
-/// Error bodies are small and complete: they are read here without waiting
-/// and put back as they were.
-fn outcome(response: &mut http::Response<Body>) -> String {
-    use http_body::Body as _;
+/// `ApiError` answer (its [`ias_api::ErrorCode`], which the response carries
+/// as an extension), `unrouted` for dropshot's own answers (404, 405).
+fn outcome(response: &http::Response<Body>) -> String {
     if response.status().is_success() {
         return "ok".to_string();
     }
-    const UNROUTED: &str = "unrouted";
-    if response
-        .body()
-        .size_hint()
-        .exact()
-        .is_none_or(|n| n > 64 * 1024)
-    {
-        return UNROUTED.to_string();
-    }
-    let mut body = std::mem::take(response.body_mut());
-    let mut bytes = Vec::new();
-    let mut cx = Context::from_waker(std::task::Waker::noop());
-    let complete = loop {
-        match Pin::new(&mut body).poll_frame(&mut cx) {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Ok(data) = frame.into_data() {
-                    bytes.extend_from_slice(&data);
-                }
-            }
-            Poll::Ready(None) => break true,
-            Poll::Ready(Some(Err(_))) | Poll::Pending => break false,
-        }
-    };
-    if !complete {
-        // Not a plain, complete body: leave what is left of it alone.
-        *response.body_mut() = body;
-        return UNROUTED.to_string();
-    }
-    let label = serde_json::from_slice::<ErrorOutcome>(&bytes)
-        .ok()
-        .filter(|e| {
-            !e.group.is_empty()
-                && e.group.len() <= 16
-                && e.group.bytes().all(|b| b.is_ascii_lowercase())
-        })
+    response
+        .extensions()
+        .get::<ias_api::ErrorCode>()
         .map_or_else(
-            || UNROUTED.to_string(),
-            |e| format!("{}/{}", e.group, e.code),
-        );
-    *response.body_mut() = Body::from(bytes);
-    label
-}
-
-/// The part of an `ErrStatusMsg` the outcome label is made of.
-#[derive(serde::Deserialize)]
-struct ErrorOutcome {
-    group: String,
-    code: i64,
+            || "unrouted".to_string(),
+            |e| format!("{}/{}", e.group(), e.code()),
+        )
 }
 
 /// Ends when the connection must be closed (dropshot then drops it).

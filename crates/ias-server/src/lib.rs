@@ -229,27 +229,27 @@ impl ServerLog {
 }
 
 /// The server's logger: JSON (bunyan) lines on stderr, written off the request
-/// path ([`logging`]), whatever stderr is (a terminal too).
-/// dropshot's per-connection `accepted connection` lines are kept for `debug`
-/// and `trace`, so that at `info` there is one line per request.
+/// path ([`logging`]), whatever stderr is (a terminal too). At `info` there is
+/// one line per request: dropshot's per-connection line is `debug` when a
+/// connection policy is set (the dropshot patch).
 pub fn logger(config: &Config) -> anyhow::Result<ServerLog> {
+    logger_to(config, std::io::stderr())
+}
+
+/// [`logger`], writing to `out` (tests keep the lines).
+pub fn logger_to(
+    config: &Config,
+    out: impl std::io::Write + Send + 'static,
+) -> anyhow::Result<ServerLog> {
     use slog::Drain as _;
-    let level = config.log_level.clone();
-    let connections = matches!(
-        level,
-        dropshot::ConfigLoggingLevel::Trace | dropshot::ConfigLoggingLevel::Debug
-    );
-    let keep = move |record: &slog::Record<'_>| {
-        connections || record.msg().as_str() != Some("accepted connection")
-    };
     // One pipeline whatever stderr is (a terminal too: `docker run -t`,
     // `tty: true`): the JSON drain is where query strings are stripped and
     // long fields cut, so no other drain may bypass it.
     let (json, writer) =
-        logging::json_drain("ias-server", slog::Level::from(&level), std::io::stderr())
+        logging::json_drain("ias-server", slog::Level::from(&config.log_level), out)
             .map_err(|e| anyhow::anyhow!("cannot start the log writer thread: {e}"))?;
     Ok(ServerLog {
-        log: slog::Logger::root(json.filter(keep).fuse(), slog::o!()),
+        log: slog::Logger::root(json.fuse(), slog::o!()),
         writer: Some(writer),
     })
 }
@@ -511,10 +511,11 @@ fn start_admin(
 ) -> anyhow::Result<HttpServer<admin::AdminContext>> {
     let api = admin::admin_api_mod::api_description::<admin::Admin>()
         .map_err(|e| anyhow::anyhow!("invalid admin API description: {e}"))?;
+    // Each probe and scrape would be an `info` line: the admin listener's
+    // dropshot logs warnings and errors only (the `admin listener` line below
+    // says where it is).
     let admin_log = slog::Logger::root(
-        slog::Drain::fuse(slog::Filter::new(log.clone(), |r: &slog::Record<'_>| {
-            !routine_admin_line(r)
-        })),
+        slog::Drain::fuse(slog::LevelFilter::new(log.clone(), slog::Level::Warning)),
         slog::o!("listener" => "admin"),
     );
     let connections = connections::Connections::new(
@@ -540,13 +541,4 @@ fn start_admin(
         .map_err(|e| anyhow::anyhow!("cannot listen on {address} (IAS_ADMIN_ADDRESS): {e}"))?;
     slog::info!(log, "admin listener: /livez, /readyz, /metrics"; "admin_addr" => %admin.local_addr());
     Ok(admin)
-}
-
-/// The admin listener's routine lines (each probe and scrape, its
-/// `listening`) are left out: the `admin listener` line says where it is.
-fn routine_admin_line(record: &slog::Record<'_>) -> bool {
-    record.level() == slog::Level::Info
-        && record.msg().as_str().is_some_and(|m| {
-            m == "request completed" || m == "listening" || m == "accepted connection"
-        })
 }

@@ -942,6 +942,10 @@ pub use handler::HttpResponseAccepted;
 pub use handler::HttpResponseCreated;
 pub use handler::HttpResponseDeleted;
 pub use handler::HttpResponseError;
+// ias patch: an error type can build its own response (to add extensions);
+// these are already in `HttpResponseError`'s bounds, but could not be named.
+pub use api_description::ApiSchemaGenerator;
+pub use handler::{HttpHandlerResult, HttpResponseContent};
 pub use handler::HttpResponseFound;
 pub use handler::HttpResponseHeaders;
 pub use handler::HttpResponseOk;

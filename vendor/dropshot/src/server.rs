@@ -1171,7 +1171,14 @@ impl<C: ServerContext> ServerConnectionHandler<C> {
         // ias patch: the policy's per-request hook.
         on_request: Option<OnRequest>,
     ) -> ServerRequestHandler<C> {
-        info!(self.server.log, "accepted connection"; "remote_addr" => %remote_addr);
+        // ias patch: with a policy (which sees, counts and logs connections
+        // itself) this per-connection line is `debug`, so `info` has one line
+        // per request.
+        if on_request.is_some() {
+            debug!(self.server.log, "accepted connection"; "remote_addr" => %remote_addr);
+        } else {
+            info!(self.server.log, "accepted connection"; "remote_addr" => %remote_addr);
+        }
         ServerRequestHandler::new(self.server.clone(), remote_addr, on_request)
     }
 }
