@@ -35,9 +35,6 @@
 //! # }
 //! ```
 
-use std::fmt::Write as _;
-
-use slog::Drain as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -97,7 +94,8 @@ pub struct TestEnv {
     /// The server's configuration.
     pub config: Config,
     server: Server,
-    logs: Arc<Mutex<Vec<String>>>,
+    log: ias_server::ServerLog,
+    logs: Arc<Mutex<Vec<u8>>>,
 }
 
 impl TestEnv {
@@ -118,21 +116,22 @@ impl TestEnv {
         if let Some(addr) = options.bind_address {
             config.bind_address = addr;
         }
+        // The server's own log pipeline (level, query stripping, field
+        // cuts, JSON), written here instead of to stderr.
         let logs = Arc::new(Mutex::new(Vec::new()));
-        let capture = CaptureDrain(logs.clone());
-        let log = if options.log_to_stderr {
-            let stderr = ias_server::logger(&config)?.log;
-            slog::Logger::root(slog::Duplicate::new(capture, stderr).fuse(), slog::o!())
-        } else {
-            slog::Logger::root(capture, slog::o!())
+        let capture = Capture {
+            lines: Arc::clone(&logs),
+            stderr: options.log_to_stderr,
         };
-        let server = ias_server::start(&config, &ias_server::ServerLog::from_logger(log))?;
+        let log = ias_server::logger_to(&config, capture)?;
+        let server = ias_server::start(&config, &log)?;
         let client = ias_client::Client::new(&format!("http://{}", server.local_addr()));
         Ok(TestEnv {
             client,
             github,
             config,
             server,
+            log,
             logs,
         })
     }
@@ -142,9 +141,25 @@ impl TestEnv {
         format!("http://{}", self.server.local_addr())
     }
 
-    /// Every log line the server wrote so far, as `message key=value ...`.
-    pub fn logs(&self) -> Vec<String> {
-        self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    /// Every log line the server wrote so far, each a JSON object as the
+    /// server writes it (bunyan: `msg`, `level`, `req_id`, ...).
+    pub fn logs(&self) -> Vec<serde_json::Value> {
+        // Lines are written off the request path; wait for those queued.
+        self.log.flush(Duration::from_secs(5));
+        let bytes = self.logs.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        String::from_utf8(bytes)
+            .expect("the log is UTF-8")
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    /// The log lines whose `msg` is `msg`.
+    pub fn log_lines(&self, msg: &str) -> Vec<serde_json::Value> {
+        self.logs()
+            .into_iter()
+            .filter(|l| l["msg"] == msg)
+            .collect()
     }
 
     /// Sends `POST /oauth/token` with a raw body, for requests the typed
@@ -201,32 +216,26 @@ impl RawResponse {
     }
 }
 
-/// A slog drain that keeps every record as one line of text.
-struct CaptureDrain(Arc<Mutex<Vec<String>>>);
-
-impl slog::Drain for CaptureDrain {
-    type Ok = ();
-    type Err = slog::Never;
-
-    fn log(
-        &self,
-        record: &slog::Record<'_>,
-        values: &slog::OwnedKVList,
-    ) -> Result<(), slog::Never> {
-        let mut line = format!("{} {}", record.level().as_short_str(), record.msg());
-        let mut serializer = LineSerializer(&mut line);
-        let _ = slog::KV::serialize(&record.kv(), record, &mut serializer);
-        let _ = slog::KV::serialize(values, record, &mut serializer);
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-        Ok(())
-    }
+/// Where the harness's server writes its log: kept, and copied to stderr
+/// when asked.
+struct Capture {
+    lines: Arc<Mutex<Vec<u8>>>,
+    stderr: bool,
 }
 
-struct LineSerializer<'a>(&'a mut String);
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        if self.stderr {
+            let _ = std::io::stderr().write_all(bytes);
+        }
+        Ok(bytes.len())
+    }
 
-impl slog::Serializer for LineSerializer<'_> {
-    fn emit_arguments(&mut self, key: slog::Key, val: &std::fmt::Arguments<'_>) -> slog::Result {
-        let _ = write!(self.0, " {key}={val}");
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -55,7 +55,7 @@ async fn the_matching_verifier_gets_the_token_and_reaches_github_in_the_body() {
         "{:?}",
         exchange.query
     );
-    for line in env.logs() {
+    for line in env.logs().iter().map(ToString::to_string) {
         assert!(
             !line.contains(VERIFIER),
             "log line leaks the verifier: {line}"
