@@ -26,6 +26,7 @@ use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
 use load::Connection;
+use rustix::process::{Pid, Signal};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -578,9 +579,9 @@ impl Server {
 
     /// SIGTERM, then wait (bounded) for exit.
     fn stop(&mut self) -> anyhow::Result<()> {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
+            let _ = rustix::process::kill_process(pid, Signal::TERM);
+        }
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while std::time::Instant::now() < deadline {
             if self.child.try_wait()?.is_some() {
@@ -601,15 +602,9 @@ impl Drop for Server {
     }
 }
 
+/// The kernel's USER_HZ (the unit of `/proc` CPU times).
 fn clock_ticks_per_second() -> f64 {
-    // The kernel's USER_HZ, 100 on Linux (getconf CLK_TCK).
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(100.0)
+    rustix::param::clock_ticks_per_second() as f64
 }
 
 fn machine() -> Machine {

@@ -1,17 +1,22 @@
 //! The admin listener (`IAS_ADMIN_ADDRESS`): liveness, readiness and
 //! Prometheus metrics, apart from the public API so that its contract stays
 //! one operation. Its own dropshot API trait gives it an OpenAPI document
-//! ([`openapi_document`]).
+//! ([`openapi_document`]), and limits of its own ([`MAX_CONNECTIONS`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use dropshot::{Body, HttpError, HttpResponseOk, RequestContext};
+use dropshot::{
+    Body, ConfigDropshot, HttpError, HttpResponseOk, HttpServer, RequestContext, ServerBuilder,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::connections::Connections;
+use crate::connections::{self, Connections};
+use crate::handler::ExchangeSlots;
+use crate::logging::LogHandle;
 use crate::metrics::{Metrics, Readings};
+use crate::Config;
 
 /// Whether the public listener should get traffic.
 #[derive(Default)]
@@ -36,10 +41,10 @@ pub struct AdminContext {
     pub health: Arc<Health>,
     pub metrics: Arc<Metrics>,
     pub connections: Arc<Connections>,
-    /// Exchanges in flight now.
-    pub exchanges_in_flight: Box<dyn Fn() -> usize + Send + Sync>,
-    /// Log records dropped so far.
-    pub log_records_dropped: Box<dyn Fn() -> u64 + Send + Sync>,
+    /// The public handler's exchange permits (for exchanges in flight).
+    pub exchanges: ExchangeSlots,
+    /// The log writer (for its drop count).
+    pub log: LogHandle,
 }
 
 /// The body of `/livez` and `/readyz`.
@@ -105,14 +110,64 @@ impl AdminApi for Admin {
         let context = rqctx.context();
         let text = context.metrics.render(&Readings {
             connections_open: context.connections.open(),
-            exchanges_in_flight: (context.exchanges_in_flight)(),
-            log_records_dropped: (context.log_records_dropped)(),
+            exchanges_in_flight: context.exchanges.in_flight(),
+            log_records_dropped: context.log.dropped(),
         });
         http::Response::builder()
             .header(http::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)
             .body(Body::from(text))
             .map_err(|e| HttpError::for_internal_error(e.to_string()))
     }
+}
+
+/// The admin listener's own limits. Its clients are probes and scrapers, one
+/// short request each: room for a flood of idle sockets beside them, and
+/// short timeouts so that such sockets leave soon.
+pub const MAX_CONNECTIONS: usize = 256;
+/// An idle admin connection is closed after this (or `IAS_IDLE_TIMEOUT`, if shorter).
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// An admin request must arrive within this (or `IAS_REQUEST_TIMEOUT`, if shorter).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Binds `address` and serves [`AdminApi`] with its own connection limits.
+pub fn start(
+    address: std::net::SocketAddr,
+    config: &Config,
+    context: AdminContext,
+    log: &slog::Logger,
+) -> anyhow::Result<HttpServer<AdminContext>> {
+    let api = admin_api_mod::api_description::<Admin>()
+        .map_err(|e| anyhow::anyhow!("invalid admin API description: {e}"))?;
+    // Each probe and scrape would be an `info` line: the admin listener's
+    // dropshot logs warnings and errors only (the `admin listener` line below
+    // says where it is).
+    let admin_log = slog::Logger::root(
+        slog::Drain::fuse(slog::LevelFilter::new(log.clone(), slog::Level::Warning)),
+        slog::o!("listener" => "admin"),
+    );
+    let connections = connections::Connections::new(
+        connections::Limits {
+            listener: connections::Listener::Admin,
+            idle_timeout: config.idle_timeout.min(IDLE_TIMEOUT),
+            request_timeout: config.request_timeout.min(REQUEST_TIMEOUT),
+            max_connections: MAX_CONNECTIONS,
+            max_per_peer: None,
+            trust_request_id: config.trust_request_id,
+        },
+        log.clone(),
+        None,
+    );
+    let admin = ServerBuilder::new(api, context, admin_log)
+        .connection_policy(connections)
+        .config(ConfigDropshot {
+            bind_address: address,
+            default_handler_task_mode: dropshot::HandlerTaskMode::CancelOnDisconnect,
+            ..Default::default()
+        })
+        .start()
+        .map_err(|e| anyhow::anyhow!("cannot listen on {address} (IAS_ADMIN_ADDRESS): {e}"))?;
+    slog::info!(log, "admin listener: /livez, /readyz, /metrics"; "admin_addr" => %admin.local_addr());
+    Ok(admin)
 }
 
 /// The admin listener's OpenAPI document.

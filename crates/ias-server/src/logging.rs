@@ -14,6 +14,9 @@
 //! What is written is bounded too: a logged `uri` loses its query string (a
 //! code sent as `?code=` never reaches the log) and any field longer than
 //! [`MAX_FIELD_BYTES`] is cut.
+//!
+//! [`logger`] is the server's one pipeline (stderr); [`logger_to`] is the same
+//! to another writer (the test harness keeps the lines).
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -99,6 +102,49 @@ pub fn json_drain(
         shared: Arc::clone(&shared),
     };
     Ok((JsonDrain { shared, level }, handle))
+}
+
+/// The server's log, and its writer.
+#[derive(Clone)]
+pub struct ServerLog {
+    /// The logger to hand out.
+    pub log: slog::Logger,
+    writer: LogHandle,
+}
+
+impl ServerLog {
+    /// Writes what is queued, for at most `timeout` (call before exit).
+    pub fn flush(&self, timeout: Duration) -> bool {
+        self.writer.flush(timeout)
+    }
+
+    /// The writer's handle (the drop count, for the metrics).
+    pub fn handle(&self) -> &LogHandle {
+        &self.writer
+    }
+}
+
+/// The server's logger: JSON (bunyan) lines on stderr, written off the request
+/// path, whatever stderr is (a terminal too: `docker run -t`, `tty: true`),
+/// since this drain is where query strings are stripped and long fields cut.
+/// At `info` there is one line per request: dropshot's per-connection line is
+/// `debug` under a connection policy (the dropshot patch).
+pub fn logger(config: &crate::Config) -> anyhow::Result<ServerLog> {
+    logger_to(config, std::io::stderr())
+}
+
+/// [`logger`], writing to `out`.
+pub fn logger_to(
+    config: &crate::Config,
+    out: impl std::io::Write + Send + 'static,
+) -> anyhow::Result<ServerLog> {
+    use slog::Drain as _;
+    let (json, writer) = json_drain("ias-server", slog::Level::from(&config.log_level), out)
+        .map_err(|e| anyhow::anyhow!("cannot start the log writer thread: {e}"))?;
+    Ok(ServerLog {
+        log: slog::Logger::root(json.fuse(), slog::o!()),
+        writer,
+    })
 }
 
 impl Shared {

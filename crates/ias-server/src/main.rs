@@ -54,7 +54,7 @@ SIGUSR1 and SIGUSR2 are logged and ignored. A missing or invalid setting exits 2
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before the secret is read: no core dump can hold it.
-    let core_dumps = ias_server::disable_core_dumps();
+    let core_dumps = ias_server::process::disable_core_dumps();
     let config = match ias_server::Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
         Ok(config) => config,
         Err(e) => {
@@ -73,7 +73,7 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     // Before anything opens a file: sockets for clients and GitHub both count.
-    ias_server::raise_nofile_limit();
+    ias_server::process::raise_nofile_limit();
     let server_log = match ias_server::logger(&config) {
         Ok(log) => log,
         Err(e) => {

@@ -13,6 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+use rustix::process::{Pid, Signal};
 
 const ID: &str = "Iv1.binary-test";
 const SECRET: &str = "binary-test-secret-4b8e1f";
@@ -91,13 +92,13 @@ impl Running {
         v["local_addr"].as_str().unwrap().to_string()
     }
 
-    fn signal(&self, name: &str) {
-        signal(self.child.id(), name);
+    fn signal(&self, sig: Signal) {
+        signal(self.child.id(), sig);
     }
 
     /// SIGTERM, and the exit must be 0.
     fn stop(self) {
-        self.signal("TERM");
+        self.signal(Signal::TERM);
         let (code, logs) = self.wait_exit();
         assert_eq!(code, 0, "{logs:#?}");
     }
@@ -111,13 +112,13 @@ impl Running {
     }
 }
 
-/// Sends signal `name` (`TERM`, `INT`) to process `pid`.
-fn signal(pid: u32, name: &str) {
-    let ok = Command::new("kill")
-        .args([&format!("-{name}"), &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
+/// Sends `sig` to process `pid`.
+fn signal(pid: u32, sig: Signal) {
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .expect("a child's pid");
+    rustix::process::kill_process(pid, sig).expect("the server process is there");
 }
 
 /// Waits for `child` to exit, failing the test after `within`.
@@ -145,19 +146,16 @@ fn launch(github_base_url: &str, settings: &[(&str, &str)], nofile: Option<u64>)
         cmd.env(k, v);
     }
     if let Some(n) = nofile {
+        use rustix::process::{setrlimit, Resource, Rlimit};
         use std::os::unix::process::CommandExt as _;
-        // SAFETY: only setrlimit, which is async-signal-safe, runs in the child.
+        let limit = Rlimit {
+            current: Some(n),
+            maximum: Some(n),
+        };
+        // SAFETY: only setrlimit (one system call, async-signal-safe) runs in
+        // the child between fork and exec.
         unsafe {
-            cmd.pre_exec(move || {
-                let limit = libc::rlimit {
-                    rlim_cur: n,
-                    rlim_max: n,
-                };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
+            cmd.pre_exec(move || Ok(setrlimit(Resource::Nofile, limit)?));
         }
     }
     cmd
@@ -299,7 +297,7 @@ async fn serves_logs_without_credentials_and_stops_gracefully_on_sigterm() {
         }
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
-    server.signal("TERM");
+    server.signal(Signal::TERM);
     let answer = slow
         .await
         .unwrap()
@@ -335,7 +333,7 @@ async fn serves_logs_without_credentials_and_stops_gracefully_on_sigterm() {
 fn sigint_stops_an_idle_server_with_exit_0() {
     let mut server = Running::start("http://127.0.0.1:9");
     server.address();
-    server.signal("INT");
+    server.signal(Signal::INT);
     let (code, logs) = server.wait_exit();
     assert_eq!(code, 0, "{logs:#?}");
 }

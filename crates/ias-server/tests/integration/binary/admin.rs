@@ -9,6 +9,7 @@ use github_standin::Behavior;
 use serde_json::json;
 
 use super::{Running, SECRET};
+use rustix::process::Signal;
 
 impl Running {
     pub(super) fn admin_address(&mut self) -> String {
@@ -48,7 +49,7 @@ async fn probes_follow_start_serving_and_drain() {
         );
     }
 
-    server.signal("TERM");
+    server.signal(Signal::TERM);
     let signalled = Instant::now();
     let (ready, _) = loop {
         let answer = get(&http, format!("http://{admin}/readyz")).await;

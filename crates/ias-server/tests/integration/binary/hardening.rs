@@ -14,6 +14,7 @@ use github_standin::Behavior;
 use super::admin::{scrape, value};
 use super::limits::{blocking, connect, read_response, token_request, until_closed};
 use super::{github, launch, signal, wait_exit, Running};
+use rustix::process::Signal;
 
 /// The resident set of process `pid`, in KiB.
 fn rss_kib(pid: u32) -> u64 {
@@ -173,7 +174,7 @@ async fn probes_answer_through_floods() {
     // Past the admin cap: refused, with a line that names the admin listener.
     let a = admin.clone();
     let more = blocking(move || {
-        (0..ias_server::ADMIN_MAX_CONNECTIONS)
+        (0..ias_server::admin::MAX_CONNECTIONS)
             .filter_map(|_| TcpStream::connect(&a).ok())
             .collect::<Vec<_>>()
     })
@@ -194,8 +195,12 @@ async fn other_signals_are_ignored_and_a_second_term_exits_now() {
     let mut server =
         Running::start_with("http://127.0.0.1:9", &[("IAS_SHUTDOWN_DELAY", "20s")], None);
     let public = server.address();
-    for name in ["HUP", "USR1", "USR2"] {
-        server.signal(name);
+    for (sig, name) in [
+        (Signal::HUP, "HUP"),
+        (Signal::USR1, "USR1"),
+        (Signal::USR2, "USR2"),
+    ] {
+        server.signal(sig);
         let line = server.wait_for("signal ignored");
         assert!(
             line.contains(&format!("\"signal\":\"SIG{name}\"")),
@@ -210,9 +215,9 @@ async fn other_signals_are_ignored_and_a_second_term_exits_now() {
         "still serving: {answer}"
     );
 
-    server.signal("TERM");
+    server.signal(Signal::TERM);
     server.wait_for("shutting down: serving on until the delay ends");
-    server.signal("TERM");
+    server.signal(Signal::TERM);
     let started = Instant::now();
     let (code, logs) = server.wait_exit();
     assert!(
@@ -271,7 +276,7 @@ async fn lines_lost_to_a_closed_stderr_are_counted() {
     );
     // A scrape logs nothing at info: the count stays (each drop added once).
     assert_eq!(dropped_total().await, dropped);
-    signal(child.id(), "TERM");
+    signal(child.id(), Signal::TERM);
     let status = wait_exit(&mut child, Duration::from_secs(20));
     assert_eq!(status.code(), Some(0));
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use github_standin::Behavior;
 
 use super::{github, launch, signal, wait_exit, Running};
+use rustix::process::Signal;
 
 /// A connection that sends `bytes` at once.
 pub(super) fn connect(addr: &str, bytes: &[u8]) -> TcpStream {
@@ -226,7 +227,7 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
     let github = github().await;
     github.on_code("flood-code", Behavior::ReusableToken("gho_flood".into()));
     // The reserved descriptors and 64 more: 16 for GitHub, 48 for clients.
-    let nofile = ias_server::RESERVED_FDS + 64;
+    let nofile = ias_server::process::RESERVED_FDS + 64;
     let mut server = Running::start_with(
         &github.base_url(),
         &[("IAS_IDLE_TIMEOUT", "2s"), ("IAS_REQUEST_TIMEOUT", "1s")],
@@ -379,7 +380,7 @@ async fn sigterm_serves_through_the_delay_then_refuses_and_exits_within_the_time
         let mut in_flight = connect(&addr, &token_request("drain-slow-code"));
         std::thread::sleep(Duration::from_millis(100));
         let signalled = Instant::now();
-        signal(pid, "TERM");
+        signal(pid, Signal::TERM);
         std::thread::sleep(Duration::from_millis(200));
         let during_delay = read_response(&mut connect(&addr, EMPTY_POST));
         std::thread::sleep(Duration::from_millis(700).saturating_sub(signalled.elapsed()));
@@ -470,7 +471,7 @@ async fn a_stderr_nobody_reads_does_not_stop_the_server() {
     .await;
     assert!(answered < Duration::from_secs(60));
     // It still stops: the log flush at exit is bounded.
-    signal(child.id(), "TERM");
+    signal(child.id(), Signal::TERM);
     assert_eq!(wait_exit(child, Duration::from_secs(10)).code(), Some(0));
     drop(stderr);
 }
@@ -499,7 +500,7 @@ async fn logs_carry_no_query_and_no_field_past_512_bytes() {
     for _ in 0..3 {
         server.wait_for("request completed");
     }
-    server.signal("TERM");
+    server.signal(Signal::TERM);
     let (code, logs) = server.wait_exit();
     assert_eq!(code, 0);
     for line in &logs {

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::admin::{scrape, value};
 use super::{launch, Running, ID, SECRET};
+use rustix::process::Signal;
 
 /// A proxy on loopback that records each request head it gets and answers
 /// 502: enough to see whether (and what) an exchange sent through it.
@@ -115,7 +116,7 @@ async fn proxy_variables_are_ignored_and_the_proxy_setting_is_followed() {
         "{heads:?}"
     );
     let (_, logs) = {
-        server.signal("TERM");
+        server.signal(Signal::TERM);
         server.wait_exit()
     };
     assert!(logs.iter().all(|l| !l.contains("hunter2")), "{logs:#?}");
@@ -177,22 +178,18 @@ async fn path_aliases_get_404_and_no_token() {
 /// pipeline: a `?code=` never reaches it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminal_gets_the_same_log_pipeline() {
-    use std::os::fd::{FromRawFd as _, OwnedFd};
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two descriptors into the integers given; the
-    // other arguments may be null.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "openpty");
-    // SAFETY: both descriptors were just opened by openpty and are owned here.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pseudo-terminal");
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
+        .open(name.to_str().unwrap())
+        .expect("the terminal's other side");
     let mut child = launch("http://127.0.0.1:9", &[], None)
         .stderr(std::process::Stdio::from(slave))
         .spawn()
@@ -234,7 +231,7 @@ async fn a_terminal_gets_the_same_log_pipeline() {
     assert_eq!(r.status(), 400);
     let completed = wait_for("request completed");
     assert!(completed.contains(r#""uri":"/oauth/token""#), "{completed}");
-    super::signal(child.id(), "TERM");
+    super::signal(child.id(), Signal::TERM);
     super::wait_exit(&mut child, Duration::from_secs(20));
     for line in lines.lock().unwrap().iter() {
         assert!(
@@ -299,7 +296,7 @@ async fn secrets_at_rest_and_the_redirect_uri() {
         "the newline is not part of it"
     );
     let (code, logs) = {
-        server.signal("TERM");
+        server.signal(Signal::TERM);
         server.wait_exit()
     };
     assert_eq!(code, 0);
