@@ -6,12 +6,11 @@
 //! build's version. None carries a code, a token, a secret or a client-chosen
 //! string.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use prometheus::{
-    Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    IntGaugeVec, Opts, Registry, TextEncoder,
+    core::Collector as _, Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter,
+    IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::github::ExchangeError;
@@ -32,16 +31,51 @@ pub struct Metrics {
     /// The hot series, resolved once: `POST {route} 200 ok`, by route index.
     post_ok: Vec<Histogram>,
     /// One series per `ExchangeOutcome`, resolved once.
-    exchanges: [Histogram; 5],
+    exchanges: ExchangeSeries,
     active_requests: IntGauge,
     connections_open: IntGauge,
     exchanges_in_flight: IntGauge,
     /// `ias_connections_refused_total`, by reason: `[limit, per_client]`.
     connections_refused: [IntCounter; 2],
-    log_records_dropped: IntCounter,
-    /// The drop count already added to `log_records_dropped`: two scrapes at
-    /// once add each drop once between them.
-    log_records_counted: AtomicU64,
+}
+
+/// `ias_log_records_dropped_total`: the log writer's own count, read at each
+/// scrape (so there is one count, not a counter kept in step with it).
+const LOG_RECORDS_DROPPED: (&str, &str) = (
+    "ias_log_records_dropped_total",
+    "Log records dropped because the process reading stderr did not keep up.",
+);
+
+/// The exchange histogram's series, one per [`ExchangeOutcome`].
+struct ExchangeSeries {
+    token: Histogram,
+    bad_verification_code: Histogram,
+    unverified_user_email: Histogram,
+    error: Histogram,
+    rejected: Histogram,
+}
+
+impl ExchangeSeries {
+    fn new(histogram: &HistogramVec) -> Self {
+        let series = |o: ExchangeOutcome| histogram.with_label_values(&[o.label()]);
+        ExchangeSeries {
+            token: series(ExchangeOutcome::Token),
+            bad_verification_code: series(ExchangeOutcome::BadVerificationCode),
+            unverified_user_email: series(ExchangeOutcome::UnverifiedUserEmail),
+            error: series(ExchangeOutcome::Error),
+            rejected: series(ExchangeOutcome::Rejected),
+        }
+    }
+
+    fn of(&self, outcome: ExchangeOutcome) -> &Histogram {
+        match outcome {
+            ExchangeOutcome::Token => &self.token,
+            ExchangeOutcome::BadVerificationCode => &self.bad_verification_code,
+            ExchangeOutcome::UnverifiedUserEmail => &self.unverified_user_email,
+            ExchangeOutcome::Error => &self.error,
+            ExchangeOutcome::Rejected => &self.rejected,
+        }
+    }
 }
 
 /// How an exchange with GitHub ended (`ias_github_exchange_duration_seconds`'s `outcome`).
@@ -57,14 +91,6 @@ pub enum ExchangeOutcome {
 }
 
 impl ExchangeOutcome {
-    const ALL: [ExchangeOutcome; 5] = [
-        ExchangeOutcome::Token,
-        ExchangeOutcome::BadVerificationCode,
-        ExchangeOutcome::UnverifiedUserEmail,
-        ExchangeOutcome::Error,
-        ExchangeOutcome::Rejected,
-    ];
-
     fn label(self) -> &'static str {
         match self {
             ExchangeOutcome::Token => "token",
@@ -147,11 +173,6 @@ impl Metrics {
             &["reason"],
         )
         .expect("valid counter");
-        let log_records_dropped = IntCounter::new(
-            "ias_log_records_dropped_total",
-            "Log records dropped because the process reading stderr did not keep up.",
-        )
-        .expect("valid counter");
         let build_info = IntGaugeVec::new(
             Opts::new(
                 "ias_build_info",
@@ -170,7 +191,6 @@ impl Metrics {
             Box::new(connections_open.clone()),
             Box::new(exchanges_in_flight.clone()),
             Box::new(connections_refused.clone()),
-            Box::new(log_records_dropped.clone()),
             Box::new(build_info),
         ] {
             registry.register(metric).expect("metric names are unique");
@@ -179,7 +199,7 @@ impl Metrics {
             .iter()
             .map(|route| requests.with_label_values(&["POST", route, "200", "ok"]))
             .collect();
-        let exchanges = ExchangeOutcome::ALL.map(|o| exchanges.with_label_values(&[o.label()]));
+        let exchanges = ExchangeSeries::new(&exchanges);
         Metrics {
             registry,
             requests,
@@ -190,8 +210,6 @@ impl Metrics {
             exchanges_in_flight,
             connections_refused: ["limit", "per_client"]
                 .map(|reason| connections_refused.with_label_values(&[reason])),
-            log_records_dropped,
-            log_records_counted: AtomicU64::new(0),
         }
     }
 
@@ -233,7 +251,7 @@ impl Metrics {
 
     /// An exchange ended (or was refused at capacity).
     pub fn exchange(&self, outcome: ExchangeOutcome, took: Duration) {
-        self.exchanges[outcome as usize].observe(took.as_secs_f64());
+        self.exchanges.of(outcome).observe(took.as_secs_f64());
     }
 
     /// The text exposition, with the gauges read now.
@@ -242,16 +260,17 @@ impl Metrics {
             .set(i64::try_from(now.connections_open).unwrap_or(i64::MAX));
         self.exchanges_in_flight
             .set(i64::try_from(now.exchanges_in_flight).unwrap_or(i64::MAX));
-        let dropped = now.log_records_dropped;
-        let counted = self
-            .log_records_counted
-            .fetch_max(dropped, Ordering::Relaxed);
-        if dropped > counted {
-            self.log_records_dropped.inc_by(dropped - counted);
+        let mut families = self.registry.gather();
+        let (name, help) = LOG_RECORDS_DROPPED;
+        let dropped = IntCounter::new(name, help).expect("valid counter");
+        dropped.inc_by(now.log_records_dropped);
+        for family in dropped.collect() {
+            let at = families.partition_point(|f| f.name() < family.name());
+            families.insert(at, family);
         }
         let mut out = Vec::new();
         TextEncoder::new()
-            .encode(&self.registry.gather(), &mut out)
+            .encode(&families, &mut out)
             .expect("the text encoding of gathered metrics cannot fail");
         String::from_utf8(out).expect("the text encoding is UTF-8")
     }
@@ -293,28 +312,56 @@ mod tests {
 
     #[test]
     fn each_exchange_outcome_has_its_own_series() {
-        for (i, outcome) in ExchangeOutcome::ALL.into_iter().enumerate() {
-            assert_eq!(outcome as usize, i, "ALL is in declaration order");
-        }
         let metrics = Metrics::new(&["/oauth/token".to_string()]);
-        metrics.exchange(ExchangeOutcome::Rejected, Duration::ZERO);
+        let outcomes = [
+            (ExchangeOutcome::Token, "token", 1),
+            (
+                ExchangeOutcome::BadVerificationCode,
+                "bad_verification_code",
+                2,
+            ),
+            (
+                ExchangeOutcome::UnverifiedUserEmail,
+                "unverified_user_email",
+                3,
+            ),
+            (ExchangeOutcome::Error, "error", 4),
+            (ExchangeOutcome::Rejected, "rejected", 5),
+        ];
+        for (outcome, _, n) in outcomes {
+            for _ in 0..n {
+                metrics.exchange(outcome, Duration::ZERO);
+            }
+        }
         metrics.request_started();
         metrics.request_ok(0, Duration::from_millis(3));
-        let text = metrics.render(&Readings {
+        let readings = Readings {
             connections_open: 2,
             exchanges_in_flight: 1,
             log_records_dropped: 7,
-        });
-        for line in [
-            "ias_github_exchange_duration_seconds_count{outcome=\"rejected\"} 1",
-            "ias_github_exchange_duration_seconds_count{outcome=\"token\"} 0",
-            "http_server_request_duration_seconds_count{http_request_method=\"POST\",http_response_status_code=\"200\",http_route=\"/oauth/token\",outcome=\"ok\"} 1",
-            "http_server_active_requests 0",
-            "ias_connections_open 2",
-            "ias_exchanges_in_flight 1",
-            "ias_log_records_dropped_total 7",
-        ] {
+        };
+        let text = metrics.render(&readings);
+        let mut expected: Vec<String> = outcomes
+            .iter()
+            .map(|(_, label, n)| {
+                format!("ias_github_exchange_duration_seconds_count{{outcome=\"{label}\"}} {n}")
+            })
+            .collect();
+        expected.extend(
+            [
+                "http_server_request_duration_seconds_count{http_request_method=\"POST\",http_response_status_code=\"200\",http_route=\"/oauth/token\",outcome=\"ok\"} 1",
+                "http_server_active_requests 0",
+                "ias_connections_open 2",
+                "ias_exchanges_in_flight 1",
+                "# TYPE ias_log_records_dropped_total counter",
+                "ias_log_records_dropped_total 7",
+            ]
+            .map(String::from),
+        );
+        for line in &expected {
             assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
         }
+        // The drop count is read, not added: the same reading scrapes the same.
+        assert_eq!(metrics.render(&readings), text);
     }
 }
