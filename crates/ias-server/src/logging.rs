@@ -351,36 +351,31 @@ impl JsonFields<'_> {
         self.out.push(':');
     }
 
-    /// A JSON string, cut to `MAX_FIELD_BYTES` (at a character boundary).
+    /// A JSON string (serde_json's escaping), cut to `MAX_FIELD_BYTES` (at a
+    /// character boundary).
     fn string(&mut self, s: &str) {
-        let s = cut(s);
-        self.out.push('"');
-        let mut plain = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let escape = match b {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f => "",
-                _ => continue,
-            };
-            self.out.push_str(&s[plain..i]);
-            if escape.is_empty() {
-                let _ = write!(self.out, "\\u{b:04x}");
-            } else {
-                self.out.push_str(escape);
-            }
-            plain = i + 1;
-        }
-        self.out.push_str(&s[plain..]);
-        self.out.push('"');
+        let _ = serde_json::to_writer(StringWriter(self.out), cut(s));
     }
 
     fn raw(&mut self, key: Key, value: impl std::fmt::Display) -> slog::Result {
         self.key(key.as_ref());
         let _ = write!(self.out, "{value}");
+        Ok(())
+    }
+}
+
+/// `io::Write` into a `String`, for serde_json (which writes UTF-8 only).
+struct StringWriter<'a>(&'a mut String);
+
+impl std::io::Write for StringWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        self.0.push_str(text);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
