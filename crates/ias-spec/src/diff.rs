@@ -51,7 +51,8 @@ use crate::catalogue::Catalogue;
 use crate::error::{Document, Error};
 use crate::load::SpecDocument;
 use crate::model::{
-    Body, Contract, Operation, Parameter, Schema, LOWER_BOUNDS, OTHER_CONSTRAINTS, UPPER_BOUNDS,
+    Body, Contract, Operation, OperationKey, Parameter, ParameterKey, Schema, LOWER_BOUNDS,
+    OTHER_CONSTRAINTS, UPPER_BOUNDS,
 };
 
 /// The version bump a change needs.
@@ -389,71 +390,81 @@ pub fn diff_contracts(old: &Contract, new: &Contract, wording: Wording) -> Vec<C
         side: Side::Request,
         wording,
     };
-    let ids_new: BTreeMap<&str, &(String, String)> = new
+    // An operation gone from its place but found elsewhere by its
+    // operationId has moved (and is not also "added" there).
+    let ids_new: BTreeMap<&str, &OperationKey> = new
         .operations
         .iter()
         .filter(|(_, op)| !op.operation_id.is_empty())
         .map(|(k, op)| (op.operation_id.as_str(), k))
         .collect();
-    let mut moved_to: BTreeSet<&(String, String)> = BTreeSet::new();
-    for (key, old_op) in &old.operations {
-        let loc = op_pointer(key);
-        let label = op_label(key);
-        match new.operations.get(key) {
-            Some(new_op) => d.operation(&loc, &label, old_op, new_op),
-            None => match ids_new
-                .get(old_op.operation_id.as_str())
-                .filter(|k| !old.operations.contains_key(**k))
-            {
+    let moved = |op: &Operation| {
+        ids_new
+            .get(op.operation_id.as_str())
+            .copied()
+            .filter(|to| !old.operations.contains_key(*to))
+    };
+    let moved_to: BTreeSet<&OperationKey> = old.operations.values().filter_map(moved).collect();
+    for (key, pair) in paired(&old.operations, &new.operations) {
+        let (loc, label) = (key.pointer(), key.label());
+        match pair {
+            Paired::Both(o, n) => d.operation(&loc, &label, o, n),
+            Paired::Old(o) => match moved(o) {
                 Some(to) => {
-                    moved_to.insert(to);
-                    let kind = if to.0 == key.0 {
+                    let kind = if to.path == key.path {
                         ChangeKind::MethodChanged
                     } else {
                         ChangeKind::PathChanged
                     };
                     let message = format!(
                         "operation {} moved from {label} to {}",
-                        old_op.operation_id,
-                        op_label(to)
+                        o.operation_id,
+                        to.label()
                     );
-                    d.push(&loc, kind, message, Some(label.clone()), Some(op_label(to)));
+                    d.push(&loc, kind, message, Some(label.clone()), Some(to.label()));
                 }
                 None => {
-                    let message = format!(
-                        "operation {label} ({}) {}",
-                        old_op.operation_id,
-                        wording.removed()
-                    );
-                    d.push(
-                        &loc,
-                        ChangeKind::OperationRemoved,
-                        message,
-                        Some(label),
-                        None,
-                    );
+                    let what = format!("operation {label} ({})", o.operation_id);
+                    d.removed(&loc, ChangeKind::OperationRemoved, &what, Some(label));
                 }
             },
-        }
-    }
-    for (key, new_op) in &new.operations {
-        if !old.operations.contains_key(key) && !moved_to.contains(key) {
-            let label = op_label(key);
-            let message = format!(
-                "operation {label} ({}) {}",
-                new_op.operation_id,
-                wording.added()
-            );
-            d.push(
-                &op_pointer(key),
-                ChangeKind::OperationAdded,
-                message,
-                None,
-                Some(label),
-            );
+            Paired::New(_) if moved_to.contains(key) => {}
+            Paired::New(n) => {
+                let what = format!("operation {label} ({})", n.operation_id);
+                d.added(&loc, ChangeKind::OperationAdded, &what, Some(label));
+            }
         }
     }
     d.changes
+}
+
+/// One key of two maps, and what each side has under it.
+enum Paired<'a, V> {
+    /// Only the old (or spec) side has it.
+    Old(&'a V),
+    /// Only the new (or server) side has it.
+    New(&'a V),
+    Both(&'a V, &'a V),
+}
+
+/// Every key of `old` (in order, with what `new` has), then the keys only
+/// `new` has.
+fn paired<'a, K: Ord, V>(
+    old: &'a BTreeMap<K, V>,
+    new: &'a BTreeMap<K, V>,
+) -> impl Iterator<Item = (&'a K, Paired<'a, V>)> {
+    let from_old = old.iter().map(|(k, o)| {
+        let pair = match new.get(k) {
+            Some(n) => Paired::Both(o, n),
+            None => Paired::Old(o),
+        };
+        (k, pair)
+    });
+    let only_new = new
+        .iter()
+        .filter(|(k, _)| !old.contains_key(*k))
+        .map(|(k, n)| (k, Paired::New(n)));
+    from_old.chain(only_new)
 }
 
 struct Differ {
@@ -476,6 +487,18 @@ impl Differ {
     ) {
         let change = Change::new(kind, self.side, loc.to_string(), message, old, new);
         self.changes.push(change);
+    }
+
+    /// `what` is only on the old side: "{what} was removed".
+    fn removed(&mut self, loc: &str, kind: ChangeKind, what: &str, old: Option<String>) {
+        let message = format!("{what} {}", self.wording.removed());
+        self.push(loc, kind, message, old, None);
+    }
+
+    /// `what` is only on the new side: "{what} was added".
+    fn added(&mut self, loc: &str, kind: ChangeKind, what: &str, new: Option<String>) {
+        let message = format!("{what} {}", self.wording.added());
+        self.push(loc, kind, message, None, new);
     }
 
     fn operation(&mut self, loc: &str, label: &str, old: &Operation, new: &Operation) {
@@ -576,27 +599,30 @@ impl Differ {
         &mut self,
         loc: &str,
         label: &str,
-        old: &BTreeMap<(String, String), Parameter>,
-        new: &BTreeMap<(String, String), Parameter>,
+        old: &BTreeMap<ParameterKey, Parameter>,
+        new: &BTreeMap<ParameterKey, Parameter>,
     ) {
         self.side = Side::Request;
-        let place = |key: &(String, String)| {
-            (
-                format!("{loc}/parameters/{}/{}", key.0, escape(&key.1)),
-                format!("{label}: {} parameter {}", key.0, key.1),
-            )
-        };
-        for (key, o) in old {
-            let (ploc, what) = place(key);
-            match new.get(key) {
-                None => self.push(
-                    &ploc,
-                    ChangeKind::ParameterRemoved,
-                    format!("{what} {}", self.wording.removed()),
-                    Some("present".into()),
-                    None,
-                ),
-                Some(n) => {
+        for (key, pair) in paired(old, new) {
+            let ploc = format!("{loc}/parameters/{}/{}", key.location, escape(&key.name));
+            let what = format!("{label}: {} parameter {}", key.location, key.name);
+            match pair {
+                Paired::Old(_) => {
+                    self.removed(
+                        &ploc,
+                        ChangeKind::ParameterRemoved,
+                        &what,
+                        Some("present".into()),
+                    );
+                }
+                Paired::New(n) => {
+                    let adj = required_word(n.required);
+                    let kind = ChangeKind::ParameterAdded {
+                        required: n.required,
+                    };
+                    self.added(&ploc, kind, &format!("{what} ({adj})"), Some(adj.into()));
+                }
+                Paired::Both(o, n) => {
                     self.required_change(
                         &ploc,
                         &what,
@@ -606,19 +632,6 @@ impl Differ {
                     self.schema(&format!("{ploc}/schema"), &what, &o.schema, &n.schema);
                 }
             }
-        }
-        for (key, n) in new.iter().filter(|(key, _)| !old.contains_key(*key)) {
-            let (ploc, what) = place(key);
-            let adj = required_word(n.required);
-            self.push(
-                &ploc,
-                ChangeKind::ParameterAdded {
-                    required: n.required,
-                },
-                format!("{what} {} ({adj})", self.wording.added()),
-                None,
-                Some(adj.into()),
-            );
         }
     }
 
@@ -630,23 +643,19 @@ impl Differ {
             (None, None) => {}
             (None, Some(n)) => {
                 let adj = required_word(n.required);
-                self.push(
+                let kind = ChangeKind::RequestBodyAdded {
+                    required: n.required,
+                };
+                self.added(&bloc, kind, &format!("{what} ({adj})"), Some(adj.into()));
+            }
+            (Some(_), None) => {
+                self.removed(
                     &bloc,
-                    ChangeKind::RequestBodyAdded {
-                        required: n.required,
-                    },
-                    format!("{what} {} ({adj})", self.wording.added()),
-                    None,
-                    Some(adj.into()),
+                    ChangeKind::RequestBodyRemoved,
+                    &what,
+                    Some("present".into()),
                 );
             }
-            (Some(_), None) => self.push(
-                &bloc,
-                ChangeKind::RequestBodyRemoved,
-                format!("{what} {}", self.wording.removed()),
-                Some("present".into()),
-                None,
-            ),
             (Some(o), Some(n)) => {
                 self.required_change(
                     &bloc,
@@ -670,28 +679,23 @@ impl Differ {
         new: &BTreeMap<String, Body>,
     ) {
         self.side = Side::Response;
-        for (status, o) in old {
+        for (status, pair) in paired(old, new) {
             let rloc = format!("{loc}/responses/{status}");
             let what = format!("{label}: response {status}");
-            match new.get(status) {
-                None => self.push(
-                    &rloc,
-                    ChangeKind::StatusRemoved,
-                    format!("{what} {}", self.wording.removed()),
-                    Some(status.clone()),
-                    None,
-                ),
-                Some(n) => self.content(&rloc, &what, &o.content, &n.content),
+            match pair {
+                Paired::Old(_) => {
+                    self.removed(
+                        &rloc,
+                        ChangeKind::StatusRemoved,
+                        &what,
+                        Some(status.clone()),
+                    );
+                }
+                Paired::New(_) => {
+                    self.added(&rloc, ChangeKind::StatusAdded, &what, Some(status.clone()));
+                }
+                Paired::Both(o, n) => self.content(&rloc, &what, &o.content, &n.content),
             }
-        }
-        for status in new.keys().filter(|s| !old.contains_key(*s)) {
-            self.push(
-                &format!("{loc}/responses/{status}"),
-                ChangeKind::StatusAdded,
-                format!("{label}: response {status} {}", self.wording.added()),
-                None,
-                Some(status.clone()),
-            );
         }
     }
 
@@ -702,27 +706,26 @@ impl Differ {
         old: &BTreeMap<String, Schema>,
         new: &BTreeMap<String, Schema>,
     ) {
-        for (media, o) in old {
-            let mloc = format!("{loc}/content/{}/schema", escape(media));
-            match new.get(media) {
-                None => self.push(
-                    &mloc,
+        for (media, pair) in paired(old, new) {
+            let mloc = format!("{loc}/content/{}", escape(media));
+            let mwhat = format!("{what}: media type {media}");
+            match pair {
+                Paired::Old(_) => self.removed(
+                    &format!("{mloc}/schema"),
                     ChangeKind::MediaTypeRemoved,
-                    format!("{what}: media type {media} {}", self.wording.removed()),
+                    &mwhat,
                     Some(media.clone()),
-                    None,
                 ),
-                Some(n) => self.schema(&mloc, what, o, n),
+                Paired::New(_) => {
+                    self.added(
+                        &mloc,
+                        ChangeKind::MediaTypeAdded,
+                        &mwhat,
+                        Some(media.clone()),
+                    );
+                }
+                Paired::Both(o, n) => self.schema(&format!("{mloc}/schema"), what, o, n),
             }
-        }
-        for media in new.keys().filter(|m| !old.contains_key(*m)) {
-            self.push(
-                &format!("{loc}/content/{}", escape(media)),
-                ChangeKind::MediaTypeAdded,
-                format!("{what}: media type {media} {}", self.wording.added()),
-                None,
-                Some(media.clone()),
-            );
         }
     }
 
@@ -923,44 +926,41 @@ impl Differ {
     }
 
     fn properties(&mut self, loc: &str, what: &str, old: &Schema, new: &Schema) {
-        for (name, o) in &old.properties {
+        for (name, pair) in paired(&old.properties, &new.properties) {
             let ploc = format!("{loc}/properties/{}", escape(name));
-            let pwhat = format!("{what}: property {name}");
-            let Some(n) = new.properties.get(name) else {
-                self.push(
-                    &ploc,
-                    ChangeKind::PropertyRemoved,
-                    format!("{pwhat} {}", self.wording.removed()),
-                    Some(o.type_label()),
-                    None,
-                );
-                continue;
-            };
-            self.required_change(
-                &ploc,
-                &pwhat,
-                (old.required.contains(name), new.required.contains(name)),
-                [ChangeKind::RequiredAdded, ChangeKind::RequiredRemoved],
-            );
-            self.schema(&ploc, &pwhat, o, n);
-        }
-        for (name, n) in &new.properties {
-            if old.properties.contains_key(name) {
-                continue;
+            match pair {
+                Paired::Old(o) => {
+                    let pwhat = format!("{what}: property {name}");
+                    self.removed(
+                        &ploc,
+                        ChangeKind::PropertyRemoved,
+                        &pwhat,
+                        Some(o.type_label()),
+                    );
+                }
+                Paired::New(n) => {
+                    let required = new.required.contains(name);
+                    let adj = required_word(required);
+                    let pwhat = format!("{what}: {adj} property {name} ({})", n.type_label());
+                    let kind = ChangeKind::PropertyAdded { required };
+                    self.added(
+                        &ploc,
+                        kind,
+                        &pwhat,
+                        Some(format!("{adj} {}", n.type_label())),
+                    );
+                }
+                Paired::Both(o, n) => {
+                    let pwhat = format!("{what}: property {name}");
+                    self.required_change(
+                        &ploc,
+                        &pwhat,
+                        (old.required.contains(name), new.required.contains(name)),
+                        [ChangeKind::RequiredAdded, ChangeKind::RequiredRemoved],
+                    );
+                    self.schema(&ploc, &pwhat, o, n);
+                }
             }
-            let required = new.required.contains(name);
-            let adj = required_word(required);
-            self.push(
-                &format!("{loc}/properties/{}", escape(name)),
-                ChangeKind::PropertyAdded { required },
-                format!(
-                    "{what}: {adj} property {name} ({}) {}",
-                    n.type_label(),
-                    self.wording.added()
-                ),
-                None,
-                Some(format!("{adj} {}", n.type_label())),
-            );
         }
     }
 }
@@ -992,14 +992,6 @@ fn list(values: &[Value]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
-}
-
-fn op_label(key: &(String, String)) -> String {
-    format!("{} {}", key.1.to_uppercase(), key.0)
-}
-
-fn op_pointer(key: &(String, String)) -> String {
-    format!("/paths/{}/{}", escape(&key.0), key.1)
 }
 
 /// RFC 6901 escaping of one pointer segment.

@@ -12,8 +12,48 @@ use crate::error::RefError;
 pub struct Contract {
     /// `info.version`.
     pub version: String,
-    /// Operations by `(path, method)`, method in lower case.
-    pub operations: BTreeMap<(String, String), Operation>,
+    /// Operations by path and method.
+    pub operations: BTreeMap<OperationKey, Operation>,
+}
+
+/// Where an operation is: its path template and method (lower case, as the
+/// document spells it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OperationKey {
+    /// The path template, such as `/oauth/token`.
+    pub path: String,
+    /// `get`, `post`, ...
+    pub method: String,
+}
+
+impl OperationKey {
+    /// The key of `method` on `path`.
+    pub fn new(path: &str, method: &str) -> Self {
+        OperationKey {
+            path: path.to_string(),
+            method: method.to_string(),
+        }
+    }
+
+    /// `POST /oauth/token`, for messages.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.method.to_uppercase(), self.path)
+    }
+
+    /// Its JSON pointer in the document, `/paths/~1oauth~1token/post`.
+    pub fn pointer(&self) -> String {
+        format!("/paths/{}/{}", crate::diff::escape(&self.path), self.method)
+    }
+}
+
+/// Which parameter: where it goes (`query`, `path`, `header`, `cookie`) and
+/// its name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ParameterKey {
+    /// `in`.
+    pub location: String,
+    /// `name`.
+    pub name: String,
 }
 
 /// One operation.
@@ -26,8 +66,8 @@ pub struct Operation {
     /// Security requirements in force (the operation's, else the document's):
     /// alternatives, each a set of scheme names; empty means none needed.
     pub security: BTreeSet<BTreeSet<String>>,
-    /// Parameters by `(in, name)`.
-    pub parameters: BTreeMap<(String, String), Parameter>,
+    /// Parameters by where they go and their name.
+    pub parameters: BTreeMap<ParameterKey, Parameter>,
     /// The request body, if any.
     pub request_body: Option<Body>,
     /// Responses by status (`200`, `4XX`, `default`).
@@ -129,7 +169,7 @@ pub fn contract(doc: &Value) -> Result<Contract, RefError> {
                 let Some(op) = item.get(method) else { continue };
                 let mut operation = resolver.operation(op, &shared)?;
                 operation.security = security(op.get("security").or_else(|| doc.get("security")));
-                operations.insert((path.clone(), method.to_string()), operation);
+                operations.insert(OperationKey::new(path, method), operation);
             }
         }
     }
@@ -251,7 +291,10 @@ impl Resolver<'_> {
                     Some(s) => self.schema(s, &mut Vec::new())?,
                     None => Schema::any(),
                 };
-                parameters.insert((location, name), Parameter { required, schema });
+                parameters.insert(
+                    ParameterKey { location, name },
+                    Parameter { required, schema },
+                );
             }
         }
         let request_body = match op.get("requestBody") {
@@ -483,7 +526,7 @@ mod tests {
             }}
         });
         let c = contract(&doc).unwrap();
-        let op = &c.operations[&("/a".to_string(), "post".to_string())];
+        let op = &c.operations[&OperationKey::new("/a", "post")];
         let body = &op.request_body.as_ref().unwrap().content["application/json"];
         assert_eq!(body.properties["p"].type_.as_deref(), Some("string"));
         assert_eq!(body.properties["p"].enum_values, Some(vec![json!("a")]));
@@ -499,7 +542,7 @@ mod tests {
             ]
         }}}}}}}}});
         let c = contract(&doc).unwrap();
-        let s = &c.operations[&("/e".to_string(), "get".to_string())].responses["200"].content
+        let s = &c.operations[&OperationKey::new("/e", "get")].responses["200"].content
             ["application/json"];
         assert_eq!(s.type_.as_deref(), Some("string"));
         assert_eq!(s.enum_values, Some(vec![json!("a"), json!("b")]));
@@ -513,7 +556,7 @@ mod tests {
             "components": {"schemas": {"T": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/T"}}}}}
         });
         let c = contract(&doc).unwrap();
-        let s = &c.operations[&("/t".to_string(), "get".to_string())].responses["200"].content
+        let s = &c.operations[&OperationKey::new("/t", "get")].responses["200"].content
             ["application/json"];
         assert_eq!(
             s.properties["child"].recursive.as_deref(),
