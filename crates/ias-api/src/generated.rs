@@ -14,20 +14,17 @@ pub struct ExchangeAuthorizationCodeRequest {
     /// - "github": GitHub OAuth.
     pub provider: ExchangeAuthorizationCodeRequestProvider,
     /// The OAuth authorization code received from the OAuth callback.
-    pub code: crate::Credential,
+    pub code: crate::Secret,
     /// PKCE (RFC 7636) code verifier: the secret the console generated when it started the authorization flow with code_challenge=BASE64URL(SHA-256(verifier)) and code_challenge_method=S256. Send it when the flow was started with a challenge; GitHub then refuses the code without the matching verifier. 43 to 128 characters of A-Z, a-z, 0-9 and "-._~".
     #[serde(rename = "codeVerifier")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code_verifier: ::std::option::Option<crate::Credential>,
+    pub code_verifier: ::std::option::Option<crate::Secret>,
 }
 impl ExchangeAuthorizationCodeRequest {
     /// The required properties, in the spec's order; the optional
     /// ones empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        provider: ExchangeAuthorizationCodeRequestProvider,
-        code: crate::Credential,
-    ) -> Self {
+    pub fn new(provider: ExchangeAuthorizationCodeRequestProvider, code: crate::Secret) -> Self {
         ExchangeAuthorizationCodeRequest {
             provider,
             code,
@@ -132,13 +129,13 @@ impl ExchangeAuthorizationCodeRequestProvider {
 pub struct ExchangeAuthorizationCodeResponse {
     /// The OAuth access token that can be used to access the provider's API.
     #[serde(rename = "accessToken")]
-    pub access_token: crate::Credential,
+    pub access_token: crate::Secret,
 }
 impl ExchangeAuthorizationCodeResponse {
     /// The required properties, in the spec's order; the optional
     /// ones empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(access_token: crate::Credential) -> Self {
+    pub fn new(access_token: crate::Secret) -> Self {
         ExchangeAuthorizationCodeResponse { access_token }
     }
 }

@@ -12,7 +12,8 @@
 //! - [`mod@body`]: [`JsonBody`], the request body, read (bounded) and judged;
 //! - [`mod@validate`]: the request rules applied to a JSON object;
 //! - [`mod@error`]: [`ApiError`], the `ErrStatusMsg` answer of an operation;
-//! - [`mod@credential`]: [`Credential`], a property marked `x-ias-secret`.
+//! - [`Secret`] (from `ias-secret`, shared with the client): a property marked
+//!   `x-ias-secret`.
 //!
 //! Because the trait stands apart from any implementation, [`openapi_document`]
 //! gives the server's OpenAPI document without running a server; the
@@ -23,15 +24,14 @@
 //! `/api/v1` prefix in front of the same paths.
 
 pub mod body;
-pub mod credential;
 pub mod error;
 mod generated;
 pub mod validate;
 
 pub use body::{is_media_type, BodyDeadline, JsonBody};
-pub use credential::Credential;
 pub use error::{ApiError, Operation};
 pub use generated::*;
+pub use ias_secret::Secret;
 
 /// Request bodies larger than this are refused with 400 `request/0`.
 /// A request is a few short strings; 8 KiB leaves ample room.

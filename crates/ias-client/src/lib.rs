@@ -6,7 +6,8 @@
 //! holds progenitor's client and the spec's documented errors, [`ErrorCode`]
 //! (every `[group, code]` pair the error responses list, with its status and
 //! message; `ErrorCode::try_from(&ErrStatusMsg)` names the one a body is).
-//! This file adds only documentation and [`Secret`].
+//! This file adds only documentation; [`Secret`] is `ias-secret`'s (the
+//! server's generated types use the same one).
 //!
 //! # Interface style
 //!
@@ -77,7 +78,6 @@ extern crate self as ias_client;
 
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
 mod generated;
-mod secret;
 
 pub use generated::*;
-pub use secret::Secret;
+pub use ias_secret::Secret;

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use ias_api::{ApiError, Credential, ErrorCode, Operation};
+use ias_api::{ApiError, ErrorCode, Operation, Secret};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -165,16 +165,16 @@ impl GitHub {
     /// console started the flow with a challenge.
     pub async fn exchange(
         &self,
-        code: &Credential,
-        verifier: Option<&Credential>,
-    ) -> Result<Credential, ExchangeError> {
+        code: &Secret,
+        verifier: Option<&Secret>,
+    ) -> Result<Secret, ExchangeError> {
         let mut form: Vec<(&str, &str)> = vec![
             ("client_id", &self.client_id),
             ("client_secret", self.client_secret.expose_secret()),
-            ("code", code.expose()),
+            ("code", code.expose_secret()),
         ];
         if let Some(verifier) = verifier {
-            form.push(("code_verifier", verifier.expose()));
+            form.push(("code_verifier", verifier.expose_secret()));
         }
         if let Some(uri) = &self.redirect_uri {
             form.push(("redirect_uri", uri));
@@ -279,7 +279,7 @@ impl GitHub {
                     )),
                 ))
             }
-            (None, Some(token)) if !token.is_empty() => Ok(Credential::new(token)),
+            (None, Some(token)) if !token.is_empty() => Ok(Secret::new(token)),
             (None, _) => Err(ExchangeError::upstream(
                 "GitHub's answer had neither access_token nor error",
                 format!("GitHub answered HTTP {status} with neither access_token nor error"),
@@ -337,12 +337,12 @@ impl GitHub {
     /// Removes the credentials from text that came from outside. Values shorter
     /// than `MIN_REDACTED_LEN` are left alone: replacing every `c` of a text
     /// would only garble it (real codes are 20 characters, secrets 40).
-    fn redact(&self, text: &str, code: &Credential, verifier: Option<&Credential>) -> String {
+    fn redact(&self, text: &str, code: &Secret, verifier: Option<&Secret>) -> String {
         let mut text = text.to_string();
-        let verifier = verifier.map(Credential::expose);
+        let verifier = verifier.map(Secret::expose_secret);
         for secret in [
             Some(self.client_secret.expose_secret()),
-            Some(code.expose()),
+            Some(code.expose_secret()),
             verifier,
         ]
         .into_iter()

@@ -16,8 +16,9 @@ use std::time::Duration;
 use dropshot::{HttpResponseOk, RequestContext};
 use ias_api::operations::ExchangeAuthorizationCode;
 use ias_api::{
-    ApiError, Credential, ErrorCode, ExchangeAuthorizationCodeRequest,
+    ApiError, ErrorCode, ExchangeAuthorizationCodeRequest,
     ExchangeAuthorizationCodeRequestProvider, ExchangeAuthorizationCodeResponse, IasApi, JsonBody,
+    Secret,
 };
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
@@ -138,7 +139,7 @@ fn log_upstream_detail(log: &slog::Logger, e: &github::ExchangeError) {
 /// GitHub may already have used the code — and its outcome is logged.
 struct FinishIfDropped<'a, F>
 where
-    F: Future<Output = Result<Credential, github::ExchangeError>> + Send + 'static,
+    F: Future<Output = Result<Secret, github::ExchangeError>> + Send + 'static,
 {
     exchange: Option<Pin<Box<F>>>,
     orphans: &'a TaskTracker,
@@ -147,7 +148,7 @@ where
 
 impl<F> Future for FinishIfDropped<'_, F>
 where
-    F: Future<Output = Result<Credential, github::ExchangeError>> + Send + 'static,
+    F: Future<Output = Result<Secret, github::ExchangeError>> + Send + 'static,
 {
     type Output = F::Output;
 
@@ -164,7 +165,7 @@ where
 
 impl<F> Drop for FinishIfDropped<'_, F>
 where
-    F: Future<Output = Result<Credential, github::ExchangeError>> + Send + 'static,
+    F: Future<Output = Result<Secret, github::ExchangeError>> + Send + 'static,
 {
     fn drop(&mut self) {
         let Some(exchange) = self.exchange.take() else {

@@ -9,7 +9,7 @@
 //!
 //! What the generated code leans on is hand-written runtime in `ias-api`:
 //! `JsonBody` (reads and judges a body), `ApiError` (the error plumbing),
-//! `validate` (applies the rules), `Credential` (a secret string).
+//! `validate` (applies the rules), `Secret` (a secret string, from `ias-secret`).
 
 use std::collections::BTreeSet;
 
@@ -203,11 +203,7 @@ impl Gen<'_> {
                      property is not a string"
                 )));
             }
-            let rust = if secret {
-                quote!(crate::Credential)
-            } else {
-                rust
-            };
+            let rust = if secret { quote!(crate::Secret) } else { rust };
             let name_in_rust = field_name(prop);
             let field = format_ident!("{}", name_in_rust);
             let rename = (name_in_rust.trim_start_matches("r#") != prop.as_str())
@@ -275,7 +271,7 @@ impl Gen<'_> {
         })
     }
 
-    /// The Rust type of a property (before `Option` or `Credential`), and the
+    /// The Rust type of a property (before `Option` or `Secret`), and the
     /// kind of value the request rules check.
     fn property_type(
         &self,

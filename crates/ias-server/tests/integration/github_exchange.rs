@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use github_standin::{Behavior, GitHubError, GitHubStandIn, StandInConfig, TOKEN_PATH};
 use ias_api::operations::ExchangeAuthorizationCode;
-use ias_api::{ApiError, Credential, ErrorCode};
+use ias_api::{ApiError, ErrorCode, Secret};
 use ias_server::github::{ExchangeError, GitHub, Upstream};
 use ias_server::Config;
 
@@ -18,16 +18,16 @@ async fn setup(app: StandInConfig) -> (GitHubStandIn, Config) {
     (github, config)
 }
 
-async fn exchange(config: &Config, code: &str) -> Result<Credential, ExchangeError> {
+async fn exchange(config: &Config, code: &str) -> Result<Secret, ExchangeError> {
     GitHub::new(config)
         .unwrap()
-        .exchange(&Credential::new(code), None)
+        .exchange(&Secret::new(code), None)
         .await
 }
 
 /// The failure's two texts; neither may hold the secret, and the caller's
 /// (`trace`) no host, URL, port or OS error text.
-fn upstream(r: Result<Credential, ExchangeError>) -> Upstream {
+fn upstream(r: Result<Secret, ExchangeError>) -> Upstream {
     match r {
         Err(ExchangeError::Upstream(u)) => {
             for text in [&u.trace, &u.detail] {
@@ -51,7 +51,7 @@ async fn success_sends_credentials_in_the_body_and_asks_for_json() {
     let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
     github.on_code("good-code", Behavior::token("gho_abc"));
     let token = exchange(&config, "good-code").await.unwrap();
-    assert_eq!(token.expose(), "gho_abc");
+    assert_eq!(token.expose_secret(), "gho_abc");
 
     let received = github.received();
     assert_eq!(received.len(), 1);
@@ -82,14 +82,8 @@ async fn one_pooled_connection_serves_successive_exchanges() {
     github.on_code("first", Behavior::token("t1"));
     github.on_code("second", Behavior::token("t2"));
     let client = GitHub::new(&config).unwrap();
-    client
-        .exchange(&Credential::new("first"), None)
-        .await
-        .unwrap();
-    client
-        .exchange(&Credential::new("second"), None)
-        .await
-        .unwrap();
+    client.exchange(&Secret::new("first"), None).await.unwrap();
+    client.exchange(&Secret::new("second"), None).await.unwrap();
     assert_eq!(github.received().len(), 2);
     assert_eq!(
         github.connections(),
@@ -105,7 +99,7 @@ async fn redirect_uri_is_sent_when_configured() {
     github.on_code("c1", Behavior::token("t1"));
     github.on_code("c2", Behavior::token("t2"));
     config.github.redirect_uri = Some("https://console.example/cb".into());
-    assert_eq!(exchange(&config, "c1").await.unwrap().expose(), "t1");
+    assert_eq!(exchange(&config, "c1").await.unwrap().expose_secret(), "t1");
     assert_eq!(
         github.received()[0]
             .body_params
@@ -318,7 +312,7 @@ async fn answers_are_read_up_to_64_kib() {
         );
         let result = exchange(&config, code).await;
         if ok {
-            assert_eq!(result.unwrap().expose(), "gho_big");
+            assert_eq!(result.unwrap().expose_secret(), "gho_big");
         } else {
             assert_eq!(
                 upstream(result).trace,
