@@ -128,19 +128,14 @@ fn workspace_root() -> Result<PathBuf, String> {
             .parent()
             .map_or_else(|| xtask.join(".."), Path::to_path_buf));
     }
-    let out = cargo(
-        Path::new("."),
-        &["locate-project", "--workspace", "--message-format", "plain"],
-    )
-    .output()
-    .map_err(|e| format!("cannot run cargo to find the workspace: {e}; pass --root DIR"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "no cargo workspace around the current directory ({}); run from the ias workspace or pass --root DIR",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let manifest = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let out = stdout_of(
+        &mut cargo(
+            Path::new("."),
+            &["locate-project", "--workspace", "--message-format", "plain"],
+        ),
+        "no cargo workspace around the current directory; run from the ias workspace or pass --root DIR",
+    )?;
+    let manifest = PathBuf::from(String::from_utf8_lossy(&out).trim());
     Ok(manifest.parent().unwrap_or(Path::new(".")).to_path_buf())
 }
 
@@ -212,21 +207,13 @@ fn mutants(root: &Path, base: Option<&str>, args: &[String]) -> ExitCode {
     }
     let mut run = cargo(root, &["mutants"]);
     if let Some(base) = base {
-        let diff = std::process::Command::new("git")
-            .current_dir(root)
-            .args(["diff", &format!("{base}...HEAD")])
-            .output();
-        let diff = match diff {
-            Ok(out) if out.status.success() => out.stdout,
-            Ok(out) => {
-                eprintln!(
-                    "error: cannot diff against {base}: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                );
-                return ExitCode::from(2);
-            }
+        let mut git = std::process::Command::new("git");
+        git.current_dir(root)
+            .args(["diff", &format!("{base}...HEAD")]);
+        let diff = match stdout_of(&mut git, &format!("cannot diff against {base}")) {
+            Ok(diff) => diff,
             Err(e) => {
-                eprintln!("error: cannot run git: {e}");
+                eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
         };
@@ -262,6 +249,22 @@ fn serve(root: &Path) -> ExitCode {
 }
 
 /// `cargo ARGS` in the workspace, with the cargo that runs the xtask.
+/// Runs `cmd` to the end and returns what it printed; when it cannot start
+/// or fails, an error saying `failed` (and the command's own stderr).
+pub(crate) fn stdout_of(cmd: &mut std::process::Command, failed: &str) -> Result<Vec<u8>, String> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{failed}: cannot run {program}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{failed}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
+}
+
 fn cargo(root: &Path, args: &[&str]) -> std::process::Command {
     let mut cmd =
         std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));

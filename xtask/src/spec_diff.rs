@@ -58,19 +58,13 @@ fn compare(root: &Path, input: Input) -> Result<Compared, String> {
     let (old, new) = match input {
         Input::Files(old, new) => (read_file(&old)?, read_file(&new)?),
         Input::Base(rev) => {
-            let output = Command::new("git")
-                .current_dir(root)
-                .args(["show", &format!("{rev}:{SPEC}")])
-                .output()
-                .map_err(|e| format!("cannot run git: {e}"))?;
-            if !output.status.success() {
-                return Err(format!(
-                    "cannot read {SPEC} at revision {rev}: {}",
-                    String::from_utf8_lossy(&output.stderr).trim()
-                ));
-            }
-            let text = String::from_utf8(output.stdout)
-                .map_err(|_| format!("{rev}:{SPEC} is not UTF-8"))?;
+            let mut git = Command::new("git");
+            git.current_dir(root)
+                .args(["show", &format!("{rev}:{SPEC}")]);
+            let shown =
+                crate::stdout_of(&mut git, &format!("cannot read {SPEC} at revision {rev}"))?;
+            let text =
+                String::from_utf8(shown).map_err(|_| format!("{rev}:{SPEC} is not UTF-8"))?;
             let old =
                 ias_spec::parse(&format!("{rev}:{SPEC}"), &text).map_err(|e| e.to_string())?;
             let new = ias_spec::load(&root.join(SPEC), SPEC).map_err(|e| e.to_string())?;
