@@ -35,6 +35,8 @@
 //! # }
 //! ```
 
+pub mod process;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -14,19 +14,16 @@ mod load;
 mod yardstick;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, Subcommand};
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
+use ias_testing::process::{Keep, ServerProcess, Signal};
 use load::Connection;
-use rustix::process::{Pid, Signal};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -444,13 +441,13 @@ async fn measure(
     // Warm-up: pools filled, allocator and caches settled.
     load::run(load.clone()).await;
     let cpu_before = server.cpu()?;
-    let lines_before = server.log_lines.load(Ordering::Relaxed);
+    let lines_before = server.log_lines();
     let outcome = load::run(load::Load { requests, ..load }).await;
     let cpu = server.cpu()? - cpu_before;
     let upstream_connections = github.connections() - upstream_before;
     let peak_rss_kib = server.peak_rss_kib()?;
     server.stop()?;
-    let log_lines = server.log_lines.load(Ordering::Relaxed) - lines_before;
+    let log_lines = server.log_lines() - lines_before;
     let h = &outcome.latency_us;
     let ms = |us: u64| us as f64 / 1000.0;
     let latency_ms = BTreeMap::from([
@@ -473,11 +470,11 @@ async fn measure(
     })
 }
 
-/// A server process, its address and its log, read (and counted) on a thread.
+/// A server process (ias-server or the yardstick) and its address; its log
+/// is counted, not kept.
 struct Server {
-    child: Child,
+    process: ServerProcess,
     addr: SocketAddr,
-    log_lines: Arc<AtomicU64>,
 }
 
 impl Server {
@@ -487,16 +484,9 @@ impl Server {
         bench_bin: &std::path::Path,
         github_url: &str,
     ) -> anyhow::Result<Server> {
-        let mut cmd = match target {
+        let cmd = match target {
             Target::IasServer => {
-                let mut cmd = Command::new(server_bin);
-                cmd.env_clear()
-                    .env("IAS_BIND_ADDRESS", "127.0.0.1:0")
-                    .env("IAS_ADMIN_ADDRESS", "127.0.0.1:0")
-                    .env("IAS_GITHUB_CLIENT_ID", CLIENT_ID)
-                    .env("IAS_GITHUB_CLIENT_SECRET", CLIENT_SECRET)
-                    .env("IAS_GITHUB_BASE_URL", github_url);
-                cmd
+                ias_testing::process::command(server_bin, github_url, CLIENT_ID, CLIENT_SECRET)
             }
             Target::Yardstick => {
                 let mut cmd = Command::new(bench_bin);
@@ -512,47 +502,26 @@ impl Server {
                 cmd
             }
         };
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
+        let mut process = ServerProcess::spawn(cmd, Keep::UntilListening)
             .with_context(|| format!("cannot start {}", target.name()))?;
-        let mut lines = BufReader::new(child.stderr.take().expect("piped"));
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            if lines.read_line(&mut line)? == 0 {
-                let _ = child.kill();
-                bail!("{} exited before it listened", target.name());
-            }
-            let parsed: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-            if let Some(addr) = parsed["local_addr"].as_str() {
-                break addr.parse()?;
-            }
+        let Some(addr) = process.address(Duration::from_secs(60)) else {
+            bail!(
+                "{} did not log its address: {:?}",
+                target.name(),
+                process.lines()
+            );
         };
-        let log_lines = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&log_lines);
-        std::thread::spawn(move || {
-            let mut buf = Vec::with_capacity(1024);
-            while let Ok(n) = lines.read_until(b'\n', &mut buf) {
-                if n == 0 {
-                    break;
-                }
-                counter.fetch_add(1, Ordering::Relaxed);
-                buf.clear();
-            }
-        });
-        Ok(Server {
-            child,
-            addr,
-            log_lines,
-        })
+        Ok(Server { process, addr })
+    }
+
+    /// Log lines written so far.
+    fn log_lines(&self) -> u64 {
+        self.process.line_count()
     }
 
     /// User plus system CPU time of the process so far.
     fn cpu(&self) -> anyhow::Result<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.process.pid()))?;
         // Fields after the command name (which may hold spaces) ends with ')'.
         let fields: Vec<&str> = stat
             .rsplit_once(')')
@@ -569,7 +538,7 @@ impl Server {
     }
 
     fn peak_rss_kib(&self) -> anyhow::Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.pid()))?;
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -577,28 +546,13 @@ impl Server {
             .context("no VmHWM in /proc status")
     }
 
-    /// SIGTERM, then wait (bounded) for exit.
+    /// SIGTERM, then wait (bounded) for exit (dropping it kills it).
     fn stop(&mut self) -> anyhow::Result<()> {
-        if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
-            let _ = rustix::process::kill_process(pid, Signal::TERM);
+        self.process.signal(Signal::TERM)?;
+        if self.process.wait_exit(Duration::from_secs(10)).is_none() {
+            bail!("the server did not stop within 10 s of SIGTERM");
         }
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
-            if self.child.try_wait()?.is_some() {
-                std::thread::sleep(Duration::from_millis(50)); // the log reader catches up
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        self.child.kill()?;
-        bail!("the server did not stop within 10 s of SIGTERM")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        Ok(())
     }
 }
 

@@ -259,6 +259,24 @@ fn human(d: Duration) -> String {
     humantime::format_duration(d).to_string()
 }
 
+/// The settings of a server for tests, development and benchmarks: both
+/// listeners on loopback ephemeral ports, GitHub at `base_url`, and this app
+/// (what [`Config::for_github`] loads, and what a test or the bench gives the
+/// binary as its environment).
+pub fn loopback_env<'a>(
+    base_url: &'a str,
+    client_id: &'a str,
+    client_secret: &'a str,
+) -> [(&'static str, &'a str); 5] {
+    [
+        ("IAS_BIND_ADDRESS", "127.0.0.1:0"),
+        ("IAS_ADMIN_ADDRESS", "127.0.0.1:0"),
+        ("IAS_GITHUB_BASE_URL", base_url),
+        ("IAS_GITHUB_CLIENT_ID", client_id),
+        ("IAS_GITHUB_CLIENT_SECRET", client_secret),
+    ]
+}
+
 impl Config {
     /// A configuration for tests and development: loopback on ephemeral
     /// ports, and this app; every other setting at its default.
@@ -267,13 +285,7 @@ impl Config {
         client_id: &str,
         client_secret: &str,
     ) -> Result<Self, ConfigError> {
-        let env = [
-            ("IAS_BIND_ADDRESS", "127.0.0.1:0"),
-            ("IAS_ADMIN_ADDRESS", "127.0.0.1:0"),
-            ("IAS_GITHUB_BASE_URL", base_url),
-            ("IAS_GITHUB_CLIENT_ID", client_id),
-            ("IAS_GITHUB_CLIENT_SECRET", client_secret),
-        ];
+        let env = loopback_env(base_url, client_id, client_secret);
         Config::load(None, |k| {
             env.iter()
                 .find(|(name, _)| *name == k)

@@ -7,16 +7,16 @@ mod hardening;
 mod limits;
 mod security;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+use std::time::Duration;
 
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
-use rustix::process::{Pid, Signal};
+use ias_testing::process::{Keep, ServerProcess, Signal};
 
 const ID: &str = "Iv1.binary-test";
 const SECRET: &str = "binary-test-secret-4b8e1f";
+/// How long a test waits for a log line or an exit.
+const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The GitHub stand-in with the app these tests configure the server with.
 async fn github() -> GitHubStandIn {
@@ -25,19 +25,17 @@ async fn github() -> GitHubStandIn {
         .unwrap()
 }
 
-fn server() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ias-server"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    cmd
+fn binary() -> &'static std::path::Path {
+    env!("CARGO_BIN_EXE_ias-server").as_ref()
 }
 
-/// The server's stderr, line by line, collected on a thread.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
+/// The binary with nothing set.
+fn server() -> Command {
+    ias_testing::process::bare_command(binary())
 }
+
+/// A server process whose every wait fails the test when it runs out.
+struct Running(ServerProcess);
 
 impl Running {
     fn start(github_base_url: &str) -> Running {
@@ -54,46 +52,25 @@ impl Running {
     }
 
     /// Spawns a configured command (see [`launch`]), reading its stderr.
-    fn spawn(mut cmd: Command) -> Running {
-        let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
+    fn spawn(cmd: Command) -> Running {
+        Running(ServerProcess::spawn(cmd, Keep::All).expect("the server starts"))
     }
 
     /// Waits for a log line containing `needle`.
     fn wait_for(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
-                self.seen.push(line.clone());
-                if line.contains(needle) {
-                    return line;
-                }
-            }
-        }
-        panic!("no log line with {needle:?}; seen: {:#?}", self.seen);
+        let found = self.0.wait_for(needle, PATIENCE);
+        found.unwrap_or_else(|| panic!("no log line with {needle:?}; seen: {:#?}", self.0.lines()))
     }
 
     fn address(&mut self) -> String {
-        let line = self.wait_for("\"local_addr\"");
-        let v: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
-        v["local_addr"].as_str().unwrap().to_string()
+        let address = self.0.address(PATIENCE);
+        address
+            .unwrap_or_else(|| panic!("no address logged; seen: {:#?}", self.0.lines()))
+            .to_string()
     }
 
     fn signal(&self, sig: Signal) {
-        signal(self.child.id(), sig);
+        self.0.signal(sig).expect("the server process is there");
     }
 
     /// SIGTERM, and the exit must be 0.
@@ -104,11 +81,8 @@ impl Running {
     }
 
     fn wait_exit(mut self) -> (i32, Vec<String>) {
-        let status = wait_exit(&mut self.child, Duration::from_secs(20));
-        self.seen.extend(self.lines.try_iter());
-        std::thread::sleep(Duration::from_millis(50));
-        self.seen.extend(self.lines.try_iter());
-        (status.code().unwrap_or(-1), std::mem::take(&mut self.seen))
+        let status = self.0.wait_exit(PATIENCE).expect("the server exits");
+        (status.code().unwrap_or(-1), self.0.lines().to_vec())
     }
 }
 
@@ -116,32 +90,20 @@ impl Running {
 fn signal(pid: u32, sig: Signal) {
     let pid = i32::try_from(pid)
         .ok()
-        .and_then(Pid::from_raw)
+        .and_then(rustix::process::Pid::from_raw)
         .expect("a child's pid");
     rustix::process::kill_process(pid, sig).expect("the server process is there");
 }
 
 /// Waits for `child` to exit, failing the test after `within`.
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the server did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    ias_testing::process::wait_exit(child, within).expect("the server did not exit")
 }
 
 /// The server command, configured, before it is spawned.
 fn launch(github_base_url: &str, settings: &[(&str, &str)], nofile: Option<u64>) -> Command {
-    let mut cmd = server();
-    cmd.env("IAS_BIND_ADDRESS", "127.0.0.1:0")
-        .env("IAS_ADMIN_ADDRESS", "127.0.0.1:0")
-        .env("IAS_GITHUB_CLIENT_ID", ID)
-        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
-        .env("IAS_GITHUB_BASE_URL", github_base_url)
-        .env("IAS_UPSTREAM_TIMEOUT", "5s");
+    let mut cmd = ias_testing::process::command(binary(), github_base_url, ID, SECRET);
+    cmd.env("IAS_UPSTREAM_TIMEOUT", "5s");
     for (k, v) in settings {
         cmd.env(k, v);
     }
@@ -159,14 +121,6 @@ fn launch(github_base_url: &str, settings: &[(&str, &str)], nofile: Option<u64>)
         }
     }
     cmd
-}
-
-/// A failed test leaves no server running (it would hold the test's output open).
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A missing or bad setting exits 2 before anything binds, with one line that

@@ -43,7 +43,7 @@ async fn request_heads_are_bounded_in_size_and_memory() {
         None,
     );
     let public = server.address();
-    let pid = server.child.id();
+    let pid = server.0.pid();
 
     // Over the limit: 431, then the connection is closed (the rest unread).
     let addr = public.clone();
@@ -372,7 +372,7 @@ async fn http2_header_only_streams_are_bounded_in_memory() {
         None,
     );
     let public = server.address();
-    let pid = server.child.id();
+    let pid = server.0.pid();
     let before = rss_kib(pid);
     let (connections, streams) = (50, 200);
     let addr = public.clone();

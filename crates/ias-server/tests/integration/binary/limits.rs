@@ -370,7 +370,7 @@ async fn sigterm_serves_through_the_delay_then_refuses_and_exits_within_the_time
         None,
     );
     let addr = server.address();
-    let pid = server.child.id();
+    let pid = server.0.pid();
     let (in_flight, during_delay, after_delay, stuck_after) = blocking(move || {
         // Stuck: a body that never finishes, well inside its request timeout.
         let mut stuck = connect(

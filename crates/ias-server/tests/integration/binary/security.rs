@@ -276,7 +276,7 @@ async fn secrets_at_rest_and_the_redirect_uri() {
     );
     let public = server.address();
 
-    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.0.pid())).unwrap();
     let core = limits
         .lines()
         .find(|l| l.starts_with("Max core file size"))
