@@ -128,7 +128,7 @@ impl Metrics {
             HistogramOpts::new(
                 "http_server_request_duration_seconds",
                 "Duration of HTTP server requests on the public listener, from the request's \
-                 headers to its response.",
+                 first byte to its response being ready (body reading and the exchange included).",
             )
             .buckets(BUCKETS.to_vec()),
             &[
