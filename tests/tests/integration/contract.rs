@@ -570,13 +570,21 @@ async fn no_answer_is_cacheable() {
 /// still finishes (GitHub may already have used the code) and is logged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exchange_finishes_and_is_logged_when_the_client_goes_away() {
-    let env = TestEnv::start().await;
+    let env = TestEnv::start_with(TestEnvOptions {
+        upstream_timeout: Duration::from_secs(10),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     env.github.on_code(
         "code-abandoned",
-        Behavior::delayed(Duration::from_millis(600), Behavior::token("gho_abandoned")),
+        Behavior::delayed(
+            Duration::from_millis(2000),
+            Behavior::token("gho_abandoned"),
+        ),
     );
     let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(200))
+        .timeout(Duration::from_millis(500))
         .build()
         .unwrap();
     let gave_up = impatient

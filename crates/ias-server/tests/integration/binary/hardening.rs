@@ -157,9 +157,9 @@ async fn probes_answer_through_floods() {
         held
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(1))
+        .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     for probe in ["livez", "readyz"] {
