@@ -1,6 +1,6 @@
 //! The security review's findings, against the real binary: proxy variables,
 //! path aliases, the log on a terminal, core dumps, the secret from a file,
-//! the redirect URI as configured.
+//! the redirect URI as configured; and the plain-http warning at start.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -315,4 +315,35 @@ async fn secrets_at_rest_and_the_redirect_uri() {
     .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has a fragment"));
+}
+
+/// A GitHub base URL in plain http off loopback gets a warning at start (the
+/// client secret would cross the network unencrypted); on loopback, or in
+/// https, none.
+#[tokio::test]
+async fn plain_http_to_github_off_loopback_is_warned_about() {
+    const WARNING: &str =
+        "the GitHub base URL uses plain http: the client secret crosses the network unencrypted";
+    for (base_url, warned) in [
+        // TEST-NET-1 (RFC 5737): never reached, no request is sent.
+        ("http://192.0.2.1:9", true),
+        ("http://127.example.com:9", true),
+        ("http://127.0.0.1:9", false),
+        ("http://localhost:9", false),
+        ("https://192.0.2.1:9", false),
+    ] {
+        let env = ias_testing::TestEnv::start_with(ias_testing::TestEnvOptions {
+            github_base_url: Some(base_url.to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let lines = env.log_lines(WARNING);
+        assert_eq!(lines.len(), usize::from(warned), "{base_url}: {lines:?}");
+        if warned {
+            assert_eq!(lines[0]["github_base_url"], format!("{base_url}/"));
+            assert_eq!(lines[0]["level"], 40);
+        }
+        env.stop().await;
+    }
 }
