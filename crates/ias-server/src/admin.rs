@@ -161,7 +161,6 @@ pub fn start(
         .connection_policy(connections)
         .config(ConfigDropshot {
             bind_address: address,
-            default_handler_task_mode: dropshot::HandlerTaskMode::CancelOnDisconnect,
             ..Default::default()
         })
         .start()

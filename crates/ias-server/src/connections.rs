@@ -64,12 +64,11 @@ pub const HTTP1_MAX_HEADERS: usize = 64;
 pub const H2_MAX_CONCURRENT_STREAMS: u32 = 4;
 /// The decoded header list of one HTTP/2 request, at most.
 pub const H2_MAX_HEADER_LIST_BYTES: u32 = 16 * 1024;
-/// How much request body an HTTP/2 stream, and a connection, may send ahead
-/// of the server reading it (bodies are at most 8 KiB).
+/// How much request body an HTTP/2 stream may send ahead of the server
+/// reading it (bodies are at most 8 KiB). A connection's window is h2's
+/// default, 65,535 bytes; the send buffer per stream is only ever as large as
+/// an answer (well under 1 KiB).
 pub const H2_STREAM_WINDOW_BYTES: u32 = 16 * 1024;
-pub const H2_CONNECTION_WINDOW_BYTES: u32 = 64 * 1024;
-/// Response bytes buffered per HTTP/2 stream (answers are small).
-pub const H2_MAX_SEND_BUF_BYTES: usize = 16 * 1024;
 
 /// Where requests are counted: the metrics, and the API's route templates
 /// (any other path is the route `other`).
@@ -228,9 +227,7 @@ impl ConnectionPolicy for Connections {
             .http2()
             .max_concurrent_streams(H2_MAX_CONCURRENT_STREAMS)
             .max_header_list_size(H2_MAX_HEADER_LIST_BYTES)
-            .initial_stream_window_size(H2_STREAM_WINDOW_BYTES)
-            .initial_connection_window_size(H2_CONNECTION_WINDOW_BYTES)
-            .max_send_buf_size(H2_MAX_SEND_BUF_BYTES);
+            .initial_stream_window_size(H2_STREAM_WINDOW_BYTES);
     }
 
     fn accept(&self, stream: TcpStream, remote_addr: SocketAddr) -> Option<PolicedConnection> {

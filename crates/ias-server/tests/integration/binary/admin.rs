@@ -24,6 +24,25 @@ async fn get(http: &reqwest::Client, url: String) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// The admin listener binds where `IAS_ADMIN_ADDRESS` says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_listener_binds_the_configured_address() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let configured = free.local_addr().unwrap().to_string();
+    drop(free);
+    let mut server = Running::start_with(
+        "http://127.0.0.1:9",
+        &[("IAS_ADMIN_ADDRESS", configured.as_str())],
+        None,
+    );
+    assert_eq!(server.admin_address(), configured);
+    let livez = reqwest::get(format!("http://{configured}/livez"))
+        .await
+        .unwrap();
+    assert_eq!(livez.status(), 200);
+    server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_follow_start_serving_and_drain() {
     let mut server =

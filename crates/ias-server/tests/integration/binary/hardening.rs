@@ -188,49 +188,58 @@ async fn probes_answer_through_floods() {
     server.stop();
 }
 
-/// SIGHUP, SIGUSR1 and SIGUSR2 leave it serving (logged); a second SIGTERM
-/// during the drain ends it at once with 143.
+/// SIGHUP, SIGUSR1 and SIGUSR2 leave it serving (logged); SIGTERM or SIGINT
+/// starts the drain (the log names it), and a second one during the drain
+/// ends the process at once with 128 + its number, as a shell reports it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn other_signals_are_ignored_and_a_second_term_exits_now() {
-    let mut server =
-        Running::start_with("http://127.0.0.1:9", &[("IAS_SHUTDOWN_DELAY", "20s")], None);
-    let public = server.address();
-    for (sig, name) in [
-        (Signal::HUP, "HUP"),
-        (Signal::USR1, "USR1"),
-        (Signal::USR2, "USR2"),
-    ] {
-        server.signal(sig);
-        let line = server.wait_for("signal ignored");
+async fn other_signals_are_ignored_and_a_second_stop_signal_exits_now() {
+    for (stop, stop_name, status) in [(Signal::TERM, "SIGTERM", 143), (Signal::INT, "SIGINT", 130)]
+    {
+        let mut server =
+            Running::start_with("http://127.0.0.1:9", &[("IAS_SHUTDOWN_DELAY", "20s")], None);
+        let public = server.address();
+        for (sig, name) in [
+            (Signal::HUP, "SIGHUP"),
+            (Signal::USR1, "SIGUSR1"),
+            (Signal::USR2, "SIGUSR2"),
+        ] {
+            server.signal(sig);
+            let line = server.wait_for("signal ignored");
+            assert!(line.contains(&format!("\"signal\":\"{name}\"")), "{line}");
+        }
+        let addr = public.clone();
+        let answer =
+            blocking(move || read_response(&mut connect(&addr, super::limits::EMPTY_POST))).await;
         assert!(
-            line.contains(&format!("\"signal\":\"SIG{name}\"")),
-            "{line}"
+            answer.starts_with("HTTP/1.1 400 "),
+            "still serving: {answer}"
+        );
+
+        server.signal(stop);
+        let draining = server.wait_for("shutting down: serving on until the delay ends");
+        assert!(
+            draining.contains(&format!("\"signal\":\"{stop_name}\"")),
+            "{draining}"
+        );
+        server.signal(stop);
+        let started = Instant::now();
+        let (code, logs) = server.wait_exit();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(code, status, "{stop_name}: {logs:#?}");
+        let second = logs
+            .iter()
+            .find(|l| l.contains("second signal: exiting now"))
+            .unwrap_or_else(|| panic!("{logs:#?}"));
+        assert!(
+            second.contains(&format!("\"signal\":\"{stop_name}\""))
+                && second.contains(&format!("\"exit_status\":{status}")),
+            "{second}"
         );
     }
-    let addr = public.clone();
-    let answer =
-        blocking(move || read_response(&mut connect(&addr, super::limits::EMPTY_POST))).await;
-    assert!(
-        answer.starts_with("HTTP/1.1 400 "),
-        "still serving: {answer}"
-    );
-
-    server.signal(Signal::TERM);
-    server.wait_for("shutting down: serving on until the delay ends");
-    server.signal(Signal::TERM);
-    let started = Instant::now();
-    let (code, logs) = server.wait_exit();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(code, 143, "{logs:#?}");
-    assert!(
-        logs.iter()
-            .any(|l| l.contains("second signal: exiting now")),
-        "{logs:#?}"
-    );
 }
 
 /// Lines written after stderr's reader went away (EPIPE) count as dropped.
@@ -414,5 +423,144 @@ async fn http2_header_only_streams_are_bounded_in_memory() {
         "{per_connection} KiB per connection ({before} → {during} KiB)"
     );
     drop(held);
+    server.stop();
+}
+
+/// One HTTP/2 frame: 9-byte header, then the payload.
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+    let mut frame = vec![len[1], len[2], len[3], kind, flags];
+    frame.extend_from_slice(&stream.to_be_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// An HPACK integer with an `n`-bit prefix (RFC 7541 §5.1), `first` holding
+/// the bits above the prefix.
+fn hpack_int(first: u8, n: u32, mut value: usize, out: &mut Vec<u8>) {
+    let max = (1usize << n) - 1;
+    if value < max {
+        out.push(first | value as u8);
+        return;
+    }
+    out.push(first | max as u8);
+    value -= max;
+    while value >= 128 {
+        out.push((value % 128) as u8 | 0x80);
+        value /= 128;
+    }
+    out.push(value as u8);
+}
+
+/// A literal header field, not indexed, whose name is static-table `index`
+/// (or new, when 0).
+fn hpack_literal(index: usize, name: &str, value: &str, out: &mut Vec<u8>) {
+    hpack_int(0, 4, index, out);
+    if index == 0 {
+        hpack_int(0, 7, name.len(), out);
+        out.extend_from_slice(name.as_bytes());
+    }
+    hpack_int(0, 7, value.len(), out);
+    out.extend_from_slice(value.as_bytes());
+}
+
+/// Reads frames until `done` says so (or 10 s pass): (type, flags, stream, payload).
+fn h2_read_until(
+    s: &mut TcpStream,
+    mut done: impl FnMut(&(u8, u8, u32, Vec<u8>)) -> bool,
+) -> Vec<(u8, u8, u32, Vec<u8>)> {
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut frames = Vec::new();
+    let mut header = [0u8; 9];
+    while s.read_exact(&mut header).is_ok() {
+        let len = u32::from_be_bytes([0, header[0], header[1], header[2]]) as usize;
+        let stream = u32::from_be_bytes([header[5], header[6], header[7], header[8]]) & 0x7fff_ffff;
+        let mut payload = vec![0u8; len];
+        s.read_exact(&mut payload).unwrap();
+        let frame = (header[3], header[4], stream, payload);
+        let stop = done(&frame);
+        frames.push(frame);
+        if stop {
+            break;
+        }
+    }
+    frames
+}
+
+/// What an HTTP/2 client is told and can do: the server's SETTINGS carry
+/// its limits (4 streams, 16 KiB header lists and stream windows), and a
+/// request with a 12 KiB header and an 8 KiB
+/// body (the largest allowed) is answered 200 with the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_clients_are_told_the_limits_and_served_within_them() {
+    let github = github().await;
+    github.on_code("h2-code", Behavior::token("gho_h2_token"));
+    let mut server = Running::start(&github.base_url());
+    let public = server.address();
+    let (settings, answer) = blocking(move || {
+        let mut s = connect(&public, super::limits::H2_PREFACE_AND_SETTINGS);
+        let mut settings = Vec::new();
+        h2_read_until(&mut s, |(kind, flags, stream, payload)| {
+            if (*kind, *stream) == (0x4, 0) && flags & 0x1 == 0 {
+                settings = payload
+                    .chunks(6)
+                    .map(|c| {
+                        (
+                            u16::from_be_bytes([c[0], c[1]]),
+                            u32::from_be_bytes([c[2], c[3], c[4], c[5]]),
+                        )
+                    })
+                    .collect();
+            }
+            !settings.is_empty()
+        });
+        // Acknowledge its settings, then one request.
+        s.write_all(&h2_frame(0x4, 0x1, 0, &[])).unwrap();
+        let mut block = vec![0x83, 0x86]; // :method POST, :scheme http
+        hpack_literal(4, "", "/oauth/token", &mut block);
+        hpack_literal(1, "", "ias", &mut block);
+        hpack_literal(31, "", "application/json", &mut block);
+        hpack_literal(0, "x-pad", &"p".repeat(12 * 1024), &mut block);
+        s.write_all(&h2_frame(0x1, 0x4, 1, &block)).unwrap();
+        let mut body = br#"{"provider":"github","code":"h2-code"}"#.to_vec();
+        body.resize(ias_api::REQUEST_BODY_MAX_BYTES, b' ');
+        s.write_all(&h2_frame(0x0, 0x1, 1, &body)).unwrap();
+        let frames = h2_read_until(&mut s, |(kind, flags, stream, _)| {
+            *stream == 1 && (*kind == 0x3 || flags & 0x1 != 0) || *kind == 0x7
+        });
+        (settings, frames)
+    })
+    .await;
+    let setting = |id: u16| settings.iter().find(|(i, _)| *i == id).map(|(_, v)| *v);
+    assert_eq!(
+        setting(0x3),
+        Some(4),
+        "MAX_CONCURRENT_STREAMS in {settings:?}"
+    );
+    assert_eq!(
+        setting(0x4),
+        Some(16 * 1024),
+        "INITIAL_WINDOW_SIZE in {settings:?}"
+    );
+    assert_eq!(
+        setting(0x6),
+        Some(16 * 1024),
+        "MAX_HEADER_LIST_SIZE in {settings:?}"
+    );
+    let on_stream: Vec<_> = answer.iter().filter(|f| f.2 == 1).collect();
+    let headers = on_stream
+        .iter()
+        .find(|f| f.0 == 0x1)
+        .expect("response headers");
+    assert_eq!(headers.3[0], 0x88, ":status 200 (HPACK static index 8)");
+    let data: Vec<u8> = on_stream
+        .iter()
+        .filter(|f| f.0 == 0x0)
+        .flat_map(|f| f.3.clone())
+        .collect();
+    assert!(
+        String::from_utf8_lossy(&data).contains("gho_h2_token"),
+        "{answer:?}"
+    );
     server.stop();
 }
