@@ -213,7 +213,7 @@ pub static SETTINGS: &[Setting] = &[
         parse: |v, c| duration(v, false, 300).map(|d| c.upstream_timeout = d),
         show: |c| human(c.upstream_timeout) },
     Setting { var: "IAS_LOG_LEVEL", key: "log_level", when_unset: Use("info"),
-        help: "trace, debug, info, warn, error or critical",
+        help: "trace, debug (adds a line per connection), info (one line per request), warn, error or critical",
         parse: |v, c| log_level(v).map(|l| c.log_level = l),
         show: |c| format!("{:?}", c.log_level).to_ascii_lowercase() },
     Setting { var: "IAS_IDLE_TIMEOUT", key: "idle_timeout", when_unset: Use("60s"),
