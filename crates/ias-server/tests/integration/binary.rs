@@ -292,6 +292,23 @@ fn sigint_stops_an_idle_server_with_exit_0() {
     assert_eq!(code, 0, "{logs:#?}");
 }
 
+/// `IAS_LOG_LEVEL=debug` adds a line per accepted connection (at `info`
+/// there is one line per request; the contract tests check that).
+#[test]
+fn debug_logs_each_connection() {
+    let mut server = Running::start_with("http://127.0.0.1:9", &[("IAS_LOG_LEVEL", "debug")], None);
+    let addr = server.address();
+    let answer = limits::read_response(&mut limits::connect(&addr, limits::EMPTY_POST));
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    let line = server.wait_for("accepted connection");
+    let line: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(line["level"], 20, "{line}");
+    assert!(line["remote_addr"]
+        .as_str()
+        .is_some_and(|a| a.starts_with("127.0.0.1:")));
+    server.stop();
+}
+
 /// The binary reads `--config FILE`: the app and GitHub's address come from
 /// the file alone, and an exchange works with them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
