@@ -264,10 +264,7 @@ impl Metrics {
         let (name, help) = LOG_RECORDS_DROPPED;
         let dropped = IntCounter::new(name, help).expect("valid counter");
         dropped.inc_by(now.log_records_dropped);
-        for family in dropped.collect() {
-            let at = families.partition_point(|f| f.name() < family.name());
-            families.insert(at, family);
-        }
+        families.extend(dropped.collect());
         let mut out = Vec::new();
         TextEncoder::new()
             .encode(&families, &mut out)

@@ -42,9 +42,9 @@ impl FdBudget {
     }
 }
 
-/// Raises the soft `RLIMIT_NOFILE` to the hard limit, and returns the soft
-/// limit then in force (None when unlimited).
-pub fn raise_nofile_limit() -> Option<u64> {
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit (the budget then reads
+/// [`nofile_limit`]).
+pub fn raise_nofile_limit() {
     let limit = getrlimit(Resource::Nofile);
     if limit.current != limit.maximum {
         // Failing leaves the soft limit as it was; the budget uses that.
@@ -56,7 +56,6 @@ pub fn raise_nofile_limit() -> Option<u64> {
             },
         );
     }
-    nofile_limit()
 }
 
 /// The soft `RLIMIT_NOFILE` now (None when unlimited).

@@ -108,19 +108,24 @@ fn launch(github_base_url: &str, settings: &[(&str, &str)], nofile: Option<u64>)
         cmd.env(k, v);
     }
     if let Some(n) = nofile {
-        use rustix::process::{setrlimit, Resource, Rlimit};
-        use std::os::unix::process::CommandExt as _;
-        let limit = Rlimit {
-            current: Some(n),
-            maximum: Some(n),
-        };
-        // SAFETY: only setrlimit (one system call, async-signal-safe) runs in
-        // the child between fork and exec.
-        unsafe {
-            cmd.pre_exec(move || Ok(setrlimit(Resource::Nofile, limit)?));
-        }
+        with_nofile(&mut cmd, n, n);
     }
     cmd
+}
+
+/// The child starts with this soft and hard `RLIMIT_NOFILE`.
+fn with_nofile(cmd: &mut Command, soft: u64, hard: u64) {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    use std::os::unix::process::CommandExt as _;
+    let limit = Rlimit {
+        current: Some(soft),
+        maximum: Some(hard),
+    };
+    // SAFETY: only setrlimit (one system call, async-signal-safe) runs in
+    // the child between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || Ok(setrlimit(Resource::Nofile, limit)?));
+    }
 }
 
 /// A missing or bad setting exits 2 before anything binds, with one line that

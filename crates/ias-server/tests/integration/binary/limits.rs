@@ -222,6 +222,23 @@ async fn oversized_and_endless_bodies_are_answered_without_being_read() {
     server.stop();
 }
 
+/// The soft open-file limit is raised to the hard one at start, and the
+/// budget is made from the raised limit.
+#[test]
+fn the_soft_open_file_limit_is_raised_to_the_hard_one() {
+    let reserved = ias_server::process::RESERVED_FDS;
+    // Not above this process's own hard limit, which a child cannot pass.
+    let ours = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum;
+    let hard = ours.map_or(reserved + 1024, |h| h.min(reserved + 1024));
+    let mut cmd = launch("http://127.0.0.1:9", &[], None);
+    super::with_nofile(&mut cmd, reserved + 64, hard);
+    let mut server = Running::spawn(cmd);
+    let budget = server.wait_for("file descriptor budget");
+    let budget: serde_json::Value = serde_json::from_str(&budget).unwrap();
+    assert_eq!(budget["rlimit_nofile"], hard.to_string(), "{budget}");
+    server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_served() {
     let github = github().await;
