@@ -7,7 +7,7 @@ mod hardening;
 mod limits;
 mod security;
 
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use github_standin::{Behavior, GitHubStandIn, StandInConfig};
@@ -86,6 +86,22 @@ impl Running {
     }
 }
 
+/// A child process killed when the test ends, passed or failed (a failed
+/// test must not leave a server behind).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns a configured command (see [`launch`]) as a [`KillOnDrop`].
+fn spawn(cmd: &mut Command) -> KillOnDrop {
+    KillOnDrop(cmd.spawn().expect("the server starts"))
+}
+
 /// Sends `sig` to process `pid`.
 fn signal(pid: u32, sig: Signal) {
     let pid = i32::try_from(pid)
@@ -103,7 +119,10 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
 /// The server command, configured, before it is spawned.
 fn launch(github_base_url: &str, settings: &[(&str, &str)], nofile: Option<u64>) -> Command {
     let mut cmd = ias_testing::process::command(binary(), github_base_url, ID, SECRET);
-    cmd.env("IAS_UPSTREAM_TIMEOUT", "5s");
+    // Not the test's stdout: a server left behind would hold it open.
+    cmd.env("IAS_UPSTREAM_TIMEOUT", "5s")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
     for (k, v) in settings {
         cmd.env(k, v);
     }

@@ -13,7 +13,7 @@ use github_standin::Behavior;
 
 use super::admin::{scrape, value};
 use super::limits::{blocking, connect, read_response, token_request, until_closed};
-use super::{github, launch, signal, wait_exit, Running};
+use super::{github, launch, signal, spawn, wait_exit, Running};
 use rustix::process::Signal;
 
 /// The resident set of process `pid`, in KiB.
@@ -246,10 +246,8 @@ async fn other_signals_are_ignored_and_a_second_stop_signal_exits_now() {
 /// one each.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lines_lost_to_a_closed_stderr_are_counted() {
-    let mut child = launch("http://127.0.0.1:9", &[], None)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(launch("http://127.0.0.1:9", &[], None).stderr(Stdio::piped()));
+    let child = &mut child.0;
     let mut stderr = child.stderr.take().unwrap();
     // Read until both addresses are known, then close the pipe's read end.
     let (public, admin) = blocking(move || {
@@ -275,6 +273,9 @@ async fn lines_lost_to_a_closed_stderr_are_counted() {
     for _ in 0..requests {
         let addr = public.clone();
         blocking(move || read_response(&mut connect(&addr, super::limits::EMPTY_POST))).await;
+        // Past the writer's 10 ms interval: each line is a write of its own,
+        // and from the second on it carries the (also lost) drop report.
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await; // the writer's interval is 10 ms
     let dropped_total =
@@ -289,7 +290,7 @@ async fn lines_lost_to_a_closed_stderr_are_counted() {
     // A scrape logs nothing at info: the count stays (each drop added once).
     assert_eq!(dropped_total().await, dropped);
     signal(child.id(), Signal::TERM);
-    let status = wait_exit(&mut child, Duration::from_secs(20));
+    let status = wait_exit(child, Duration::from_secs(20));
     assert_eq!(status.code(), Some(0));
 }
 

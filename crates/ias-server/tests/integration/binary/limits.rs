@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use github_standin::Behavior;
 
-use super::{github, launch, signal, wait_exit, Running};
+use super::{github, launch, signal, spawn, wait_exit, Running};
 use rustix::process::Signal;
 
 /// A connection that sends `bytes` at once.
@@ -446,27 +446,13 @@ async fn sigterm_serves_through_the_delay_then_refuses_and_exits_within_the_time
     assert_eq!(cut["cut_connections"], 1, "{cut}");
 }
 
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A stderr nobody reads costs log lines, never answers: the requests go on
 /// at speed, the lines that did not fit are dropped and counted (the metric
 /// and the `log records dropped` lines agree with what is missing), and the
 /// process still stops.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stderr_nobody_reads_does_not_stop_the_server() {
-    let mut child = KillOnDrop(
-        launch("http://127.0.0.1:9", &[], None)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let mut child = spawn(launch("http://127.0.0.1:9", &[], None).stderr(Stdio::piped()));
     let child = &mut child.0;
     // The pipe stays open and unread: ~64 KiB fit in it, then writes block.
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());

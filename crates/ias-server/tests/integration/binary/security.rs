@@ -190,10 +190,10 @@ async fn a_terminal_gets_the_same_log_pipeline() {
         .custom_flags(rustix::fs::OFlags::NOCTTY.bits() as i32)
         .open(name.to_str().unwrap())
         .expect("the terminal's other side");
-    let mut child = launch("http://127.0.0.1:9", &[], None)
-        .stderr(std::process::Stdio::from(slave))
-        .spawn()
-        .unwrap();
+    let mut child = super::spawn(
+        launch("http://127.0.0.1:9", &[], None).stderr(std::process::Stdio::from(slave)),
+    );
+    let child = &mut child.0;
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let collected = Arc::clone(&lines);
     std::thread::spawn(move || {
@@ -232,7 +232,7 @@ async fn a_terminal_gets_the_same_log_pipeline() {
     let completed = wait_for("request completed");
     assert!(completed.contains(r#""uri":"/oauth/token""#), "{completed}");
     super::signal(child.id(), Signal::TERM);
-    super::wait_exit(&mut child, Duration::from_secs(20));
+    super::wait_exit(child, Duration::from_secs(20));
     for line in lines.lock().unwrap().iter() {
         assert!(
             !line.contains(leaky),
