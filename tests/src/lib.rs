@@ -143,6 +143,15 @@ impl TestEnv {
         format!("http://{}", self.server.local_addr())
     }
 
+    /// `http://127.0.0.1:PORT` of the admin listener (probes, `/metrics`).
+    pub fn admin_url(&self) -> String {
+        let addr = self
+            .server
+            .admin_addr()
+            .expect("the harness starts the admin listener");
+        format!("http://{addr}")
+    }
+
     /// Every log line the server wrote so far, each a JSON object as the
     /// server writes it (bunyan: `msg`, `level`, `req_id`, ...).
     pub fn logs(&self) -> Vec<serde_json::Value> {

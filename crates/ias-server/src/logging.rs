@@ -544,9 +544,60 @@ mod tests {
         assert_eq!(l["ok"], true);
         assert_eq!(l["odd"], odd, "escaped and read back");
         assert_eq!(l["long"].as_str().unwrap().len(), MAX_FIELD_BYTES);
+        assert_eq!(l["hostname"], hostname_of_this_machine());
         assert!(!String::from_utf8(sink.bytes.lock().unwrap().clone())
             .unwrap()
             .contains("gho_secret_code"));
+    }
+
+    /// What bunyan's `hostname` should be here (`n/a` if the kernel has none).
+    fn hostname_of_this_machine() -> String {
+        let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        match name.trim() {
+            "" => "n/a".to_string(),
+            name => name.to_string(),
+        }
+    }
+
+    /// Every kind of value slog hands a serializer becomes its JSON value.
+    #[test]
+    fn every_value_type_is_written_as_json() {
+        let sink = Sink::default();
+        let (log, handle) = logger(&sink);
+        let shown = std::net::Ipv4Addr::LOCALHOST;
+        slog::info!(log, "values";
+            "unit" => (), "none" => None::<u8>, "some" => Some(7u8),
+            "usize" => 1usize, "isize" => -2isize, "u8" => 3u8, "i8" => -4i8,
+            "u16" => 5u16, "i16" => -6i16, "u32" => 7u32, "i32" => -8i32,
+            "u64" => 9u64, "i64" => -10i64, "u128" => 11u128, "i128" => -12i128,
+            "f32" => 1.5f32, "f64" => -2.25f64, "nan" => f64::NAN, "inf" => f64::INFINITY,
+            "bool" => false, "str" => "text", "display" => %shown);
+        assert!(handle.flush(Duration::from_secs(5)));
+        let l = &sink.lines()[0];
+        let expected = serde_json::json!({
+            "unit": null, "none": null, "some": 7,
+            "usize": 1, "isize": -2, "u8": 3, "i8": -4, "u16": 5, "i16": -6,
+            "u32": 7, "i32": -8, "u64": 9, "i64": -10, "u128": 11, "i128": -12,
+            "f32": 1.5, "f64": -2.25, "nan": null, "inf": null,
+            "bool": false, "str": "text", "display": "127.0.0.1",
+        });
+        for (key, value) in expected.as_object().unwrap() {
+            assert_eq!(l.get(key), Some(value), "{key} in {l}");
+        }
+    }
+
+    /// A field is cut at a character boundary at or below the limit.
+    #[test]
+    fn a_field_is_cut_between_characters() {
+        let sink = Sink::default();
+        let (log, handle) = logger(&sink);
+        // 'a' then 2-byte characters: byte MAX_FIELD_BYTES falls inside one.
+        let text = format!("a{}", "é".repeat(MAX_FIELD_BYTES));
+        slog::info!(log, "cut"; "text" => &text);
+        assert!(handle.flush(Duration::from_secs(5)));
+        let cut = sink.lines()[0]["text"].as_str().unwrap().to_string();
+        assert_eq!(cut.len(), MAX_FIELD_BYTES - 1);
+        assert!(text.starts_with(&cut));
     }
 
     #[test]

@@ -623,6 +623,22 @@ async fn an_exchange_finishes_and_is_logged_when_the_client_goes_away() {
         "{:#?}",
         env.logs()
     );
+    // The request no longer counts as active, and the exchange was counted.
+    let metrics = reqwest::get(format!("{}/metrics", env.admin_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for sample in [
+        "http_server_active_requests 0",
+        "ias_github_exchange_duration_seconds_count{outcome=\"token\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == sample),
+            "{sample} in\n{metrics}"
+        );
+    }
     let received = env.github.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].body_params["code"], "code-abandoned");
