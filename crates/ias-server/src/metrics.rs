@@ -307,6 +307,33 @@ pub fn method_label(method: &http::Method) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The standard methods are their own label; any other is `_OTHER`, so
+    /// a client cannot mint label values.
+    #[test]
+    fn methods_are_labelled_from_a_closed_set() {
+        use http::Method as M;
+        let standard = [
+            (M::GET, "GET"),
+            (M::POST, "POST"),
+            (M::PUT, "PUT"),
+            (M::DELETE, "DELETE"),
+            (M::HEAD, "HEAD"),
+            (M::OPTIONS, "OPTIONS"),
+            (M::PATCH, "PATCH"),
+            (M::TRACE, "TRACE"),
+            (M::CONNECT, "CONNECT"),
+        ];
+        for (method, label) in standard {
+            assert_eq!(method_label(&method), label);
+        }
+        for custom in ["PURGE", "get", "X-ANYTHING"] {
+            assert_eq!(
+                method_label(&M::from_bytes(custom.as_bytes()).unwrap()),
+                "_OTHER"
+            );
+        }
+    }
+
     #[test]
     fn each_exchange_outcome_has_its_own_series() {
         let metrics = Metrics::new(&["/oauth/token".to_string()]);
