@@ -141,11 +141,7 @@ impl ServerProcess {
 
     /// Sends `sig` to the process.
     pub fn signal(&self, sig: Signal) -> std::io::Result<()> {
-        let pid = i32::try_from(self.child.id())
-            .ok()
-            .and_then(Pid::from_raw)
-            .ok_or_else(|| std::io::Error::other("no such pid"))?;
-        Ok(rustix::process::kill_process(pid, sig)?)
+        signal(self.child.id(), sig)
     }
 
     /// Waits up to `within` for the process to exit, then lets the log
@@ -164,6 +160,15 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends `sig` to process `pid` (a `Child::id`).
+pub fn signal(pid: u32, sig: Signal) -> std::io::Result<()> {
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .ok_or_else(|| std::io::Error::other(format!("{pid} is not a process id")))?;
+    Ok(rustix::process::kill_process(pid, sig)?)
 }
 
 /// Waits up to `within` for `child` to exit; None if it is still running.

@@ -70,7 +70,7 @@ impl Running {
     }
 
     fn signal(&self, sig: Signal) {
-        self.0.signal(sig).expect("the server process is there");
+        signal(self.0.pid(), sig);
     }
 
     /// SIGTERM, and the exit must be 0.
@@ -104,11 +104,7 @@ fn spawn(cmd: &mut Command) -> KillOnDrop {
 
 /// Sends `sig` to process `pid`.
 fn signal(pid: u32, sig: Signal) {
-    let pid = i32::try_from(pid)
-        .ok()
-        .and_then(rustix::process::Pid::from_raw)
-        .expect("a child's pid");
-    rustix::process::kill_process(pid, sig).expect("the server process is there");
+    ias_testing::process::signal(pid, sig).expect("the server process is there");
 }
 
 /// Waits for `child` to exit, failing the test after `within`.
