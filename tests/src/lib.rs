@@ -201,6 +201,54 @@ impl TestEnv {
         }
     }
 
+    /// Sends `POST /oauth/token` with a JSON body in HTTP/1.1 chunks
+    /// (`Transfer-Encoding: chunked`, no `Content-Length`): the body limit
+    /// then holds on the bytes as they arrive, not on an announced length.
+    pub async fn post_chunked(&self, chunks: Vec<Vec<u8>>) -> RawResponse {
+        use std::io::{Read, Write};
+        let addr = self.server.local_addr();
+        let exchange = move || {
+            let mut request = b"POST /oauth/token HTTP/1.1\r\nHost: ias\r\n\
+                Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\
+                Connection: close\r\n\r\n"
+                .to_vec();
+            for chunk in chunks.iter().chain([&Vec::new()]) {
+                request.extend(format!("{:x}\r\n", chunk.len()).bytes());
+                request.extend(chunk);
+                request.extend(b"\r\n");
+            }
+            let mut stream = std::net::TcpStream::connect(addr)?;
+            stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+            stream.write_all(&request)?;
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer)?;
+            std::io::Result::Ok(answer)
+        };
+        // Blocking I/O off the runtime, which also serves the server.
+        let answer = tokio::task::spawn_blocking(exchange)
+            .await
+            .expect("the exchange thread ends")
+            .expect("the server answers");
+        let text = String::from_utf8(answer).expect("the answer is text");
+        let (head, body) = text.split_once("\r\n\r\n").expect("a complete answer");
+        let header = |name: &str| {
+            head.lines()
+                .filter_map(|l| l.split_once(':'))
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim().to_string())
+        };
+        assert_eq!(
+            header("content-length").map(|n| n.parse::<usize>()),
+            Some(Ok(body.len())),
+            "the answer has a Content-Length and that many bytes: {text}"
+        );
+        RawResponse {
+            status: head[9..12].parse().expect("a status line"),
+            content_type: header("content-type"),
+            body: body.to_string(),
+        }
+    }
+
     /// Stops the server gracefully (requests in flight finish), then the stand-in.
     pub async fn stop(self) {
         self.server.close().await.expect("the server stops cleanly");

@@ -171,23 +171,25 @@ async fn wrong_content_type_is_request_0() {
     );
 }
 
+/// A request body of exactly `len` bytes: a code the stand-in does not know,
+/// padded.
+fn body_of_len(len: usize) -> String {
+    let empty = json!({"provider": "github", "code": ""}).to_string();
+    json!({"provider": "github", "code": "x".repeat(len - empty.len())}).to_string()
+}
+
 #[tokio::test]
 async fn body_over_the_limit_is_request_0_naming_the_limit() {
     let env = TestEnv::start().await;
     let limit = ias_api::REQUEST_BODY_MAX_BYTES;
-    // A body of exactly `len` bytes: a code the stand-in does not know, padded.
-    let body = |len: usize| {
-        let empty = json!({"provider": "github", "code": ""}).to_string();
-        json!({"provider": "github", "code": "x".repeat(len - empty.len())}).to_string()
-    };
     // At the limit: read, and judged (an unknown code is oauth/2).
-    let at = body(limit);
+    let at = body_of_len(limit);
     assert_eq!(at.len(), limit);
     let r = env.post_raw(at, Some("application/json")).await;
     assert_error(r.status, &r.error(), 400, "oauth", 2);
     // One byte over, and far over: refused for its size.
     for len in [limit + 1, 2 * limit] {
-        let over = body(len);
+        let over = body_of_len(len);
         assert_eq!(over.len(), len);
         let r = env.post_raw(over, Some("application/json")).await;
         let e = r.error();
@@ -197,6 +199,41 @@ async fn body_over_the_limit_is_request_0_naming_the_limit() {
             Some("request body exceeded maximum size of 8192 bytes"),
             "{len} bytes"
         );
+    }
+}
+
+/// A body sent in chunks announces no length: the limit holds on the bytes
+/// as they arrive, at the same boundary.
+#[tokio::test]
+async fn chunked_body_is_held_to_the_same_limit() {
+    let env = TestEnv::start().await;
+    let limit = ias_api::REQUEST_BODY_MAX_BYTES;
+    // (chunk sizes, refused for its size)
+    let cases: [(&[usize], bool); 4] = [
+        (&[limit / 2, limit / 2], false),
+        (&[limit], false),
+        (&[limit / 2, limit / 2 + 1], true),
+        (&[limit + 1], true),
+    ];
+    for (sizes, refused) in cases {
+        let mut bytes = body_of_len(sizes.iter().sum()).into_bytes().into_iter();
+        let chunks = sizes
+            .iter()
+            .map(|&n| bytes.by_ref().take(n).collect())
+            .collect();
+        let r = env.post_chunked(chunks).await;
+        let e = r.error();
+        if refused {
+            assert_error(r.status, &e, 400, "request", 0);
+            assert_eq!(
+                e.message.as_deref(),
+                Some("request body exceeded maximum size of 8192 bytes"),
+                "chunks {sizes:?}"
+            );
+        } else {
+            // Read, and judged (an unknown code is oauth/2).
+            assert_error(r.status, &e, 400, "oauth", 2);
+        }
     }
 }
 
