@@ -131,7 +131,6 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
         .connection_policy(connections.clone())
         .config(ConfigDropshot {
             bind_address: config.bind_address,
-            default_request_body_max_bytes: ias_api::REQUEST_BODY_MAX_BYTES,
             // No task and channel per request; see `FinishIfDropped`.
             default_handler_task_mode: dropshot::HandlerTaskMode::CancelOnDisconnect,
             ..Default::default()

@@ -143,6 +143,24 @@ fn with_nofile(cmd: &mut Command, soft: u64, hard: u64) {
     }
 }
 
+/// The public listener binds where `IAS_BIND_ADDRESS` says, and serves there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_binds_the_configured_address() {
+    let github = github().await;
+    github.on_code("bound-code", Behavior::token("gho_bound"));
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let configured = free.local_addr().unwrap().to_string();
+    drop(free);
+    let mut server = Running::start_with(
+        &github.base_url(),
+        &[("IAS_BIND_ADDRESS", configured.as_str())],
+        None,
+    );
+    assert_eq!(server.address(), configured);
+    assert_eq!(security::exchange(&configured, "bound-code").await.0, 200);
+    server.stop();
+}
+
 /// A missing or bad setting exits 2 before anything binds, with one line that
 /// names the setting and never the secret; `--check-config` answers the same.
 #[test]

@@ -239,6 +239,48 @@ fn the_soft_open_file_limit_is_raised_to_the_hard_one() {
     server.stop();
 }
 
+/// Caps that fit the open-file limit are logged at info; lowering either
+/// one to fit is a warning, with the caps in force and how to allow more.
+#[test]
+fn lowering_a_cap_to_fit_the_open_file_limit_is_a_warning() {
+    // 64 usable descriptors: up to 16 for GitHub, the rest for clients.
+    let nofile = ias_server::process::RESERVED_FDS + 64;
+    // (IAS_MAX_CONNECTIONS, IAS_MAX_CONCURRENT_EXCHANGES, caps in force, lowered)
+    let cases = [
+        ("10", "4", (10, 4), false),
+        ("100", "4", (60, 4), true),
+        ("10", "32", (10, 16), true),
+    ];
+    for (connections, exchanges, (max_connections, max_exchanges), lowered) in cases {
+        let settings = [
+            ("IAS_MAX_CONNECTIONS", connections),
+            ("IAS_MAX_CONCURRENT_EXCHANGES", exchanges),
+        ];
+        let mut server = Running::start_with("http://127.0.0.1:9", &settings, Some(nofile));
+        let line = server.wait_for("file descriptor budget");
+        let budget: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let case = format!("{settings:?}: {budget}");
+        assert_eq!(budget["max_connections"], max_connections, "{case}");
+        assert_eq!(budget["max_concurrent_exchanges"], max_exchanges, "{case}");
+        if lowered {
+            assert_eq!(budget["level"], 40, "{case}");
+            assert_eq!(
+                budget["msg"], "file descriptor budget: caps lowered to fit the open-file limit",
+                "{case}"
+            );
+            assert!(
+                budget["hint"].as_str().unwrap().contains("ulimit -Hn"),
+                "{case}"
+            );
+        } else {
+            assert_eq!(budget["level"], 30, "{case}");
+            assert_eq!(budget["msg"], "file descriptor budget", "{case}");
+            assert_eq!(budget.get("hint"), None, "{case}");
+        }
+        server.stop();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_served() {
     let github = github().await;
