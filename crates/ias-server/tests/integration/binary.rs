@@ -102,6 +102,34 @@ fn spawn(cmd: &mut Command) -> KillOnDrop {
     KillOnDrop(cmd.spawn().expect("the server starts"))
 }
 
+/// Runs a command that must end by itself (a refused setting, `--help`,
+/// `--check-config`) and returns its output. One still running after
+/// `PATIENCE` (a server that should have refused to start) fails the test
+/// and is killed, instead of hanging the run.
+fn output_of(cmd: &mut Command) -> std::process::Output {
+    let mut child = spawn(
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let Some(status) = ias_testing::process::wait_exit(&mut child.0, PATIENCE) else {
+        panic!(
+            "ias-server {:?} still runs after {PATIENCE:?}",
+            cmd.get_args()
+        );
+    };
+    fn read_all(pipe: Option<impl std::io::Read>) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        pipe.expect("piped").read_to_end(&mut bytes).unwrap();
+        bytes
+    }
+    std::process::Output {
+        status,
+        stdout: read_all(child.0.stdout.take()),
+        stderr: read_all(child.0.stderr.take()),
+    }
+}
+
 /// Sends `sig` to process `pid`.
 fn signal(pid: u32, sig: Signal) {
     ias_testing::process::signal(pid, sig).expect("the server process is there");
@@ -183,11 +211,7 @@ fn bad_settings_exit_2_naming_the_setting() {
             "IAS_MAX_CONNECTIONS = \"lots\" is not a whole number; use a number from 1 to 1000000"),
     ];
     for (args, env, message) in cases {
-        let out = server()
-            .args(*args)
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
+        let out = output_of(server().args(*args).envs(env.iter().copied()));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {message}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
@@ -203,20 +227,20 @@ fn bad_settings_exit_2_naming_the_setting() {
 /// secret redacted) and nothing else.
 #[test]
 fn help_and_check_config_list_every_setting() {
-    let out = server().arg("--help").output().unwrap();
+    let out = output_of(server().arg("--help"));
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     for word in ["--config", "--check-config", "SIGTERM"] {
         assert!(help.contains(word), "--help does not mention {word}");
     }
-    let out = server()
-        .arg("--check-config")
-        .env("IAS_GITHUB_CLIENT_ID", ID)
-        .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
-        .env("IAS_IDLE_TIMEOUT", "90s")
-        .env("IAS_ADMIN_ADDRESS", "off")
-        .output()
-        .unwrap();
+    let out = output_of(
+        server()
+            .arg("--check-config")
+            .env("IAS_GITHUB_CLIENT_ID", ID)
+            .env("IAS_GITHUB_CLIENT_SECRET", SECRET)
+            .env("IAS_IDLE_TIMEOUT", "90s")
+            .env("IAS_ADMIN_ADDRESS", "off"),
+    );
     assert_eq!(out.status.code(), Some(0));
     let checked = String::from_utf8_lossy(&out.stdout);
     assert!(!ias_server::config::SETTINGS.is_empty());

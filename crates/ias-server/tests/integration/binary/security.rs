@@ -303,16 +303,14 @@ async fn secrets_at_rest_and_the_redirect_uri() {
     assert!(logs.iter().all(|l| !l.contains(SECRET)), "{logs:#?}");
 
     // A fragment is refused at start.
-    let out = launch(
+    let out = super::output_of(&mut launch(
         &github.base_url(),
         &[(
             "IAS_GITHUB_REDIRECT_URI",
             "https://console.example.com/cb#top",
         )],
         None,
-    )
-    .output()
-    .unwrap();
+    ));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has a fragment"));
 }
