@@ -57,6 +57,38 @@ fn defaults() {
     assert_eq!(off.unwrap().admin_address, None);
 }
 
+/// Each duration at its bounds: its maximum accepted, one millisecond more
+/// refused; 0 accepted only where it means "none".
+#[test]
+fn durations_are_accepted_up_to_their_maximum() {
+    #[rustfmt::skip]
+    let cases = [
+        // (setting, maximum in seconds, shown as, 0 accepted)
+        ("IAS_UPSTREAM_TIMEOUT", 300, "5m", false),
+        ("IAS_IDLE_TIMEOUT", 3600, "1h", false),
+        ("IAS_REQUEST_TIMEOUT", 300, "5m", false),
+        ("IAS_SHUTDOWN_DELAY", 300, "5m", true),
+        ("IAS_SHUTDOWN_TIMEOUT", 3600, "1h", true),
+    ];
+    for (var, max, shown, zero_ok) in cases {
+        let load = |value: &str| Config::load(None, env(&[CREDS[0], CREDS[1], (var, value)]));
+        let at_max = load(&format!("{max}s")).unwrap_or_else(|e| panic!("{var}: {e}"));
+        let settings = at_max.effective_settings();
+        let value = settings
+            .iter()
+            .find(|(k, _)| *k == var)
+            .map(|(_, v)| v.as_str());
+        assert_eq!(value, Some(shown), "{var}");
+        let over = format!("{max}s 1ms");
+        let low = if zero_ok { "0s or more" } else { "above 0" };
+        assert_eq!(
+            load(&over).unwrap_err().to_string(),
+            format!("{var} = \"{over}\" is out of range; use a duration {low} and at most {max}s"),
+        );
+        assert_eq!(load("0s").is_ok(), zero_ok, "{var} = 0s");
+    }
+}
+
 /// Each bad environment gives the error that names its setting: (the
 /// environment beside the credentials, the message's start).
 #[test]
