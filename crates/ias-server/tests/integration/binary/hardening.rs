@@ -332,7 +332,14 @@ async fn one_client_address_is_capped_when_asked() {
         "{closed_at_once:?}"
     );
     assert!(served.starts_with("HTTP/1.1 400 "), "{served}");
+    // The first refusal is logged, with the cap and the count so far.
     let line = server.wait_for("this client address is at its connection limit");
+    let refusal: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(
+        (&refusal["max_connections"], &refusal["refused_total"]),
+        (&serde_json::json!(3), &serde_json::json!(1)),
+        "{line}"
+    );
     assert!(line.contains("IAS_MAX_CONNECTIONS_PER_CLIENT"), "{line}");
     let s = scrape(&admin).await;
     let refused = |reason| value(&s, "ias_connections_refused_total", &[("reason", reason)]);
