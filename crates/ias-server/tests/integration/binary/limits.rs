@@ -356,6 +356,14 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
         &[("reason", "limit")],
     );
     assert_eq!(refused, (200 - 47) as f64);
+    // A flood is logged at most once a second, not once per refusal: the
+    // refusals came within a few seconds.
+    let lines = server.0.lines();
+    let logged = lines
+        .iter()
+        .filter(|l| l.contains("connection refused: the server is at its connection limit"))
+        .count();
+    assert!((1..=5).contains(&logged), "{logged} lines: {lines:#?}");
     server.stop();
 }
 
