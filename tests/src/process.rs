@@ -101,6 +101,26 @@ impl ServerProcess {
         self.child.id()
     }
 
+    /// User plus system CPU time the process has used so far (from
+    /// `/proc/PID/stat`).
+    pub fn cpu_time(&self) -> std::io::Result<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))?;
+        // The fields after the command name, which may hold spaces, ends with ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        // utime and stime are fields 14 and 15; after ')' they are 11 and 12 (0-based).
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+        let (Some(user), Some(system)) = (ticks(11), ticks(12)) else {
+            return Err(std::io::Error::other(format!(
+                "unexpected /proc stat: {stat}"
+            )));
+        };
+        let per_second = rustix::param::clock_ticks_per_second() as f64;
+        Ok(Duration::from_secs_f64((user + system) as f64 / per_second))
+    }
+
     /// Waits up to `within` for a log line containing `needle`; None when the
     /// time runs out or the log ends first.
     pub fn wait_for(&mut self, needle: &str, within: Duration) -> Option<String> {

@@ -521,20 +521,7 @@ impl Server {
 
     /// User plus system CPU time of the process so far.
     fn cpu(&self) -> anyhow::Result<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.process.pid()))?;
-        // Fields after the command name (which may hold spaces) ends with ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| -> anyhow::Result<u64> {
-            Ok(fields.get(i).context("short /proc stat")?.parse()?)
-        };
-        // utime and stime are fields 14 and 15; after ')' they are 11 and 12 (0-based).
-        let total = ticks(11)? + ticks(12)?;
-        Ok(Duration::from_secs_f64(
-            total as f64 / clock_ticks_per_second(),
-        ))
+        Ok(self.process.cpu_time()?)
     }
 
     fn peak_rss_kib(&self) -> anyhow::Result<u64> {
@@ -554,11 +541,6 @@ impl Server {
         }
         Ok(())
     }
-}
-
-/// The kernel's USER_HZ (the unit of `/proc` CPU times).
-fn clock_ticks_per_second() -> f64 {
-    rustix::param::clock_ticks_per_second() as f64
 }
 
 fn machine() -> Machine {

@@ -137,6 +137,39 @@ async fn idle_connections_are_closed_but_not_requests_in_progress() {
     server.stop();
 }
 
+/// A kept-alive connection's idle time counts from its last answer, not from
+/// when it opened; and waiting connections cost no CPU (the server sleeps
+/// until their deadlines).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_time_counts_from_the_last_answer_and_costs_no_cpu() {
+    let mut server = Running::start_with("http://127.0.0.1:9", &[("IAS_IDLE_TIMEOUT", "2s")], None);
+    let addr = server.address();
+    let cpu_before = server.0.cpu_time().unwrap();
+    let (first, second) = blocking(move || {
+        let idle: Vec<TcpStream> = (0..5).map(|_| connect(&addr, b"")).collect();
+        let mut s = connect(&addr, b"");
+        std::thread::sleep(Duration::from_millis(1200));
+        s.write_all(EMPTY_POST).unwrap();
+        let first = read_response(&mut s);
+        // 2.4 s after it opened, 1.2 s after its answer: still open.
+        std::thread::sleep(Duration::from_millis(1200));
+        s.write_all(EMPTY_POST).unwrap();
+        let second = read_response(&mut s);
+        drop(idle);
+        (first, second)
+    })
+    .await;
+    let cpu = server.0.cpu_time().unwrap() - cpu_before;
+    assert!(first.starts_with("HTTP/1.1 400"), "{first}");
+    assert!(second.starts_with("HTTP/1.1 400"), "{second}");
+    // Two requests and six connections over 2.4 s: a few milliseconds.
+    assert!(
+        cpu < Duration::from_millis(300),
+        "{cpu:?} of CPU while six connections mostly waited"
+    );
+    server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn late_headers_are_closed_and_late_bodies_answered_request_0() {
     let mut server = Running::start_with(
