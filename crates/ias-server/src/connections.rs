@@ -679,7 +679,51 @@ impl AsyncWrite for WatchedIo {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_canonical, H2Frames};
+    use super::{is_canonical, Connections, H2Frames, Limits, Listener};
+
+    /// To hyper the watched stream is the TCP stream: what it writes, plain
+    /// or vectored, arrives whole, vectored writes stay vectored, and a
+    /// shutdown ends the peer's read.
+    #[tokio::test]
+    async fn the_watched_stream_passes_writes_through() {
+        use dropshot::ConnectionPolicy as _;
+        use std::future::poll_fn;
+        use std::io::{IoSlice, Read as _};
+        use std::pin::Pin;
+        use std::time::Duration;
+        use tokio::io::AsyncWrite as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let (stream, remote) = listener.accept().await.unwrap();
+        let limits = Limits {
+            listener: Listener::Public,
+            idle_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
+            max_connections: 1,
+            max_per_peer: None,
+            trust_request_id: false,
+        };
+        let log = slog::Logger::root(slog::Discard, slog::o!());
+        let connections = Connections::new(limits, log, None);
+        let mut io = connections.accept(stream, remote).expect("admitted").io;
+        assert!(io.is_write_vectored());
+        let plain = poll_fn(|cx| Pin::new(&mut *io).poll_write(cx, b"plain ")).await;
+        let parts = [IoSlice::new(b"vec"), IoSlice::new(b"tored")];
+        let vectored = poll_fn(|cx| Pin::new(&mut *io).poll_write_vectored(cx, &parts)).await;
+        assert_eq!((plain.unwrap(), vectored.unwrap()), (6, 8));
+        poll_fn(|cx| Pin::new(&mut *io).poll_flush(cx))
+            .await
+            .unwrap();
+        poll_fn(|cx| Pin::new(&mut *io).poll_shutdown(cx))
+            .await
+            .unwrap();
+        let mut received = String::new();
+        peer.read_to_string(&mut received)
+            .expect("the end, by the shutdown");
+        assert_eq!(received, "plain vectored");
+        drop(io);
+    }
 
     /// A frame header: length, type, flags, stream 1.
     fn frame(length: usize, kind: u8, flags: u8) -> Vec<u8> {
