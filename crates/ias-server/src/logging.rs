@@ -1,11 +1,12 @@
 //! The server's JSON log: bunyan lines on stderr, written off the request path.
 //!
 //! A record is formatted where it is logged (no I/O there) and appended to a
-//! bounded buffer ([`BUFFER_BYTES`]); one writer thread takes what has
-//! gathered, at most every [`WRITE_INTERVAL`], and writes it with one
-//! `write(2)`. Loggers wake the writer only when the buffer was empty or passes
-//! half full, so a busy server pays about a hundred wake-ups a second for its
-//! log, not one per line. When the buffer is full — the process reading
+//! bounded buffer ([`BUFFER_BYTES`]); one writer thread lets lines gather for
+//! [`WRITE_INTERVAL`] — less when a flush is wanted or the buffer reaches half
+//! full — and writes them with one `write(2)`. Loggers wake the writer only
+//! when the buffer was empty or reaches half full, so a busy server pays about
+//! a hundred wake-ups a second for its log, not one per line, and an idle one
+//! none. When the buffer is full — the process reading
 //! stderr is slow or stopped — records are dropped and counted, never waited
 //! for, and once writing works again a `log records dropped` line says how
 //! many. [`LogHandle::flush`] writes what is buffered before exit, within a
@@ -44,6 +45,8 @@ struct Shared {
     /// Records dropped since start (the `ias_log_records_dropped_total` counter).
     dropped: AtomicU64,
     header: Header,
+    /// How long the writer lets lines gather ([`WRITE_INTERVAL`]).
+    interval: Duration,
 }
 
 struct Buffer {
@@ -79,6 +82,17 @@ pub fn json_drain(
     level: slog::Level,
     out: impl std::io::Write + Send + 'static,
 ) -> std::io::Result<(JsonDrain, LogHandle)> {
+    json_drain_every(name, level, out, WRITE_INTERVAL)
+}
+
+/// [`json_drain`], gathering lines for `interval` (tests use a long one to
+/// see what cuts the wait short).
+fn json_drain_every(
+    name: &'static str,
+    level: slog::Level,
+    out: impl std::io::Write + Send + 'static,
+    interval: Duration,
+) -> std::io::Result<(JsonDrain, LogHandle)> {
     let shared = Arc::new(Shared {
         buffer: Mutex::new(Buffer {
             bytes: Vec::with_capacity(64 * 1024),
@@ -93,6 +107,7 @@ pub fn json_drain(
             hostname: hostname(),
             pid: std::process::id(),
         },
+        interval,
     });
     let writer_shared = Arc::clone(&shared);
     std::thread::Builder::new()
@@ -235,7 +250,7 @@ impl slog::Drain for JsonDrain {
 
 /// Whether a record that took the buffer from `before` to `after` bytes wakes
 /// the writer: only when the buffer was empty (the writer sleeps until there
-/// is something) or when it passes half full (write now, before it fills).
+/// is something) or when it reaches half full (write now, before it fills).
 /// Otherwise the writer comes by itself within [`WRITE_INTERVAL`], so a busy
 /// server pays about a hundred wake-ups a second, not one per line.
 fn wakes_the_writer(before: usize, after: usize) -> bool {
@@ -243,9 +258,11 @@ fn wakes_the_writer(before: usize, after: usize) -> bool {
     before == 0 || (before < half && after >= half)
 }
 
-/// The writer thread: waits for something to write, lets a little more gather
-/// (unless a flush is wanted or the buffer is half full), takes it all, writes
-/// it in one call, and reports drops once writing works again.
+/// The writer thread: sleeps until there is something to write, lets a little
+/// more gather (unless a flush is wanted or the buffer is half full), takes it
+/// all, writes it in one call, and reports drops once writing works again
+/// (with the next lines or flush: an idle writer sleeps, even when stderr is
+/// gone).
 fn write_lines(mut out: impl std::io::Write, shared: &Shared) {
     let mut batch = Vec::with_capacity(64 * 1024);
     let mut reported = 0u64;
@@ -259,7 +276,7 @@ fn write_lines(mut out: impl std::io::Write, shared: &Shared) {
             if buffer.flush_wanted == buffer.flushed {
                 buffer = shared
                     .work
-                    .wait_timeout_while(buffer, WRITE_INTERVAL, |b| {
+                    .wait_timeout_while(buffer, shared.interval, |b| {
                         b.bytes.len() < BUFFER_BYTES / 2 && b.flush_wanted == b.flushed
                     })
                     .unwrap_or_else(|e| e.into_inner())
@@ -495,16 +512,24 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    /// A writer tests can read, or stall.
+    /// A writer tests can read, stall or break, and that counts its writes.
     #[derive(Clone, Default)]
     struct Sink {
         bytes: Arc<Mutex<Vec<u8>>>,
         gate: Arc<Mutex<()>>,
+        /// `write` calls, failed and stalled ones too.
+        writes: Arc<AtomicU64>,
+        /// Writes fail as on a pipe whose reader is gone.
+        broken: Arc<std::sync::atomic::AtomicBool>,
     }
 
     impl std::io::Write for Sink {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.writes.fetch_add(1, Ordering::SeqCst);
             let _open = self.gate.lock().unwrap();
+            if self.broken.load(Ordering::SeqCst) {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
             self.bytes.lock().unwrap().extend_from_slice(buf);
             Ok(buf.len())
         }
@@ -527,6 +552,153 @@ mod tests {
         let (drain, handle) = json_drain("test", slog::Level::Info, sink.clone()).unwrap();
         use slog::Drain as _;
         (slog::Logger::root(drain.fuse(), slog::o!()), handle)
+    }
+
+    /// A writer that lets lines gather for an hour unless something cuts the
+    /// wait short: what is written within a test was written because of a
+    /// flush or a half-full buffer, not the clock.
+    fn patient_logger(sink: &Sink) -> (slog::Logger, LogHandle) {
+        let hour = Duration::from_secs(3600);
+        let (drain, handle) =
+            json_drain_every("test", slog::Level::Info, sink.clone(), hour).unwrap();
+        use slog::Drain as _;
+        (slog::Logger::root(drain.fuse(), slog::o!()), handle)
+    }
+
+    /// Waits up to 5 s for `done`.
+    fn eventually(done: impl Fn() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !done() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+
+    /// Lines logged one by one, with the writer free to run between them, are
+    /// gathered: none is written until the interval ends or a flush comes,
+    /// then all in one write, and the flush does not wait for the interval.
+    #[test]
+    fn lines_are_gathered_into_one_write_and_a_flush_does_not_wait() {
+        let sink = Sink::default();
+        let (log, handle) = patient_logger(&sink);
+        for i in 0..50 {
+            slog::info!(log, "record"; "i" => i);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(
+            sink.writes.load(Ordering::SeqCst),
+            0,
+            "written before the interval"
+        );
+        assert!(
+            handle.flush(Duration::from_secs(5)),
+            "the flush waited for the interval"
+        );
+        assert_eq!(sink.writes.load(Ordering::SeqCst), 1);
+        assert_eq!(sink.lines().len(), 50);
+    }
+
+    /// The length of a `record` line with an empty `pad`; the writer has
+    /// written it (a line's length is this plus its padding: plain ASCII and
+    /// a fixed-width time).
+    fn empty_line(log: &slog::Logger, handle: &LogHandle, sink: &Sink) -> usize {
+        let before = sink.bytes.lock().unwrap().len();
+        slog::info!(log, "record"; "pad" => "");
+        assert!(handle.flush(Duration::from_secs(5)));
+        sink.bytes.lock().unwrap().len() - before
+    }
+
+    /// Logs `record` lines of exactly `total` bytes in all; how many.
+    fn log_exactly(log: &slog::Logger, empty: usize, total: usize) -> usize {
+        let lines = total.div_ceil(empty + MAX_FIELD_BYTES);
+        assert!(total / lines >= empty, "{total} bytes in {lines} lines");
+        let pad = "x".repeat(MAX_FIELD_BYTES);
+        for i in 0..lines {
+            let len = total / lines + usize::from(i < total % lines);
+            slog::info!(log, "record"; "pad" => &pad[..len - empty]);
+        }
+        lines
+    }
+
+    /// A buffer that reaches exactly half full is written without waiting for
+    /// the interval (or a flush): a burst faster than the interval is written
+    /// before the buffer fills, not dropped.
+    #[test]
+    fn a_buffer_reaching_half_full_is_written_at_once() {
+        let sink = Sink::default();
+        let (log, handle) = patient_logger(&sink);
+        let empty = empty_line(&log, &handle, &sink);
+        let half = BUFFER_BYTES / 2;
+        let lines = log_exactly(&log, empty, half);
+        assert!(
+            eventually(|| sink.bytes.lock().unwrap().len() == empty + half),
+            "half a buffer waits: {} of {half} bytes written",
+            sink.bytes.lock().unwrap().len() - empty
+        );
+        assert_eq!(handle.dropped(), 0);
+        assert_eq!(sink.lines().len(), 1 + lines);
+    }
+
+    /// While the writer is stalled the buffer holds exactly [`BUFFER_BYTES`]:
+    /// a line that ends on its last byte is kept, the next one is dropped.
+    #[test]
+    fn a_stalled_writer_leaves_exactly_the_buffer_to_fill() {
+        let sink = Sink::default();
+        let (log, handle) = patient_logger(&sink);
+        let empty = empty_line(&log, &handle, &sink);
+        let stall = sink.gate.lock().unwrap();
+        // Half a buffer goes to the writer, which stalls holding it.
+        let first = log_exactly(&log, empty, BUFFER_BYTES / 2);
+        assert!(eventually(|| sink.writes.load(Ordering::SeqCst) == 2));
+        let second = log_exactly(&log, empty, BUFFER_BYTES);
+        assert_eq!(handle.dropped(), 0, "a full buffer's last line was dropped");
+        slog::info!(log, "record"; "pad" => "");
+        assert_eq!(handle.dropped(), 1, "a line beyond the buffer was kept");
+        drop(stall);
+        assert!(handle.flush(Duration::from_secs(5)));
+        let lines = sink.lines();
+        assert_eq!(lines.len(), 1 + first + second + 1, "the drop report last");
+        assert_eq!(lines.last().unwrap()["dropped"], 1);
+    }
+
+    /// An idle writer sleeps: with stderr gone and a drop report pending, it
+    /// tries again with the next line or flush, not on a timer.
+    #[test]
+    fn an_idle_writer_sleeps_even_with_a_drop_report_pending() {
+        let sink = Sink::default();
+        let (log, handle) = logger(&sink);
+        sink.broken.store(true, Ordering::SeqCst);
+        slog::info!(log, "lost");
+        assert!(
+            handle.flush(Duration::from_secs(5)),
+            "a failed write is done"
+        );
+        assert_eq!(
+            (sink.writes.load(Ordering::SeqCst), handle.dropped()),
+            (1, 1)
+        );
+        std::thread::sleep(WRITE_INTERVAL * 30);
+        assert_eq!(
+            sink.writes.load(Ordering::SeqCst),
+            1,
+            "the idle writer retried"
+        );
+        sink.broken.store(false, Ordering::SeqCst);
+        slog::info!(log, "back");
+        assert!(handle.flush(Duration::from_secs(5)));
+        let lines = sink.lines();
+        let msgs: Vec<_> = lines.iter().map(|l| l["msg"].as_str().unwrap()).collect();
+        assert_eq!(msgs, ["back", "log records dropped"]);
+        assert_eq!(
+            (
+                lines[1]["dropped"].as_u64(),
+                lines[1]["dropped_total"].as_u64()
+            ),
+            (Some(1), Some(1))
+        );
     }
 
     #[test]
