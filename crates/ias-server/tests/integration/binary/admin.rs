@@ -27,9 +27,7 @@ async fn get(http: &reqwest::Client, url: String) -> (u16, String) {
 /// The admin listener binds where `IAS_ADMIN_ADDRESS` says.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_listener_binds_the_configured_address() {
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let configured = free.local_addr().unwrap().to_string();
-    drop(free);
+    let configured = super::free_loopback_address();
     let mut server = Running::start_with(
         "http://127.0.0.1:9",
         &[("IAS_ADMIN_ADDRESS", configured.as_str())],

@@ -381,7 +381,8 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
         drop(flood);
     })
     .await;
-    server.wait_for("connection refused: the server is at its connection limit");
+    let refusal = "connection refused: the server is at its connection limit";
+    server.wait_for(refusal);
     // Exactly the ones over the cap: 48 places, one taken by `established`.
     let refused = super::admin::value(
         &super::admin::scrape(&admin).await,
@@ -392,10 +393,7 @@ async fn a_connection_flood_over_the_open_file_limit_leaves_open_connections_ser
     // A flood is logged at most once a second, not once per refusal: the
     // refusals came within a few seconds.
     let lines = server.0.lines();
-    let logged = lines
-        .iter()
-        .filter(|l| l.contains("connection refused: the server is at its connection limit"))
-        .count();
+    let logged = lines.iter().filter(|l| l.contains(refusal)).count();
     assert!((1..=5).contains(&logged), "{logged} lines: {lines:#?}");
     server.stop();
 }
