@@ -665,7 +665,8 @@ mod tests {
     }
 
     /// An idle writer sleeps: with stderr gone and a drop report pending, it
-    /// tries again with the next line or flush, not on a timer.
+    /// tries again with the next line or flush, not on a timer. The drop
+    /// count counts records, never the lost reports themselves.
     #[test]
     fn an_idle_writer_sleeps_even_with_a_drop_report_pending() {
         let sink = Sink::default();
@@ -686,6 +687,13 @@ mod tests {
             1,
             "the idle writer retried"
         );
+        // The next line goes with a report, and both are lost: one more record.
+        slog::info!(log, "lost too");
+        assert!(handle.flush(Duration::from_secs(5)));
+        assert_eq!(
+            (sink.writes.load(Ordering::SeqCst), handle.dropped()),
+            (2, 2)
+        );
         sink.broken.store(false, Ordering::SeqCst);
         slog::info!(log, "back");
         assert!(handle.flush(Duration::from_secs(5)));
@@ -697,7 +705,7 @@ mod tests {
                 lines[1]["dropped"].as_u64(),
                 lines[1]["dropped_total"].as_u64()
             ),
-            (Some(1), Some(1))
+            (Some(2), Some(2))
         );
     }
 
