@@ -666,9 +666,10 @@ mod tests {
 
     /// An idle writer sleeps: with stderr gone and a drop report pending, it
     /// tries again with the next line or flush, not on a timer. The drop
-    /// count counts records, never the lost reports themselves.
+    /// count counts records, never lost reports; once writing works, a
+    /// report says how many since the last report written, and in all.
     #[test]
-    fn an_idle_writer_sleeps_even_with_a_drop_report_pending() {
+    fn a_broken_stderr_is_not_retried_while_idle_and_reports_its_drops() {
         let sink = Sink::default();
         let (log, handle) = logger(&sink);
         sink.broken.store(true, Ordering::SeqCst);
@@ -697,15 +698,34 @@ mod tests {
         sink.broken.store(false, Ordering::SeqCst);
         slog::info!(log, "back");
         assert!(handle.flush(Duration::from_secs(5)));
+        // A report says how many since the last one written, and in all.
+        sink.broken.store(true, Ordering::SeqCst);
+        slog::info!(log, "lost again");
+        assert!(handle.flush(Duration::from_secs(5)));
+        sink.broken.store(false, Ordering::SeqCst);
+        slog::info!(log, "back again");
+        assert!(handle.flush(Duration::from_secs(5)));
         let lines = sink.lines();
-        let msgs: Vec<_> = lines.iter().map(|l| l["msg"].as_str().unwrap()).collect();
-        assert_eq!(msgs, ["back", "log records dropped"]);
+        let written: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                let count = |key: &str| l[key].as_u64();
+                (
+                    l["msg"].as_str().unwrap(),
+                    count("dropped"),
+                    count("dropped_total"),
+                )
+            })
+            .collect();
+        let report = "log records dropped";
         assert_eq!(
-            (
-                lines[1]["dropped"].as_u64(),
-                lines[1]["dropped_total"].as_u64()
-            ),
-            (Some(2), Some(2))
+            written,
+            [
+                ("back", None, None),
+                (report, Some(2), Some(2)),
+                ("back again", None, None),
+                (report, Some(1), Some(3)),
+            ]
         );
     }
 
