@@ -51,6 +51,13 @@ pub const CLIENT_ID: &str = "Iv1.ias-testing-client";
 /// The OAuth app's client secret the harness configures on both sides.
 pub const CLIENT_SECRET: &str = "ias-testing-secret-7d1b2c9e4f";
 
+/// A loopback address whose port was free a moment ago: nothing listens
+/// there (a "connection refused" target), or an address for a server to bind.
+pub fn free_loopback_address() -> std::net::SocketAddr {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port to bind");
+    free.local_addr().expect("a bound listener's address")
+}
+
 /// How to start a [`TestEnv`]; `Default` is what [`TestEnv::start`] uses.
 #[derive(Debug, Clone)]
 pub struct TestEnvOptions {

@@ -6,10 +6,10 @@
 //! full — and writes them with one `write(2)`. Loggers wake the writer only
 //! when the buffer was empty or reaches half full, so a busy server pays about
 //! a hundred wake-ups a second for its log, not one per line, and an idle one
-//! none. When the buffer is full — the process reading
-//! stderr is slow or stopped — records are dropped and counted, never waited
-//! for, and once writing works again a `log records dropped` line says how
-//! many. [`LogHandle::flush`] writes what is buffered before exit, within a
+//! none. When the buffer is full — the process reading stderr is slow or
+//! stopped — records are dropped and counted, never waited for, and once
+//! writing works again a `log records dropped` line says how many.
+//! [`LogHandle::flush`] writes what is buffered before exit, within a
 //! time bound (a stalled reader cannot hold the exit).
 //!
 //! What is written is bounded too: a logged `uri` loses its query string (a
@@ -510,6 +510,7 @@ fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicBool;
     use std::sync::Mutex;
 
     /// A writer tests can read, stall or break, and that counts its writes.
@@ -520,7 +521,7 @@ mod tests {
         /// `write` calls, failed and stalled ones too.
         writes: Arc<AtomicU64>,
         /// Writes fail as on a pipe whose reader is gone.
-        broken: Arc<std::sync::atomic::AtomicBool>,
+        broken: Arc<AtomicBool>,
     }
 
     impl std::io::Write for Sink {
@@ -548,21 +549,24 @@ mod tests {
         }
     }
 
-    fn logger(sink: &Sink) -> (slog::Logger, LogHandle) {
-        let (drain, handle) = json_drain("test", slog::Level::Info, sink.clone()).unwrap();
+    /// A logger to `sink` whose writer lets lines gather for `interval`.
+    fn logger_every(sink: &Sink, interval: Duration) -> (slog::Logger, LogHandle) {
+        let (drain, handle) =
+            json_drain_every("test", slog::Level::Info, sink.clone(), interval).unwrap();
         use slog::Drain as _;
         (slog::Logger::root(drain.fuse(), slog::o!()), handle)
+    }
+
+    /// The server's writer ([`WRITE_INTERVAL`]).
+    fn logger(sink: &Sink) -> (slog::Logger, LogHandle) {
+        logger_every(sink, WRITE_INTERVAL)
     }
 
     /// A writer that lets lines gather for an hour unless something cuts the
     /// wait short: what is written within a test was written because of a
     /// flush or a half-full buffer, not the clock.
     fn patient_logger(sink: &Sink) -> (slog::Logger, LogHandle) {
-        let hour = Duration::from_secs(3600);
-        let (drain, handle) =
-            json_drain_every("test", slog::Level::Info, sink.clone(), hour).unwrap();
-        use slog::Drain as _;
-        (slog::Logger::root(drain.fuse(), slog::o!()), handle)
+        logger_every(sink, Duration::from_secs(3600))
     }
 
     /// Waits up to 5 s for `done`.

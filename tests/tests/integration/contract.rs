@@ -452,9 +452,7 @@ async fn wrong_client_credentials_are_oauth_1200() {
 
 #[tokio::test]
 async fn unreachable_github_is_oauth_1200() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = closed.local_addr().unwrap();
-    drop(closed);
+    let addr = ias_testing::free_loopback_address();
     let options = TestEnvOptions {
         github_base_url: Some(format!("http://{addr}")),
         ..Default::default()

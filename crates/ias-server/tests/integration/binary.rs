@@ -131,12 +131,6 @@ fn output_of(cmd: &mut Command) -> std::process::Output {
 }
 
 /// Sends `sig` to process `pid`.
-/// A loopback address with a port free a moment ago, for a setting.
-fn free_loopback_address() -> String {
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    free.local_addr().unwrap().to_string()
-}
-
 fn signal(pid: u32, sig: Signal) {
     ias_testing::process::signal(pid, sig).expect("the server process is there");
 }
@@ -182,7 +176,7 @@ fn with_nofile(cmd: &mut Command, soft: u64, hard: u64) {
 async fn the_server_binds_the_configured_address() {
     let github = github().await;
     github.on_code("bound-code", Behavior::token("gho_bound"));
-    let configured = free_loopback_address();
+    let configured = ias_testing::free_loopback_address().to_string();
     let mut server = Running::start_with(
         &github.base_url(),
         &[("IAS_BIND_ADDRESS", configured.as_str())],

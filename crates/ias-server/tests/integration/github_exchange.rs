@@ -253,9 +253,7 @@ async fn every_other_answer_is_an_upstream_failure_in_fixed_words() {
 
 #[tokio::test]
 async fn connection_refused_is_an_upstream_failure() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let addr = ias_testing::free_loopback_address();
     let config = Config::for_github(&format!("http://{addr}"), ID, SECRET).unwrap();
     let failure = upstream(exchange(&config, "c").await);
     assert_eq!(failure.trace, "the connection to GitHub failed");

@@ -27,7 +27,7 @@ async fn get(http: &reqwest::Client, url: String) -> (u16, String) {
 /// The admin listener binds where `IAS_ADMIN_ADDRESS` says.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_listener_binds_the_configured_address() {
-    let configured = super::free_loopback_address();
+    let configured = ias_testing::free_loopback_address().to_string();
     let mut server = Running::start_with(
         "http://127.0.0.1:9",
         &[("IAS_ADMIN_ADDRESS", configured.as_str())],
