@@ -152,6 +152,9 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<usize> {
     let mut found = None;
     for key in keys {
         let mut hit = None;
+        // The parent's children are at the indent of its first one; deeper
+        // lines belong to them (a `code:` inside a sibling is not the key).
+        let mut child_indent = None;
         for (i, line) in lines.iter().enumerate().skip(start) {
             let trimmed = line.trim_start();
             if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -162,6 +165,9 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<usize> {
                 if indent <= p {
                     break; // left the parent's block
                 }
+            }
+            if *child_indent.get_or_insert(indent) != indent {
+                continue;
             }
             let is_key = [
                 format!("{key}:"),
@@ -224,5 +230,15 @@ mod tests {
         assert_eq!(locate(MINI, &["paths", "/a", "get"]), Some(7));
         assert_eq!(locate(MINI, &["paths", "/b"]), None);
         assert_eq!(locate(MINI, &["info", "version"]), Some(4));
+    }
+
+    /// A key of the same name deeper inside an earlier sibling is not the key.
+    #[test]
+    fn locate_matches_direct_children_only() {
+        let text = "p:\n  a:\n    x:\n      code: 0\n  code:\n    format: uuid\n";
+        assert_eq!(locate(text, &["p", "code"]), Some(5));
+        assert_eq!(locate(text, &["p", "code", "format"]), Some(6));
+        assert_eq!(locate(text, &["p", "a", "x", "code"]), Some(4));
+        assert_eq!(locate(text, &["p", "x"]), None);
     }
 }
