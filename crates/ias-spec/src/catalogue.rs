@@ -13,13 +13,25 @@
 //! starts like an entry (`- [`) but is not one, or a pair documented under two
 //! statuses or with two messages, is an error that names the file and line.
 //!
+//! Each pair has a Rust name, the variant of the generated `ErrorCode`
+//! enums: the one `components.x-ias-error-names` gives it (`oauth/2:
+//! InvalidAuthorizationCode`), else one made from the pair (`oauth/2` →
+//! `Oauth2`). Never from the message, so rewording a message renames nothing.
+//!
 //! `cargo xtask codegen` generates the server's and the client's error types
-//! from the catalogue; `spec-diff` compares two documents' catalogues.
+//! from the catalogue; `spec-diff` compares two documents' catalogues (a pair
+//! whose name changed is a breaking change: code matching on it stops compiling).
 
 use openapiv3::StatusCode;
 
+use serde_json::Value;
+
 use crate::diff::{Change, ChangeKind, Side};
 use crate::load::{locate, SpecDocument, SpecError};
+
+/// The `components` extension that names documented pairs in Rust:
+/// `x-ias-error-names: {"oauth/2": InvalidAuthorizationCode}`.
+pub const ERROR_NAMES: &str = "x-ias-error-names";
 
 /// One documented error: a `[group, code]` pair with its status and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +46,9 @@ pub struct DocumentedError {
     pub message: String,
     /// The 1-based line of the response that documents it (first place seen).
     pub line: Option<usize>,
+    /// Its Rust name (UpperCamelCase): from [`ERROR_NAMES`], else made from
+    /// the pair ([`pair_name`]).
+    pub name: String,
 }
 
 impl DocumentedError {
@@ -64,6 +79,10 @@ pub struct Catalogue {
     pub errors: Vec<DocumentedError>,
     /// Per operation, in the document's order.
     pub operations: Vec<OperationErrors>,
+    /// Whether the document has [`ERROR_NAMES`] (even empty). One without it
+    /// predates stable names: its generator named errors after their
+    /// messages, so its names are not compared with a later revision's.
+    pub names_declared: bool,
 }
 
 impl Catalogue {
@@ -125,6 +144,7 @@ impl Catalogue {
                                 status: *status,
                                 message,
                                 line,
+                                name: String::new(),
                             },
                         )?;
                         if !pairs.contains(&(group.clone(), code)) {
@@ -140,7 +160,79 @@ impl Catalogue {
                 });
             }
         }
+        catalogue.name(doc)?;
         Ok(catalogue)
+    }
+
+    /// Gives each pair its name: [`ERROR_NAMES`]' entry, else [`pair_name`];
+    /// an entry that is not a documented pair or not a name, and two pairs
+    /// with one name, are errors at the entry's line.
+    fn name(&mut self, doc: &SpecDocument) -> Result<(), SpecError> {
+        let keys = ["components", ERROR_NAMES];
+        self.names_declared = doc.json["components"]
+            .as_object()
+            .is_some_and(|c| c.contains_key(ERROR_NAMES));
+        let names = match &doc.json["components"][ERROR_NAMES] {
+            Value::Null => serde_json::Map::new(),
+            Value::Object(names) => names.clone(),
+            other => {
+                return Err(SpecError::at(
+                    &doc.name,
+                    locate(&doc.text, &keys),
+                    format!(
+                        "components.{ERROR_NAMES} must map pairs to names                          (`oauth/2: InvalidAuthorizationCode`), not {other}"
+                    ),
+                ))
+            }
+        };
+        for (pair, name) in &names {
+            let at = |problem: String| {
+                SpecError::at(
+                    &doc.name,
+                    locate(&doc.text, &[keys[0], keys[1], pair]),
+                    problem,
+                )
+            };
+            let documented = pair
+                .split_once('/')
+                .and_then(|(g, c)| Some((g, c.parse::<i64>().ok()?)))
+                .and_then(|(g, c)| self.errors.iter().position(|e| e.group == g && e.code == c));
+            let Some(i) = documented else {
+                return Err(at(format!(
+                    "components.{ERROR_NAMES} names {pair:?}, which no error response documents; \
+                     write the key as GROUP/CODE of a documented pair, or remove the entry"
+                )));
+            };
+            match name.as_str() {
+                Some(name) if is_rust_name(name) => self.errors[i].name = name.to_string(),
+                _ => {
+                    return Err(at(format!(
+                        "components.{ERROR_NAMES}: the name of {pair} must be an UpperCamelCase \
+                         Rust name (a capital letter, then letters and digits), not {name}"
+                    )))
+                }
+            }
+        }
+        for e in &mut self.errors {
+            if e.name.is_empty() {
+                e.name = pair_name(&e.group, e.code);
+            }
+        }
+        for (i, e) in self.errors.iter().enumerate() {
+            if let Some(twin) = self.errors[..i].iter().find(|t| t.name == e.name) {
+                let (first, second) = (twin.pair(), e.pair());
+                return Err(SpecError::at(
+                    &doc.name,
+                    locate(&doc.text, &keys).or(e.line),
+                    format!(
+                        "errors {first} and {second} would both be named {} in Rust; \
+                         give one another name in components.{ERROR_NAMES}",
+                        e.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn add(&mut self, file: &str, error: DocumentedError) -> Result<(), SpecError> {
@@ -184,12 +276,34 @@ impl Catalogue {
     }
 }
 
-/// The documented errors added, removed or moved to another status, per
-/// operation (matched by `operationId`; an operation only in one document is
-/// the contract diff's to report). A changed message is a description change,
-/// which the documentation diff reports.
+/// The documented errors renamed in Rust (once each), then those added,
+/// removed or moved to another status, per operation (matched by
+/// `operationId`; an operation only in one document is the contract diff's to
+/// report). A changed message is a description change, which the
+/// documentation diff reports.
 pub fn changes(old: &Catalogue, new: &Catalogue) -> Vec<Change> {
     let mut changes = Vec::new();
+    for now in new.errors.iter().filter(|_| old.names_declared) {
+        let Some(was) = old.get(&now.group, now.code) else {
+            continue;
+        };
+        if now.name != was.name {
+            changes.push(Change::new(
+                ChangeKind::ErrorRenamed,
+                Side::Response,
+                format!("/components/{ERROR_NAMES}"),
+                format!(
+                    "error {} is named {} in Rust instead of {}: code that matches on it stops \
+                     compiling",
+                    now.pair(),
+                    now.name,
+                    was.name
+                ),
+                Some(was.name.clone()),
+                Some(now.name.clone()),
+            ));
+        }
+    }
     for old_op in &old.operations {
         let Some(new_op) = new
             .operations
@@ -251,6 +365,35 @@ pub fn changes(old: &Catalogue, new: &Catalogue) -> Vec<Change> {
         }
     }
     changes
+}
+
+/// The name of a pair without an entry in [`ERROR_NAMES`]: its group in
+/// UpperCamelCase, then its code (`oauth/2` → `Oauth2`, `my-group/-1` →
+/// `MyGroupMinus1`). It depends on the pair alone, so it never moves.
+pub fn pair_name(group: &str, code: i64) -> String {
+    let mut name = String::new();
+    for word in group.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        name.insert(0, 'E');
+    }
+    if code < 0 {
+        name.push_str("Minus");
+    }
+    name + &code.unsigned_abs().to_string()
+}
+
+/// An UpperCamelCase Rust name: an ASCII capital letter, then ASCII letters
+/// and digits (`Self` is a keyword).
+fn is_rust_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name != "Self"
 }
 
 /// The entries of a description: `Ok((group, code, message))` for each line
@@ -376,6 +519,85 @@ paths:
             (
                 DOC.replace("        '200':\n          description: ok", "        '200':\n          description: \"- [group:**a**, code:**7**]: Fine.\""),
                 "s.yaml:10: POST /a response 200 documents the error a/7, but 200 is not an error status",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = load(&text).unwrap_err().to_string();
+            assert!(e.starts_with(expected), "{e}\n  expected: {expected}");
+        }
+    }
+
+    #[test]
+    fn names_come_from_the_spec_or_the_pair_never_the_message() {
+        let names = |c: &Catalogue| -> Vec<(String, String)> {
+            c.errors
+                .iter()
+                .map(|e| (e.pair(), e.name.clone()))
+                .collect()
+        };
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(p, n)| (p.to_string(), n.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            names(&load(DOC).unwrap()),
+            pairs(&[("a/0", "A0"), ("request/1", "Request1"), ("a/9", "A9")])
+        );
+        let named = format!("{DOC}components:\n  x-ias-error-names:\n    a/9: AFailed\n");
+        assert_eq!(
+            names(&load(&named).unwrap()),
+            pairs(&[("a/0", "A0"), ("request/1", "Request1"), ("a/9", "AFailed")])
+        );
+        // Rewording a message renames nothing.
+        let reworded = named.replace("Bad a.", "A was bad.");
+        assert_eq!(
+            names(&load(&reworded).unwrap()),
+            names(&load(&named).unwrap())
+        );
+    }
+
+    #[test]
+    fn a_pair_name_is_a_rust_name() {
+        #[rustfmt::skip]
+        let cases = [
+            ("oauth", 2, "Oauth2"),
+            ("request", 0, "Request0"),
+            ("my_group-2", -1, "MyGroup2Minus1"),
+            ("9lives", 1, "E9lives1"),
+        ];
+        for (group, code, name) in cases {
+            assert_eq!(pair_name(group, code), name);
+            assert!(is_rust_name(name), "{name}");
+        }
+        for bad in ["", "lower", "Has space", "Dash-ed", "Self", "Ünicode"] {
+            assert!(!is_rust_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn refuses_names_that_cannot_be_generated() {
+        let with = |names: &str| format!("{DOC}components:\n  x-ias-error-names:\n{names}");
+        let cases = [
+            (
+                with("    a/7: Seven\n"),
+                "s.yaml:30: components.x-ias-error-names names \"a/7\", which no error response documents",
+            ),
+            (
+                with("    a-0: A\n"),
+                "s.yaml:30: components.x-ias-error-names names \"a-0\"",
+            ),
+            (
+                with("    a/0: bad_name\n"),
+                "s.yaml:30: components.x-ias-error-names: the name of a/0 must be an UpperCamelCase Rust name",
+            ),
+            (
+                with("    a/0: A9\n"),
+                "s.yaml:29: errors a/0 and a/9 would both be named A9 in Rust; give one another name",
+            ),
+            (
+                format!("{DOC}components:\n  x-ias-error-names: [A0]\n"),
+                "s.yaml:29: components.x-ias-error-names must map pairs to names",
             ),
         ];
         for (text, expected) in cases {

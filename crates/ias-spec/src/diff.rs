@@ -30,6 +30,8 @@
 //! | documented error (`[group, code]`) added | | compatible (the generated `ErrorCode`s are `#[non_exhaustive]`) |
 //! | documented error removed | | breaking (regenerated code loses the variant) |
 //! | documented error moved to another status | | breaking |
+//! | documented error renamed in Rust (`x-ias-error-names`) | | breaking (code matching on the variant stops compiling) |
+//! | component schema removed or renamed | breaking (the generated type of that name is gone) | breaking |
 //! | media type added / removed | compatible / breaking | compatible / breaking |
 //! | descriptions, summaries, examples, `x-*`, `deprecated`, tags | documentation: no bump | |
 //!
@@ -165,6 +167,10 @@ pub enum ChangeKind {
     ErrorRemoved,
     /// A documented pair is answered with another status.
     ErrorStatusChanged,
+    /// A documented pair's Rust name (`x-ias-error-names`) changed.
+    ErrorRenamed,
+    /// A component schema is gone by name: its generated type is too.
+    SchemaRemoved,
     TagsChanged,
     /// Descriptions, summaries, examples, `x-*`, `deprecated`...
     Documentation,
@@ -219,7 +225,8 @@ impl ChangeKind {
             K::StatusAdded | K::MediaTypeAdded => (Minor, Minor),
             K::StatusRemoved | K::MediaTypeRemoved => (Major, Major),
             K::ErrorAdded => (Minor, Minor),
-            K::ErrorRemoved | K::ErrorStatusChanged => (Major, Major),
+            K::ErrorRemoved | K::ErrorStatusChanged | K::ErrorRenamed => (Major, Major),
+            K::SchemaRemoved => (Major, Major),
             K::TagsChanged | K::Documentation | K::VersionDiffers => (DOCS, DOCS),
         }
     }
@@ -265,6 +272,8 @@ impl ChangeKind {
             K::ErrorAdded => "error-added",
             K::ErrorRemoved => "error-removed",
             K::ErrorStatusChanged => "error-status-changed",
+            K::ErrorRenamed => "error-renamed",
+            K::SchemaRemoved => "schema-removed",
             K::TagsChanged => "tags-changed",
             K::Documentation => "documentation",
             K::VersionDiffers => "version-differs",
@@ -364,8 +373,35 @@ pub fn diff_documents(old: &Value, new: &Value) -> Result<Vec<Change>, Error> {
     let old_contract = crate::model::contract(old).map_err(|e| e.of(Document::Old))?;
     let new_contract = crate::model::contract(new).map_err(|e| e.of(Document::New))?;
     let mut changes = diff_contracts(&old_contract, &new_contract, Wording::OldNew);
+    schemas_removed(old, new, &mut changes);
     crate::documentation::changes(old, new, &mut changes);
     Ok(changes)
+}
+
+/// Component schemas gone by name (removed, renamed or inlined): the
+/// generated client names a type after each, so code naming it stops
+/// compiling even when the wire format is the same.
+fn schemas_removed(old: &Value, new: &Value, out: &mut Vec<Change>) {
+    let names = |doc: &Value| -> BTreeSet<String> {
+        doc["components"]["schemas"]
+            .as_object()
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let now = names(new);
+    for name in names(old).difference(&now) {
+        out.push(Change::new(
+            ChangeKind::SchemaRemoved,
+            Side::Response,
+            format!("/components/schemas/{}", escape(name)),
+            format!(
+                "schema {name} was removed or renamed: the generated type {name} is gone \
+                 (code that names it stops compiling)"
+            ),
+            Some(name.clone()),
+            None,
+        ));
+    }
 }
 
 /// Every change between two specs: [`diff_documents`], and the documented

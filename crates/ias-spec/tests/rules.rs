@@ -398,6 +398,20 @@ const CASES: &[Case] = &[
         changes: &[(TypeChanged, "$LIST", Major)],
     },
     Case {
+        name: "schema renamed (the generated type's name is gone)",
+        edits: &[("    NewItem:\n", "    ItemDraft:\n"), ("#/components/schemas/NewItem", "#/components/schemas/ItemDraft")],
+        changes: &[(SchemaRemoved, "/components/schemas/NewItem", Major)],
+    },
+    Case {
+        name: "schema inlined (the generated type's name is gone)",
+        edits: &[("              $ref: '#/components/schemas/Error'\n", "              type: object\n"), ("    Error:\n", "    x-Error:\n")],
+        changes: &[
+            (PropertyRemoved, "$BAD/properties/code", Major),
+            (PropertyRemoved, "$BAD/properties/message", Major),
+            (SchemaRemoved, "/components/schemas/Error", Major),
+        ],
+    },
+    Case {
         name: "tags changed (documentation)",
         edits: &[("      tags: [items]\n      summary", "      tags: [things]\n      summary")],
         changes: &[(TagsChanged, "/paths/~1items/get/tags", DOCS)],
@@ -524,6 +538,73 @@ fn documented_errors_have_their_own_rules() {
             .collect();
         assert_eq!(got, want, "{old_text} -> {status} {new_text}");
     }
+}
+
+/// The documented errors' Rust names (`components.x-ias-error-names`, else
+/// made from the pair): (old names, new names, every change). A name that
+/// changes renames a generated variant, whatever made it change.
+#[test]
+fn error_names_are_contract() {
+    const NAMES: &str = "components:\n  x-ias-error-names:\n";
+    let at = "/components/x-ias-error-names".to_string();
+    type Row<'a> = (&'a str, &'a str, Vec<(ChangeKind, String, Bump)>);
+    let rows: [Row<'_>; 5] = [
+        ("    item/1: BadName\n", "    item/1: BadName\n", vec![]),
+        (
+            "    item/1: BadName\n",
+            "    item/1: NameRefused\n",
+            vec![(ErrorRenamed, at.clone(), Major)],
+        ),
+        // an explicit name dropped: the pair's own name (Item1) takes over
+        (
+            "    item/1: BadName\n",
+            "",
+            vec![(ErrorRenamed, at.clone(), Major)],
+        ),
+        (
+            "",
+            "    item/1: BadName\n",
+            vec![(ErrorRenamed, at.clone(), Major)],
+        ),
+        // the name made from the pair, given explicitly: nothing moves
+        ("", "    item/1: Item1\n", vec![]),
+    ];
+    let spec = |name: &str, names: &str| {
+        edited(
+            name,
+            &[
+                (
+                    "description: Bad request.",
+                    "description: \"- [group:**item**, code:**1**]: Bad name.\"",
+                ),
+                ("components:\n", &format!("{NAMES}{names}")),
+            ],
+        )
+    };
+    let changes = |old: &ias_spec::SpecDocument, new: &ias_spec::SpecDocument| -> Vec<_> {
+        ias_spec::diff_specs(old, new)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.kind, c.location, c.bump))
+            .collect()
+    };
+    for (old_names, new_names, want) in rows {
+        let got = changes(&spec("old", old_names), &spec("new", new_names));
+        assert_eq!(got, want, "{old_names:?} -> {new_names:?}");
+    }
+    // A document without the extension predates stable names (its errors were
+    // named after their messages): declaring them is not a rename.
+    let before = edited(
+        "before",
+        &[(
+            "description: Bad request.",
+            "description: \"- [group:**item**, code:**1**]: Bad name.\"",
+        )],
+    );
+    assert_eq!(
+        changes(&before, &spec("new", "    item/1: BadName\n")),
+        vec![]
+    );
 }
 
 /// (old version, new version, bump the changes need, whether the rule holds).
