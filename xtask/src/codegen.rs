@@ -20,6 +20,8 @@ use openapiv3::{ReferenceOr, StatusCode};
 use progenitor::{CrateVers, GenerationSettings, Generator, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
+pub mod errors;
+pub mod prose;
 pub mod server;
 
 /// The spec, relative to the workspace root.
@@ -116,6 +118,7 @@ fn client(mut doc: SpecDocument, catalogue: &Catalogue) -> Result<String> {
     let name = name.as_str();
     check_single_error_schema(&doc)?;
     mark_secret_fields(&mut doc);
+    sanitize_prose(&mut doc)?;
 
     let mut settings = GenerationSettings::new();
     settings
@@ -153,9 +156,10 @@ fn client(mut doc: SpecDocument, catalogue: &Catalogue) -> Result<String> {
             ))
         }
     };
-    let errors = server::error_codes(catalogue, server::ErrorsFor::Client);
+    let errors = errors::error_codes(catalogue);
+    let view = errors::client_view();
     format(
-        quote::quote!(#tokens #errors),
+        quote::quote!(#tokens #errors #view),
         name,
         "the client (progenitor) and the documented errors",
     )
@@ -188,6 +192,31 @@ fn mark_secret_fields(doc: &mut SpecDocument) {
             }
         }
     }
+}
+
+/// Makes every description and summary rustdoc-safe ([`prose::sanitize`])
+/// before progenitor turns them into docs. The spec file is not changed.
+fn sanitize_prose(doc: &mut SpecDocument) -> Result<()> {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map.iter_mut() {
+                    match v {
+                        Value::String(text) if key == "description" || key == "summary" => {
+                            *text = prose::sanitize(text);
+                        }
+                        _ => walk(v),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut json = serde_json::to_value(&doc.openapi).context("the document serializes")?;
+    walk(&mut json);
+    doc.openapi = serde_json::from_value(json).context("the document reads back")?;
+    Ok(())
 }
 
 /// progenitor gives each operation one error type: two different schemas among

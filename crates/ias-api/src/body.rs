@@ -29,9 +29,8 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, Operation};
+use crate::error::{ApiError, Operation, OperationWithBody};
 use crate::validate::{check, json_type, Invalid, Validate};
-use crate::ErrorCode;
 
 /// When a request's headers and body must have arrived: the server inserts
 /// it into the request's extensions (`setting` and `timeout` are for the
@@ -63,11 +62,13 @@ impl<T: Validate> JsonBody<T> {
     /// - field problems: `request/0` with `validationDetail` (`T`'s rules);
     /// - a value outside an `enum` whose property names a documented error:
     ///   that error.
-    pub fn into_inner<Op: Operation>(self) -> Result<T, ApiError<Op>> {
+    ///
+    /// The generated endpoints call it before the handler runs.
+    pub fn into_inner<Op: OperationWithBody>(self) -> Result<T, ApiError<Op>> {
         let bytes = self.body.map_err(ApiError::invalid_body)?;
         // An empty body is "required" whatever its declared type.
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::new(ErrorCode::TheRequestBodyIsRequired));
+            return Err(ApiError::new(Op::BODY_REQUIRED));
         }
         match self.content_type {
             None => {} // like gin's ShouldBindJSON: JSON is assumed
@@ -100,7 +101,12 @@ fn from_object<T: Validate, Op: Operation>(object: Map<String, Value>) -> Result
     match check(&object, T::fields()) {
         Ok(()) => {}
         Err(Invalid::Fields(details)) => return Err(ApiError::invalid_fields(details)),
-        Err(Invalid::Documented(error)) => return Err(ApiError::new(error)),
+        Err(Invalid::Documented(error)) => {
+            // The generator refuses an operation whose body names an error
+            // it does not document, so this is always `Some`.
+            let error = Op::documented(error).unwrap_or(Op::INVALID_REQUEST);
+            return Err(ApiError::new(error));
+        }
     }
     // The rules admit only what `T` reads; a failure here is a generator bug,
     // still answered as a documented 400.

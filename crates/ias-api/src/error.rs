@@ -3,10 +3,17 @@
 //!
 //! The errors themselves are generated ([`ErrorCode`], from the `- [group,
 //! code]: message` lines of the spec's error responses), and so is one type
-//! per operation ([`crate::operations`]) that lists the errors its responses
-//! document. An `ApiError<Op>` is made from an [`ErrorCode`]; making one that
-//! `Op` does not document fails a debug assertion, so a test that reaches it
-//! fails, and a pair removed from the spec no longer compiles.
+//! per operation ([`crate::operations`]) with an error type of its own that
+//! holds only the pairs its responses document (`<Op as Operation>::Error`).
+//! An `ApiError<Op>` is made from that type alone, so answering with an error
+//! `Op` does not document does not compile, in any build; nor does a pair
+//! removed from the spec.
+//!
+//! ```compile_fail
+//! use ias_api::{operations::ExchangeAuthorizationCode, ApiError, ErrorCode};
+//! // An `ErrorCode` is not an operation's error: this does not compile.
+//! let e = ApiError::<ExchangeAuthorizationCode>::new(ErrorCode::InvalidAuthorizationCode);
+//! ```
 //!
 //! The response made from an `ApiError` carries its [`ErrorCode`] as a
 //! response extension, so what watches responses (ias-server's metrics) reads
@@ -27,10 +34,20 @@ use crate::{ErrStatusMsg, ErrorCode, ValidationDetail};
 pub trait Operation: 'static {
     /// Its `operationId`.
     const OPERATION_ID: &'static str;
-    /// The errors its responses document.
-    const ERRORS: &'static [ErrorCode];
+    /// The errors its responses document, and no others.
+    type Error: Copy + Into<ErrorCode> + fmt::Debug + Send + Sync + 'static;
+    /// `request/0`: a request the rules refuse (every operation documents it).
+    const INVALID_REQUEST: Self::Error;
     /// The documented 5xx that dropshot's own server errors become.
-    const SERVER_ERROR: ErrorCode;
+    const SERVER_ERROR: Self::Error;
+    /// The operation's error for a documented pair, if it documents it.
+    fn documented(error: ErrorCode) -> Option<Self::Error>;
+}
+
+/// An operation with a required JSON body.
+pub trait OperationWithBody: Operation {
+    /// `request/1`: the body is missing.
+    const BODY_REQUIRED: Self::Error;
 }
 
 /// The error answer of operation `Op`: a documented error and its body.
@@ -41,16 +58,9 @@ pub struct ApiError<Op> {
 }
 
 impl<Op: Operation> ApiError<Op> {
-    /// The documented error with its documented message.
-    pub fn new(error: ErrorCode) -> Self {
-        debug_assert!(
-            Op::ERRORS.contains(&error),
-            "{} does not document {}/{}; document it in the spec (and run `cargo xtask codegen`) \
-             or answer with one it documents",
-            Op::OPERATION_ID,
-            error.group(),
-            error.code(),
-        );
+    /// One of the operation's documented errors, with its documented message.
+    pub fn new(error: Op::Error) -> Self {
+        let error: ErrorCode = error.into();
         let mut body = ErrStatusMsg::new(error.group().to_string(), error.code());
         body.message = error.message().to_string();
         ApiError {
@@ -63,12 +73,12 @@ impl<Op: Operation> ApiError<Op> {
     /// `400 request/0` for a body that is not the expected JSON at all, with
     /// a message that says what is wrong.
     pub fn invalid_body(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidFieldInTheRequest).with_message(message)
+        Self::new(Op::INVALID_REQUEST).with_message(message)
     }
 
     /// `400 request/0` with one detail per field problem.
     pub fn invalid_fields(details: Vec<ValidationDetail>) -> Self {
-        let mut e = Self::new(ErrorCode::InvalidFieldInTheRequest);
+        let mut e = Self::new(Op::INVALID_REQUEST);
         e.body.validation_detail = details;
         e
     }
@@ -175,7 +185,9 @@ impl<Op> std::error::Error for ApiError<Op> {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operations::ExchangeAuthorizationCode as Op;
+    use crate::operations::{
+        ExchangeAuthorizationCode as Op, ExchangeAuthorizationCodeError as OpError,
+    };
 
     #[test]
     fn required_detail_is_the_spec_example() {
@@ -200,7 +212,7 @@ mod tests {
     /// `ErrorCode` as a response extension (what ias-server's metrics read).
     #[test]
     fn the_response_carries_the_error_code() {
-        let e = ApiError::<Op>::new(ErrorCode::InvalidAuthorizationCode).with_trace("t");
+        let e = ApiError::<Op>::new(OpError::InvalidAuthorizationCode).with_trace("t");
         let status = e.status_code().as_status();
         let response = e
             .to_response(http::Response::builder().status(status))
@@ -251,24 +263,28 @@ mod tests {
         let e = ApiError::<Op>::from(HttpError::for_internal_error("boom".into()));
         assert_eq!(
             (e.status(), e.error()),
-            (500, <Op as Operation>::SERVER_ERROR)
+            (500, <Op as Operation>::SERVER_ERROR.into())
         );
         // dropshot keeps an internal error's text to itself; its external message is the trace.
         assert_eq!(e.body().traces, ["Internal Server Error"]);
     }
 
-    /// An operation that documents nothing: every error is undocumented for it.
-    enum Documents {}
-    impl Operation for Documents {
-        const OPERATION_ID: &'static str = "documentsNothing";
-        const ERRORS: &'static [ErrorCode] = &[];
-        const SERVER_ERROR: ErrorCode = ErrorCode::ALL[0];
-    }
-
+    /// The operation's error type holds its documented pairs, each the
+    /// `ErrorCode` of the same name, and `documented` finds exactly those.
     #[test]
-    #[cfg(debug_assertions)]
-    #[should_panic(expected = "documentsNothing does not document")]
-    fn an_undocumented_error_fails_in_tests() {
-        drop(ApiError::<Documents>::new(ErrorCode::ALL[0]));
+    fn an_operation_documents_exactly_its_pairs() {
+        let documented: Vec<ErrorCode> = ErrorCode::ALL
+            .iter()
+            .copied()
+            .filter(|e| Op::documented(*e).is_some())
+            .collect();
+        for e in &documented {
+            assert_eq!(ErrorCode::from(Op::documented(*e).unwrap()), *e);
+        }
+        assert!(documented.contains(&Op::INVALID_REQUEST.into()));
+        assert!(documented.contains(&Op::SERVER_ERROR.into()));
+        assert_eq!(ErrorCode::from(Op::INVALID_REQUEST).code(), 0);
+        assert_eq!(ErrorCode::from(Op::INVALID_REQUEST).group(), "request");
+        assert!(ErrorCode::from(Op::SERVER_ERROR).status() >= 500);
     }
 }

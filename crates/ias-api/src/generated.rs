@@ -451,27 +451,110 @@ impl ErrorCode {
             .find(|e| e.group() == group && e.code() == code)
     }
 }
-/// One type per operation, naming it in `ApiError<Op>`: the errors
-/// it may answer with are the ones its responses document.
+/// One type per operation, naming it in `ApiError<Op>`, and the
+/// errors its responses document (`<Op as Operation>::Error`).
 pub mod operations {
     use super::ErrorCode;
-    /// `exchangeAuthorizationCode` (POST /oauth/token): its documented errors.
+    /// `exchangeAuthorizationCode`: names it in `ApiError<ExchangeAuthorizationCode>`.
     pub enum ExchangeAuthorizationCode {}
+    /// The errors `exchangeAuthorizationCode` documents, and no others: an `ApiError<ExchangeAuthorizationCode>` is made from one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ExchangeAuthorizationCodeError {
+        /// 400 `oauth/0`: Unsupported OAuth provider.
+        UnsupportedOAuthProvider,
+        /// 400 `oauth/2`: Invalid authorization code.
+        InvalidAuthorizationCode,
+        /// 400 `request/0`: Invalid field in the request.
+        InvalidFieldInTheRequest,
+        /// 400 `request/1`: The request body is required.
+        TheRequestBodyIsRequired,
+        /// 500 `oauth/1200`: Exchange authorization code encountered error.
+        ExchangeAuthorizationCodeEncounteredError,
+    }
+    impl ::std::convert::From<ExchangeAuthorizationCodeError> for ErrorCode {
+        fn from(error: ExchangeAuthorizationCodeError) -> ErrorCode {
+            match error {
+                ExchangeAuthorizationCodeError::UnsupportedOAuthProvider => {
+                    ErrorCode::UnsupportedOAuthProvider
+                }
+                ExchangeAuthorizationCodeError::InvalidAuthorizationCode => {
+                    ErrorCode::InvalidAuthorizationCode
+                }
+                ExchangeAuthorizationCodeError::InvalidFieldInTheRequest => {
+                    ErrorCode::InvalidFieldInTheRequest
+                }
+                ExchangeAuthorizationCodeError::TheRequestBodyIsRequired => {
+                    ErrorCode::TheRequestBodyIsRequired
+                }
+                ExchangeAuthorizationCodeError::ExchangeAuthorizationCodeEncounteredError => {
+                    ErrorCode::ExchangeAuthorizationCodeEncounteredError
+                }
+            }
+        }
+    }
     impl crate::Operation for ExchangeAuthorizationCode {
         const OPERATION_ID: &'static str = "exchangeAuthorizationCode";
-        const ERRORS: &'static [ErrorCode] = &[
-            ErrorCode::UnsupportedOAuthProvider,
-            ErrorCode::InvalidAuthorizationCode,
-            ErrorCode::InvalidFieldInTheRequest,
-            ErrorCode::TheRequestBodyIsRequired,
-            ErrorCode::ExchangeAuthorizationCodeEncounteredError,
-        ];
-        const SERVER_ERROR: ErrorCode = ErrorCode::ExchangeAuthorizationCodeEncounteredError;
+        type Error = ExchangeAuthorizationCodeError;
+        const INVALID_REQUEST: ExchangeAuthorizationCodeError =
+            ExchangeAuthorizationCodeError::InvalidFieldInTheRequest;
+        const SERVER_ERROR: ExchangeAuthorizationCodeError =
+            ExchangeAuthorizationCodeError::ExchangeAuthorizationCodeEncounteredError;
+        #[allow(unreachable_patterns)]
+        fn documented(error: ErrorCode) -> ::std::option::Option<ExchangeAuthorizationCodeError> {
+            match error {
+                ErrorCode::UnsupportedOAuthProvider => ::std::option::Option::Some(
+                    ExchangeAuthorizationCodeError::UnsupportedOAuthProvider,
+                ),
+                ErrorCode::InvalidAuthorizationCode => ::std::option::Option::Some(
+                    ExchangeAuthorizationCodeError::InvalidAuthorizationCode,
+                ),
+                ErrorCode::InvalidFieldInTheRequest => ::std::option::Option::Some(
+                    ExchangeAuthorizationCodeError::InvalidFieldInTheRequest,
+                ),
+                ErrorCode::TheRequestBodyIsRequired => ::std::option::Option::Some(
+                    ExchangeAuthorizationCodeError::TheRequestBodyIsRequired,
+                ),
+                ErrorCode::ExchangeAuthorizationCodeEncounteredError => {
+                    ::std::option::Option::Some(
+                        ExchangeAuthorizationCodeError::ExchangeAuthorizationCodeEncounteredError,
+                    )
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::error::OperationWithBody for ExchangeAuthorizationCode {
+        const BODY_REQUIRED: ExchangeAuthorizationCodeError =
+            ExchangeAuthorizationCodeError::TheRequestBodyIsRequired;
     }
 }
-/// The IAM Service API as a dropshot API trait: one method per operation.
-#[dropshot::api_description]
-pub trait IasApi {
+/// The IAM Service API: one method per operation, each given its inputs typed and already checked by the spec's rules.
+///
+/// Implement this; serve it with `ias_api_mod::api_description::<YourType>()`.
+/// A request the spec's rules refuse is answered (in `ErrStatusMsg`)
+/// before any of these methods runs.
+pub trait IasApi: 'static {
+    /// Server state shared by all requests.
+    type Context: dropshot::ServerContext;
+    /// Exchange authorization code for access token
+    ///
+    /// Exchanges an authorization code for an access token.
+    fn exchange_authorization_code(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: ExchangeAuthorizationCodeRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            dropshot::HttpResponseOk<ExchangeAuthorizationCodeResponse>,
+            crate::ApiError<operations::ExchangeAuthorizationCode>,
+        >,
+    > + Send
+           + 'static;
+}
+/// The endpoints dropshot serves: each reads its inputs, judges them
+/// by the spec's rules and only then calls the [`IasApi`] method.
+/// Implemented for every [`IasApi`]; never implemented by hand.
+#[dropshot::api_description{module = "ias_api_mod"}]
+pub trait IasApiEndpoints {
     /// Server state shared by all requests.
     type Context;
     /// Exchange authorization code for access token
@@ -490,4 +573,17 @@ pub trait IasApi {
         dropshot::HttpResponseOk<ExchangeAuthorizationCodeResponse>,
         crate::ApiError<operations::ExchangeAuthorizationCode>,
     >;
+}
+impl<S: IasApi> IasApiEndpoints for S {
+    type Context = <S as IasApi>::Context;
+    async fn exchange_authorization_code(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: crate::JsonBody<ExchangeAuthorizationCodeRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<ExchangeAuthorizationCodeResponse>,
+        crate::ApiError<operations::ExchangeAuthorizationCode>,
+    > {
+        let body = body.into_inner::<operations::ExchangeAuthorizationCode>()?;
+        <S as IasApi>::exchange_authorization_code(rqctx, body).await
+    }
 }

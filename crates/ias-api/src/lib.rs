@@ -29,7 +29,7 @@ mod generated;
 pub mod validate;
 
 pub use body::{is_media_type, BodyDeadline, JsonBody};
-pub use error::{ApiError, Operation};
+pub use error::{ApiError, Operation, OperationWithBody};
 pub use generated::*;
 pub use ias_secret::Secret;
 

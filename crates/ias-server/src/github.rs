@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use ias_api::{ApiError, ErrorCode, Operation, Secret};
+use ias_api::operations::{ExchangeAuthorizationCode, ExchangeAuthorizationCodeError as OpError};
+use ias_api::{ApiError, Secret};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -62,7 +63,8 @@ impl ExchangeError {
     }
 }
 
-/// The response mapping of the contract's table.
+/// The response mapping of the contract's table, for the one operation that
+/// exchanges codes (its error type holds only the pairs it documents).
 ///
 /// `unverified_user_email` is answered as 400 `oauth/2` (invalid authorization
 /// code), not 500 `oauth/1200`: the code cannot be exchanged because of the
@@ -71,22 +73,20 @@ impl ExchangeError {
 /// the email, which the trace says) and does not page anyone or invite retries
 /// of a code that will never work; among the documented 400 codes, `oauth/2`
 /// is the one that means "this code yields no token".
-impl<Op: Operation> From<ExchangeError> for ApiError<Op> {
+impl From<ExchangeError> for ApiError<ExchangeAuthorizationCode> {
     fn from(e: ExchangeError) -> Self {
         match e {
-            ExchangeError::BadVerificationCode => {
-                ApiError::new(ErrorCode::InvalidAuthorizationCode).with_trace(
+            ExchangeError::BadVerificationCode => ApiError::new(OpError::InvalidAuthorizationCode)
+                .with_trace(
                     "GitHub: bad_verification_code: the code is incorrect, expired or already used",
-                )
-            }
-            ExchangeError::UnverifiedUserEmail => {
-                ApiError::new(ErrorCode::InvalidAuthorizationCode).with_trace(
+                ),
+            ExchangeError::UnverifiedUserEmail => ApiError::new(OpError::InvalidAuthorizationCode)
+                .with_trace(
                     "GitHub: unverified_user_email: the user's primary email is not verified; \
                  verify it on GitHub and sign in again",
-                )
-            }
+                ),
             ExchangeError::Upstream(upstream) => {
-                ApiError::new(ErrorCode::ExchangeAuthorizationCodeEncounteredError)
+                ApiError::new(OpError::ExchangeAuthorizationCodeEncounteredError)
                     .with_trace(upstream.trace)
             }
         }

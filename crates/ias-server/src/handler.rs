@@ -3,9 +3,10 @@
 //! metrics), and `FinishIfDropped`, which lets an exchange whose client went
 //! away finish in a tracked task.
 //!
-//! The request body is judged by `ias-api` (the contract); the handler only
-//! exchanges the code. Errors are `ias_api::ApiError`, so every answer is one
-//! the spec documents.
+//! The request body is judged by `ias-api`'s generated endpoint before the
+//! handler runs; the handler gets it typed and only exchanges the code.
+//! Errors are `ias_api::ApiError` of the operation's own error type, so every
+//! answer is one the spec documents for it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,11 +15,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use dropshot::{HttpResponseOk, RequestContext};
-use ias_api::operations::ExchangeAuthorizationCode;
+use ias_api::operations::{ExchangeAuthorizationCode, ExchangeAuthorizationCodeError};
 use ias_api::{
-    ApiError, ErrorCode, ExchangeAuthorizationCodeRequest,
-    ExchangeAuthorizationCodeRequestProvider, ExchangeAuthorizationCodeResponse, IasApi, JsonBody,
-    Secret,
+    ApiError, ExchangeAuthorizationCodeRequest, ExchangeAuthorizationCodeRequestProvider,
+    ExchangeAuthorizationCodeResponse, IasApi, Secret,
 };
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
@@ -76,27 +76,25 @@ impl IasApi for IasServer {
 
     async fn exchange_authorization_code(
         rqctx: RequestContext<ServerContext>,
-        body: JsonBody<ExchangeAuthorizationCodeRequest>,
+        request: ExchangeAuthorizationCodeRequest,
     ) -> Result<
         HttpResponseOk<ExchangeAuthorizationCodeResponse>,
         ApiError<ExchangeAuthorizationCode>,
     > {
-        let request = body.into_inner()?;
         let context = rqctx.context();
         // At capacity, answer at once rather than queue (no socket is opened).
         let Ok(permit) = Arc::clone(&context.exchanges.permits).try_acquire_owned() else {
             context
                 .metrics
                 .exchange(metrics::ExchangeOutcome::Rejected, Duration::ZERO);
-            return Err(
-                ApiError::new(ErrorCode::ExchangeAuthorizationCodeEncounteredError).with_trace(
-                    format!(
-                        "the server is at capacity: {} exchanges with GitHub are in flight \
+            return Err(ApiError::new(
+                ExchangeAuthorizationCodeError::ExchangeAuthorizationCodeEncounteredError,
+            )
+            .with_trace(format!(
+                "the server is at capacity: {} exchanges with GitHub are in flight \
                          (IAS_MAX_CONCURRENT_EXCHANGES); retry shortly",
-                        context.exchanges.max
-                    ),
-                ),
-            );
+                context.exchanges.max
+            )));
         };
         let token = match request.provider {
             ExchangeAuthorizationCodeRequestProvider::Github => {

@@ -20,6 +20,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
 
+use super::errors::{self, variant_of};
+use super::prose;
+
 /// The extension that marks a credential property (`x-ias-secret: true`):
 /// typed so it never prints, in the server and in the client.
 pub const SECRET: &str = "x-ias-secret";
@@ -33,22 +36,47 @@ const EXTRA_TAGS: &str = "x-oapi-codegen-extra-tags";
 /// when absent (and left out of the JSON when empty).
 const SKIP_POINTER: &str = "x-go-type-skip-optional-pointer";
 
-/// Keywords the request rules apply; any other validation keyword on a
-/// property is refused rather than ignored.
-const UNSUPPORTED: &[&str] = &[
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "minProperties",
-    "maxProperties",
-    "oneOf",
-    "anyOf",
-    "allOf",
-    "not",
-    "nullable",
+/// Keys of a property schema the generator carries: the type, the rules it
+/// applies, documentation. Anything else (`nullable`, `minItems`, `oneOf`,
+/// `default`, `readOnly`, ...) is refused rather than ignored.
+const PROPERTY_KEYS: &[&str] = &[
+    "type",
+    "format",
+    "enum",
+    "$ref",
+    "items",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "pattern",
+    "description",
+    "example",
+    "title",
+    "deprecated",
+    "externalDocs",
+];
+/// Keys of an array's `items` the generator carries (rules on items are not
+/// applied, so they are refused).
+const ITEMS_KEYS: &[&str] = &["type", "format", "$ref", "description", "example", "title"];
+/// Keys of a component schema (an object or a string enum).
+const SCHEMA_KEYS: &[&str] = &[
+    "type",
+    "properties",
+    "required",
+    "enum",
+    "description",
+    "example",
+    "title",
+    "deprecated",
+    "externalDocs",
+];
+/// The `format`s the generator carries, by type: each picks the Rust type.
+/// Any other (`date-time`, `uuid`, `email`, ...) would be a check nobody
+/// makes, so it is refused.
+const FORMATS: &[(&str, &[&str])] = &[
+    ("integer", &["int32", "int64"]),
+    ("number", &["float", "double"]),
 ];
 
 /// The source of `crates/ias-api/src/generated.rs` (before formatting).
@@ -63,7 +91,7 @@ pub fn generate(doc: &SpecDocument, catalogue: &Catalogue) -> Result<TokenStream
     };
     let info = g.info()?;
     let types = g.types()?;
-    let errors = error_codes(catalogue, ErrorsFor::Server);
+    let errors = errors::error_codes(catalogue);
     let operations = g.operations()?;
     Ok(quote! {
         #![allow(clippy::all, clippy::pedantic, missing_docs)]
@@ -138,6 +166,7 @@ impl Gen<'_> {
         for name in self.schema_names() {
             let schema = &self.schemas[&name];
             let keys = ["components", "schemas", name.as_str()];
+            self.allowed_keys(schema, SCHEMA_KEYS, &keys, || format!("schema {name}"))?;
             out.extend(match schema.get("type").and_then(Value::as_str) {
                 Some("object") => self.object(&name, schema)?,
                 Some("string") if schema.get("enum").is_some() => {
@@ -183,13 +212,15 @@ impl Gen<'_> {
             let prop = &prop;
             let keys = ["components", "schemas", name, "properties", prop.as_str()];
             let at = |problem: String| self.error(&keys, problem);
-            for keyword in UNSUPPORTED {
-                if p.get(*keyword).is_some() {
-                    bail!(at(format!(
-                        "{name}.{prop}: `{keyword}` is not supported by the server generator \
-                         (it would not be enforced); remove it or extend xtask/src/codegen/server.rs"
-                    )));
-                }
+            let what = || format!("{name}.{prop}");
+            self.allowed_keys(p, PROPERTY_KEYS, &keys, what)?;
+            self.check_format(p, &keys, what)?;
+            if p.get("type").and_then(Value::as_str) == Some("array") {
+                let mut items_at = keys.to_vec();
+                items_at.push("items");
+                let items_what = || format!("{name}.{prop}.items");
+                self.allowed_keys(&p["items"], ITEMS_KEYS, &items_at, items_what)?;
+                self.check_format(&p["items"], &items_at, items_what)?;
             }
             let secret = p.get(SECRET) == Some(&Value::Bool(true));
             let binding = p[EXTRA_TAGS]["binding"]
@@ -497,181 +528,452 @@ impl Gen<'_> {
         }
     }
 
-    fn operations(&self) -> Result<TokenStream> {
-        let mut markers = TokenStream::new();
-        let mut methods = TokenStream::new();
+    /// Every operation, read and checked ([`Op`]); nothing is rendered
+    /// until all of them are.
+    fn read_operations(&self) -> Result<Vec<Op>> {
+        let mut ops = Vec::new();
         for (path, item) in &self.doc.openapi.paths.paths {
             let Some(item) = item.as_item() else { continue };
+            let item_json = &self.doc.json["paths"][path];
+            self.allowed_keys(item_json, PATH_ITEM_KEYS, &["paths", path.as_str()], || {
+                format!("path {path}")
+            })?;
             for (method, op) in item.iter() {
-                let keys = ["paths", path.as_str(), method];
-                let at = |problem: String| self.error(&keys, problem);
-                let id = op.operation_id.clone().unwrap_or_default();
-                let place = format!("{} {path}", method.to_uppercase());
-                if !op.parameters.is_empty() || !item.parameters.is_empty() {
-                    bail!(at(format!(
-                        "operation {id} ({place}) has parameters; the server generator does not \
-                         generate parameters yet (extend xtask/src/codegen/server.rs)"
-                    )));
-                }
-                let op_json = &self.doc.json["paths"][path][method];
-                let body = match op_json.get("requestBody") {
-                    None => None,
-                    Some(body) => {
-                        let schema = &body["content"]["application/json"]["schema"];
-                        let Some(target) = schema["$ref"].as_str() else {
-                            bail!(at(format!(
-                                "operation {id} ({place}): the request body must be \
-                                 application/json with a $ref to a components schema"
-                            )));
-                        };
-                        Some(self.ref_type(target, &at)?)
-                    }
-                };
-                let success: Vec<(&String, &Value)> = op_json["responses"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(status, _)| status.starts_with('2'))
-                    .collect();
-                let [(status, response)] = success.as_slice() else {
-                    bail!(at(format!(
-                        "operation {id} ({place}) must document exactly one 2xx response \
-                         (it has {})",
-                        success.len()
-                    )));
-                };
-                let body_type =
-                    match response["content"]["application/json"]["schema"]["$ref"].as_str() {
-                        Some(target) => Some(self.ref_type(target, &at)?),
-                        None if response.get("content").is_none() => None,
-                        None => bail!(at(format!(
-                            "operation {id} ({place}) response {status}: the body must be \
-                         application/json with a $ref to a components schema"
-                        ))),
-                    };
-                let ok =
-                    match (status.as_str(), body_type) {
-                        ("200", Some(t)) => quote!(dropshot::HttpResponseOk<#t>),
-                        ("201", Some(t)) => quote!(dropshot::HttpResponseCreated<#t>),
-                        ("202", Some(t)) => quote!(dropshot::HttpResponseAccepted<#t>),
-                        ("204", None) => quote!(dropshot::HttpResponseUpdatedNoContent),
-                        (s, t) => bail!(at(format!(
-                        "operation {id} ({place}): a {s} response {} is not generated; use 200, \
-                         201 or 202 with a JSON body, or 204 without one",
-                        if t.is_some() { "with a body" } else { "without a body" }
-                    ))),
-                    };
-                let errors = self
-                    .catalogue
-                    .operations
-                    .iter()
-                    .find(|o| o.operation_id == id)
-                    .map(|o| o.pairs.clone())
-                    .unwrap_or_default();
-                let documents =
-                    |group: &str, code: i64| errors.iter().any(|(g, c)| g == group && *c == code);
-                let Some((server_group, server_code)) = errors
-                    .iter()
-                    .find(|(g, c)| self.catalogue.get(g, *c).is_some_and(|e| e.status >= 500))
-                else {
-                    bail!(at(format!(
-                        "operation {id} ({place}) documents no 5xx error; dropshot and the \
-                         server answer their own failures with one, so document a pair in a \
-                         500 response (`- [group:**GROUP**, code:**N**]: Message.`)"
-                    )));
-                };
-                let mut needed = vec![("request", 0)];
-                if body.is_some() {
-                    needed.push(("request", 1));
-                }
-                for (group, code) in needed {
-                    if !documents(group, code)
-                        || self.catalogue.get(group, code).map(|e| e.status) != Some(400)
-                    {
-                        bail!(at(format!(
-                            "operation {id} ({place}) must document [group:**{group}**, \
-                             code:**{code}**] in its 400 response: the request rules and the \
-                             JSON body answer with it"
-                        )));
-                    }
-                }
-                let marker = format_ident!("{}", id.to_upper_camel_case());
-                let variants = errors
-                    .iter()
-                    .map(|(g, c)| variant_of(self.catalogue, g, *c));
-                let server_error = variant_of(self.catalogue, server_group, *server_code);
-                let summary = op.summary.clone().unwrap_or_default();
-                let description = op.description.clone().unwrap_or_default();
-                let marker_doc = format!(" `{id}` ({place}): its documented errors.");
-                markers.extend(quote! {
-                    #[doc = #marker_doc]
-                    pub enum #marker {}
-                    impl crate::Operation for #marker {
-                        const OPERATION_ID: &'static str = #id;
-                        const ERRORS: &'static [ErrorCode] = &[#(ErrorCode::#variants),*];
-                        const SERVER_ERROR: ErrorCode = ErrorCode::#server_error;
-                    }
-                });
-                let fn_name = format_ident!("{}", id.to_snake_case());
-                let http_method = format_ident!("{}", method.to_uppercase());
-                let tags = &op.tags;
-                let (body_arg, max_bytes) = match &body {
-                    Some(t) => (
-                        quote!(, body: crate::JsonBody<#t>),
-                        quote!(request_body_max_bytes = crate::REQUEST_BODY_MAX_BYTES,),
-                    ),
-                    None => (quote!(), quote!()),
-                };
-                let mut method_docs = vec![summary];
-                if !description.is_empty() {
-                    method_docs.push(String::new());
-                    method_docs.extend(description.lines().map(str::to_string));
-                }
-                let method_docs = method_docs.iter().map(|l| {
-                    let l = if l.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {l}")
-                    };
-                    quote!(#[doc = #l])
-                });
-                methods.extend(quote! {
-                    #(#method_docs)*
-                    #[endpoint {
-                        method = #http_method,
-                        path = #path,
-                        operation_id = #id,
-                        tags = [#(#tags),*],
-                        #max_bytes
-                    }]
-                    async fn #fn_name(
-                        rqctx: dropshot::RequestContext<Self::Context>
-                        #body_arg
-                    ) -> ::std::result::Result<#ok, crate::ApiError<operations::#marker>>;
-                });
+                ops.push(self.read_operation(path, method, op, item)?);
             }
         }
-        let title = format!(
-            " The {} as a dropshot API trait: one method per operation.",
-            self.doc.openapi.info.title
+        Ok(ops)
+    }
+
+    fn read_operation(
+        &self,
+        path: &str,
+        method: &str,
+        op: &openapiv3::Operation,
+        item: &openapiv3::PathItem,
+    ) -> Result<Op> {
+        let keys = ["paths", path, method];
+        let at = |problem: String| self.error(&keys, problem);
+        let id = op.operation_id.clone().unwrap_or_default();
+        let place = format!("{} {path}", method.to_uppercase());
+        let op_json = &self.doc.json["paths"][path][method];
+        self.allowed_keys(op_json, OPERATION_KEYS, &keys, || {
+            format!("operation {id} ({place})")
+        })?;
+        if !op.parameters.is_empty() || !item.parameters.is_empty() {
+            bail!(at(format!(
+                "operation {id} ({place}) has parameters; the server generator does not \
+                 generate parameters yet (extend xtask/src/codegen/server.rs)"
+            )));
+        }
+        // An operation's own `security` replaces the document's; a requirement
+        // with no scheme (`{}`) is anonymous access.
+        let security = op.security.as_ref().or(self.doc.openapi.security.as_ref());
+        if let Some(required) =
+            security.filter(|s| !s.is_empty() && s.iter().all(|r| !r.is_empty()))
+        {
+            let schemes: Vec<&String> = required.iter().flat_map(|r| r.keys()).collect();
+            let where_ = if op.security.is_some() {
+                vec!["paths", path, method, "security"]
+            } else {
+                vec!["security"]
+            };
+            bail!(self.error(
+                &where_,
+                format!(
+                    "operation {id} ({place}) requires security ({}); the server generator does \
+                     not carry security requirements yet, so the endpoint would be served without \
+                     them. Remove the requirement, or extend xtask/src/codegen/server.rs",
+                    schemes
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            ));
+        }
+        let body = match op_json.get("requestBody") {
+            None => None,
+            Some(body) => {
+                let schema = &body["content"]["application/json"]["schema"];
+                let Some(target) = schema["$ref"].as_str() else {
+                    bail!(at(format!(
+                        "operation {id} ({place}): the request body must be \
+                         application/json with a $ref to a components schema"
+                    )));
+                };
+                if body.get("required") != Some(&Value::Bool(true)) {
+                    bail!(at(format!(
+                        "operation {id} ({place}): the request body must be `required: true`; \
+                         an optional body is not generated (extend xtask/src/codegen/server.rs)"
+                    )));
+                }
+                Some((
+                    self.ref_name(target, &at)?.to_string(),
+                    self.ref_type(target, &at)?,
+                ))
+            }
+        };
+        let success: Vec<(&String, &Value)> = op_json["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(status, _)| status.starts_with('2'))
+            .collect();
+        let [(status, response)] = success.as_slice() else {
+            bail!(at(format!(
+                "operation {id} ({place}) must document exactly one 2xx response (it has {})",
+                success.len()
+            )));
+        };
+        let body_type = match response["content"]["application/json"]["schema"]["$ref"].as_str() {
+            Some(target) => Some(self.ref_type(target, &at)?),
+            None if response.get("content").is_none() => None,
+            None => bail!(at(format!(
+                "operation {id} ({place}) response {status}: the body must be \
+                 application/json with a $ref to a components schema"
+            ))),
+        };
+        let ok = match (status.as_str(), body_type) {
+            ("200", Some(t)) => quote!(dropshot::HttpResponseOk<#t>),
+            ("201", Some(t)) => quote!(dropshot::HttpResponseCreated<#t>),
+            ("202", Some(t)) => quote!(dropshot::HttpResponseAccepted<#t>),
+            ("204", None) => quote!(dropshot::HttpResponseUpdatedNoContent),
+            (s, t) => bail!(at(format!(
+                "operation {id} ({place}): a {s} response {} is not generated; use 200, \
+                 201 or 202 with a JSON body, or 204 without one",
+                if t.is_some() {
+                    "with a body"
+                } else {
+                    "without a body"
+                }
+            ))),
+        };
+        let pairs = self
+            .catalogue
+            .operations
+            .iter()
+            .find(|o| o.operation_id == id)
+            .map(|o| o.pairs.clone())
+            .unwrap_or_default();
+        let documents =
+            |group: &str, code: i64| pairs.iter().any(|(g, c)| g == group && *c == code);
+        let Some(server_error) = pairs
+            .iter()
+            .find(|(g, c)| self.catalogue.get(g, *c).is_some_and(|e| e.status >= 500))
+            .cloned()
+        else {
+            bail!(at(format!(
+                "operation {id} ({place}) documents no 5xx error; dropshot and the \
+                 server answer their own failures with one, so document a pair in a \
+                 500 response (`- [group:**GROUP**, code:**N**]: Message.`)"
+            )));
+        };
+        let mut needed = vec![("request", 0)];
+        if body.is_some() {
+            needed.push(("request", 1));
+        }
+        for (group, code) in needed {
+            if !documents(group, code)
+                || self.catalogue.get(group, code).map(|e| e.status) != Some(400)
+            {
+                bail!(at(format!(
+                    "operation {id} ({place}) must document [group:**{group}**, \
+                     code:**{code}**] in its 400 response: the request rules and the \
+                     JSON body answer with it"
+                )));
+            }
+        }
+        // The body's rules may answer a documented error of their own
+        // (`x-ias-enum-error`): the operation must document it too.
+        if let Some((schema, _)) = &body {
+            let mut named = Vec::new();
+            self.enum_errors(schema, &mut BTreeSet::new(), &mut named);
+            for (group, code, prop) in named {
+                if !documents(&group, code) {
+                    bail!(at(format!(
+                        "operation {id} ({place}): its body can be answered with error \
+                         {group}/{code} (`{ENUM_ERROR}` on {prop}), which the operation does \
+                         not document; list `- [group:**{group}**, code:**{code}**]: ...` in \
+                         its error responses"
+                    )));
+                }
+            }
+        }
+        Ok(Op {
+            marker: format_ident!("{}", id.to_upper_camel_case()),
+            fn_name: format_ident!("{}", id.to_snake_case()),
+            http_method: format_ident!("{}", method.to_uppercase()),
+            path: path.to_string(),
+            tags: op.tags.clone(),
+            docs: method_docs(op.summary.as_deref(), op.description.as_deref()),
+            body: body.map(|(_, ty)| ty),
+            ok,
+            pairs,
+            server_error,
+            id,
+        })
+    }
+
+    /// The `x-ias-enum-error` pairs a schema's rules can answer with (its
+    /// `$ref`s followed), as (group, code, `schema.property`).
+    fn enum_errors(
+        &self,
+        name: &str,
+        seen: &mut BTreeSet<String>,
+        out: &mut Vec<(String, i64, String)>,
+    ) {
+        if !seen.insert(name.to_string()) {
+            return;
+        }
+        let empty = Map::new();
+        let properties = self.schemas[name]["properties"]
+            .as_object()
+            .unwrap_or(&empty);
+        for (prop, p) in properties {
+            let pair = &p[ENUM_ERROR];
+            if let (Some(g), Some(c)) = (pair["group"].as_str(), pair["code"].as_i64()) {
+                out.push((g.to_string(), c, format!("{name}.{prop}")));
+            }
+            let mut refs = BTreeSet::new();
+            collect_refs(p, &mut refs);
+            for r in refs.iter().filter(|r| self.schemas.contains_key(*r)) {
+                self.enum_errors(r, seen, out);
+            }
+        }
+    }
+
+    /// Refuses a `format` the generator does not carry for the schema's type.
+    fn check_format(&self, p: &Value, keys: &[&str], what: impl Fn() -> String) -> Result<()> {
+        let Some(format) = p.get("format") else {
+            return Ok(());
+        };
+        let ty = p.get("type").and_then(Value::as_str).unwrap_or("(none)");
+        let carried = FORMATS
+            .iter()
+            .find(|(t, _)| *t == ty)
+            .map_or(&[][..], |(_, f)| *f);
+        if format.as_str().is_some_and(|f| carried.contains(&f)) {
+            return Ok(());
+        }
+        let mut at = keys.to_vec();
+        at.push("format");
+        let known = FORMATS
+            .iter()
+            .map(|(t, f)| format!("{t}: {}", f.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        bail!(self.error(
+            &at,
+            format!(
+                "{}: format {format} on type {ty} is not carried by the server generator (no \
+                 rule would check it); it carries {known}. Remove it, or extend \
+                 xtask/src/codegen/server.rs",
+                what()
+            )
+        ))
+    }
+
+    /// Refuses a key the generator does not carry (extensions `x-*` are
+    /// allowed: they are the spec's own notes, or read where they matter).
+    fn allowed_keys(
+        &self,
+        object: &Value,
+        allowed: &[&str],
+        keys: &[&str],
+        what: impl Fn() -> String,
+    ) -> Result<()> {
+        for key in object.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !key.starts_with("x-") && !allowed.contains(&key.as_str()) {
+                let mut at = keys.to_vec();
+                at.push(key);
+                bail!(self.error(
+                    &at,
+                    format!(
+                        "{}: `{key}` is not carried by the server generator (it would be \
+                         silently ignored); remove it, or extend xtask/src/codegen/server.rs",
+                        what()
+                    )
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn operations(&self) -> Result<TokenStream> {
+        let ops = self.read_operations()?;
+        let mut markers = TokenStream::new();
+        let mut handlers = TokenStream::new();
+        let mut endpoints = TokenStream::new();
+        let mut adapters = TokenStream::new();
+        for op in &ops {
+            markers.extend(errors::operation_errors(
+                self.catalogue,
+                &errors::OperationErrors {
+                    id: &op.id,
+                    marker: &op.marker,
+                    pairs: &op.pairs,
+                    server_error: (&op.server_error.0, op.server_error.1),
+                    body_required: op.body.as_ref().map(|_| ("request", 1)),
+                },
+            ));
+            let Op {
+                marker,
+                fn_name,
+                http_method,
+                path,
+                tags,
+                docs,
+                ok,
+                id,
+                ..
+            } = op;
+            let docs = docs.iter().map(|l| quote!(#[doc = #l]));
+            let docs = quote!(#(#docs)*);
+            let result = quote!(::std::result::Result<#ok, crate::ApiError<operations::#marker>>);
+            let (typed_arg, raw_arg, max_bytes, judge, pass) = match &op.body {
+                Some(t) => (
+                    quote!(, body: #t),
+                    quote!(, body: crate::JsonBody<#t>),
+                    quote!(request_body_max_bytes = crate::REQUEST_BODY_MAX_BYTES,),
+                    quote!(let body = body.into_inner::<operations::#marker>()?;),
+                    quote!(, body),
+                ),
+                None => (quote!(), quote!(), quote!(), quote!(), quote!()),
+            };
+            handlers.extend(quote! {
+                #docs
+                fn #fn_name(
+                    rqctx: dropshot::RequestContext<Self::Context>
+                    #typed_arg
+                ) -> impl ::std::future::Future<Output = #result> + Send + 'static;
+            });
+            endpoints.extend(quote! {
+                #docs
+                #[endpoint {
+                    method = #http_method,
+                    path = #path,
+                    operation_id = #id,
+                    tags = [#(#tags),*],
+                    #max_bytes
+                }]
+                async fn #fn_name(
+                    rqctx: dropshot::RequestContext<Self::Context>
+                    #raw_arg
+                ) -> #result;
+            });
+            adapters.extend(quote! {
+                async fn #fn_name(
+                    rqctx: dropshot::RequestContext<Self::Context>
+                    #raw_arg
+                ) -> #result {
+                    #judge
+                    <S as IasApi>::#fn_name(rqctx #pass).await
+                }
+            });
+        }
+        let title = self.doc.openapi.info.title.clone();
+        let handler_doc = format!(
+            " The {title}: one method per operation, each given its inputs typed and \
+             already checked by the spec's rules."
         );
         Ok(quote! {
-            /// One type per operation, naming it in `ApiError<Op>`: the errors
-            /// it may answer with are the ones its responses document.
+            /// One type per operation, naming it in `ApiError<Op>`, and the
+            /// errors its responses document (`<Op as Operation>::Error`).
             pub mod operations {
                 use super::ErrorCode;
                 #markers
             }
 
-            #[doc = #title]
-            #[dropshot::api_description]
-            pub trait IasApi {
+            #[doc = #handler_doc]
+            ///
+            /// Implement this; serve it with `ias_api_mod::api_description::<YourType>()`.
+            /// A request the spec's rules refuse is answered (in `ErrStatusMsg`)
+            /// before any of these methods runs.
+            pub trait IasApi: 'static {
+                /// Server state shared by all requests.
+                type Context: dropshot::ServerContext;
+                #handlers
+            }
+
+            /// The endpoints dropshot serves: each reads its inputs, judges them
+            /// by the spec's rules and only then calls the [`IasApi`] method.
+            /// Implemented for every [`IasApi`]; never implemented by hand.
+            #[dropshot::api_description { module = "ias_api_mod" }]
+            pub trait IasApiEndpoints {
                 /// Server state shared by all requests.
                 type Context;
-                #methods
+                #endpoints
+            }
+
+            impl<S: IasApi> IasApiEndpoints for S {
+                type Context = <S as IasApi>::Context;
+                #adapters
             }
         })
     }
+}
+
+/// One operation, as the generator reads it.
+struct Op {
+    id: String,
+    marker: syn::Ident,
+    fn_name: syn::Ident,
+    http_method: syn::Ident,
+    path: String,
+    tags: Vec<String>,
+    /// Doc lines (each a `#[doc]`): the summary, then the description.
+    docs: Vec<String>,
+    /// The request body's type (a required JSON body).
+    body: Option<syn::Ident>,
+    /// The success response's dropshot type.
+    ok: TokenStream,
+    /// Its documented pairs.
+    pairs: Vec<(String, i64)>,
+    /// The documented 5xx dropshot's own failures become.
+    server_error: (String, i64),
+}
+
+/// Keys of a path item the generator carries (parameters are refused where
+/// they are read).
+const PATH_ITEM_KEYS: &[&str] = &[
+    "summary",
+    "description",
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    "parameters",
+];
+/// Keys of an operation the generator carries (or refuses where it reads them).
+const OPERATION_KEYS: &[&str] = &[
+    "tags",
+    "summary",
+    "description",
+    "externalDocs",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "deprecated",
+    "security",
+];
+
+/// An operation's doc lines: its summary, a blank line, its description.
+fn method_docs(summary: Option<&str>, description: Option<&str>) -> Vec<String> {
+    let mut lines = vec![prose::sanitize(summary.unwrap_or_default())];
+    if let Some(description) = description.filter(|d| !d.is_empty()) {
+        lines.push(String::new());
+        lines.extend(prose::sanitize(description).lines().map(str::to_string));
+    }
+    lines
+        .into_iter()
+        .map(|l| if l.is_empty() { l } else { format!(" {l}") })
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -720,156 +1022,6 @@ fn string_enum(name: &str, schema: &Value) -> Result<(syn::Ident, TokenStream)> 
     ))
 }
 
-/// Which crate the catalogue is generated for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum ErrorsFor {
-    /// `ias-api`: with dropshot's status type.
-    Server,
-    /// `ias-client`: with a typed view of `types::ErrStatusMsg`.
-    Client,
-}
-
-/// The variant of `ErrorCode` for a pair: its message in UpperCamelCase
-/// (`Invalid authorization code.` → `InvalidAuthorizationCode`), with the
-/// pair appended when two messages would give the same name.
-pub fn variant_of(catalogue: &Catalogue, group: &str, code: i64) -> syn::Ident {
-    let name = |message: &str| {
-        message
-            .replace(['\'', '’'], "") // user's → Users, not UserS
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| {
-                let mut c = w.chars();
-                c.next().map_or_else(String::new, |f| {
-                    f.to_ascii_uppercase().to_string() + c.as_str()
-                })
-            })
-            .collect::<String>()
-    };
-    let error = catalogue.get(group, code).expect("a documented pair");
-    let base = name(&error.message);
-    let clash = catalogue
-        .errors
-        .iter()
-        .filter(|e| name(&e.message) == base)
-        .count()
-        > 1;
-    let base = if base.starts_with(|c: char| c.is_ascii_digit()) || base.is_empty() {
-        format!("E{base}")
-    } else {
-        base
-    };
-    if clash {
-        format_ident!(
-            "{}{}{}",
-            base,
-            group.to_upper_camel_case(),
-            code.unsigned_abs()
-        )
-    } else {
-        format_ident!("{}", base)
-    }
-}
-
-/// `ErrorCode`: every documented pair with its status and message.
-pub fn error_codes(catalogue: &Catalogue, target: ErrorsFor) -> TokenStream {
-    let variants: Vec<syn::Ident> = catalogue
-        .errors
-        .iter()
-        .map(|e| variant_of(catalogue, &e.group, e.code))
-        .collect();
-    let docs = catalogue
-        .errors
-        .iter()
-        .map(|e| format!(" {} `{}/{}`: {}", e.status, e.group, e.code, e.message));
-    let groups = catalogue.errors.iter().map(|e| &e.group);
-    let codes = catalogue
-        .errors
-        .iter()
-        .map(|e| Literal::i64_unsuffixed(e.code));
-    let statuses = catalogue
-        .errors
-        .iter()
-        .map(|e| Literal::u16_unsuffixed(e.status));
-    let messages = catalogue.errors.iter().map(|e| &e.message);
-    let v = &variants;
-    let client = (target == ErrorsFor::Client).then(|| {
-        quote! {
-            impl ::std::convert::TryFrom<&types::ErrStatusMsg> for ErrorCode {
-                type Error = UndocumentedError;
-                /// The documented error an `ErrStatusMsg` is, by its group and code.
-                fn try_from(body: &types::ErrStatusMsg) -> ::std::result::Result<Self, UndocumentedError> {
-                    ErrorCode::from_pair(&body.group, body.code).ok_or_else(|| UndocumentedError {
-                        group: body.group.clone(),
-                        code: body.code,
-                    })
-                }
-            }
-
-            /// An `ErrStatusMsg` whose group and code the spec does not document.
-            #[derive(Debug, Clone, PartialEq, Eq)]
-            pub struct UndocumentedError {
-                /// The body's group.
-                pub group: ::std::string::String,
-                /// The body's code.
-                pub code: i64,
-            }
-
-            impl ::std::fmt::Display for UndocumentedError {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    write!(f, "{}/{} is not an error the IAS spec documents", self.group, self.code)
-                }
-            }
-
-            impl ::std::error::Error for UndocumentedError {}
-        }
-    });
-    quote! {
-        /// The documented errors: each `[group, code]` pair of the spec's error
-        /// responses, with its status and message. A spec may document more
-        /// in a later (minor) version, hence `#[non_exhaustive]`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum ErrorCode {
-            #(#[doc = #docs] #v,)*
-        }
-
-        impl ErrorCode {
-            /// Every documented error, in the order the spec first lists them.
-            pub const ALL: &'static [ErrorCode] = &[#(ErrorCode::#v),*];
-
-            /// The pair's group.
-            pub const fn group(self) -> &'static str {
-                match self { #(ErrorCode::#v => #groups,)* }
-            }
-
-            /// The pair's code.
-            pub const fn code(self) -> i64 {
-                match self { #(ErrorCode::#v => #codes,)* }
-            }
-
-            /// The HTTP status it is answered with.
-            pub const fn status(self) -> u16 {
-                match self { #(ErrorCode::#v => #statuses,)* }
-            }
-
-            /// The documented message.
-            pub const fn message(self) -> &'static str {
-                match self { #(ErrorCode::#v => #messages,)* }
-            }
-
-            /// The documented error with this group and code.
-            pub fn from_pair(group: &str, code: i64) -> ::std::option::Option<Self> {
-                ErrorCode::ALL
-                    .iter()
-                    .copied()
-                    .find(|e| e.group() == group && e.code() == code)
-            }
-        }
-        #client
-    }
-}
-
 fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(map) => {
@@ -903,6 +1055,7 @@ fn field_name(prop: &str) -> String {
 fn docs(description: Option<&str>) -> TokenStream {
     match description {
         Some(text) if !text.trim().is_empty() => {
+            let text = &prose::sanitize(&text.replace("\\n ", "\n").replace("\\n", "\n"));
             // `LineDocs` indents each line of a multi-line text itself.
             let text = if text.trim_end().contains('\n') || text.contains("\\n") {
                 text.trim_end().to_string()

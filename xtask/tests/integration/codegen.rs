@@ -196,9 +196,11 @@ fn check_reports_a_missing_client() {
 
 /// An invalid spec: exit 1, a message naming the spec and the line that
 /// holds `at` (found in the edited spec, not pinned), nothing written.
-fn assert_refused(from: &str, to: &str, at: &str, expect: &str) {
+fn assert_refused(edits: &[(&str, &str)], at: &str, expect: &str) {
     let dir = copy_of_workspace();
-    edit_spec(dir.path(), from, to);
+    for (from, to) in edits {
+        edit_spec(dir.path(), from, to);
+    }
     let edited = read(dir.path(), SPEC);
     let line = 1 + edited
         .lines()
@@ -268,11 +270,99 @@ fn invalid_specs_are_refused_at_their_line() {
         (
             "        traces:\n          type: array\n",
             "        traces:\n          type: array\n          maxItems: 3\n",
-            "        traces:",
-            "ErrStatusMsg.traces: `maxItems` is not supported by the server generator",
+            "          maxItems: 3",
+            "ErrStatusMsg.traces: `maxItems` is not carried by the server generator (it would be silently ignored)",
         ),
     ];
     for (from, to, at, expect) in cases {
-        assert_refused(from, to, at, expect);
+        assert_refused(&[(from, to)], at, expect);
+    }
+}
+
+/// What the server generator does not carry stops it, at the line that says
+/// it: never a server that silently ignores part of the spec.
+#[test]
+fn what_the_server_cannot_carry_is_refused() {
+    const CODE: &str =
+        "          description: The OAuth authorization code received from the OAuth callback.\n";
+    let with_code =
+        |extra: &'static str| -> (&'static str, String) { (CODE, format!("{CODE}{extra}")) };
+    /// (edits of the spec, the line the error names, what it says)
+    type Case = (Vec<(&'static str, String)>, &'static str, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("security: []\n", "security:\n  - bearer: []\n".into())],
+            "security:",
+            "operation exchangeAuthorizationCode (POST /oauth/token) requires security (bearer); the server generator does not carry security requirements yet",
+        ),
+        (
+            vec![(
+                "      operationId: exchangeAuthorizationCode\n",
+                "      operationId: exchangeAuthorizationCode\n      security:\n        - apiKey: []\n          bearer: []\n".into(),
+            )],
+            "      security:",
+            "requires security (apiKey, bearer)",
+        ),
+        (
+            vec![with_code("          format: uuid\n")],
+            "          format: uuid",
+            "exchangeAuthorizationCodeRequest.code: format \"uuid\" on type string is not carried by the server generator (no rule would check it)",
+        ),
+        (
+            vec![with_code("          nullable: true\n")],
+            "          nullable: true",
+            "exchangeAuthorizationCodeRequest.code: `nullable` is not carried",
+        ),
+        (
+            vec![with_code("          default: abc\n")],
+            "          default: abc",
+            "exchangeAuthorizationCodeRequest.code: `default` is not carried",
+        ),
+        (
+            vec![(
+                "        traces:\n          type: array\n          items:\n            type: string\n",
+                "        traces:\n          type: array\n          items:\n            type: string\n            minLength: 1\n".into(),
+            )],
+            "            minLength: 1",
+            "ErrStatusMsg.traces.items: `minLength` is not carried",
+        ),
+        (
+            vec![(
+                "      x-go-name: exchangeAuthorizationCodeRequest\n",
+                "      x-go-name: exchangeAuthorizationCodeRequest\n      additionalProperties: false\n".into(),
+            )],
+            "      additionalProperties: false",
+            "schema exchangeAuthorizationCodeRequest: `additionalProperties` is not carried",
+        ),
+        (
+            vec![(
+                "      operationId: exchangeAuthorizationCode\n",
+                "      operationId: exchangeAuthorizationCode\n      callbacks: {}\n".into(),
+            )],
+            "      callbacks: {}",
+            "operation exchangeAuthorizationCode (POST /oauth/token): `callbacks` is not carried",
+        ),
+        // The body can be answered with oauth/0 (its provider's
+        // x-ias-enum-error), which only another operation documents.
+        (
+            vec![
+                ("            - [group:**oauth**, code:**0**]: Unsupported OAuth provider.\n", String::new()),
+                (
+                    "components:\n",
+                    "  /providers:\n    get:\n      operationId: listProviders\n      responses:\n        '400':\n          description: |\n            - [group:**oauth**, code:**0**]: Unsupported OAuth provider.\ncomponents:\n".into(),
+                ),
+            ],
+            "    post:",
+            "operation exchangeAuthorizationCode (POST /oauth/token): its body can be answered with error oauth/0 (`x-ias-enum-error` on exchangeAuthorizationCodeRequest.provider), which the operation does not document",
+        ),
+        (
+            vec![("    oauth/2: InvalidAuthorizationCode\n", "    oauth/2: invalid_code\n".into())],
+            "    oauth/2: invalid_code",
+            "components.x-ias-error-names: the name of oauth/2 must be an UpperCamelCase Rust name",
+        ),
+    ];
+    for (edits, at, expect) in cases {
+        let edits: Vec<(&str, &str)> = edits.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        assert_refused(&edits, at, expect);
     }
 }
