@@ -166,6 +166,9 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<usize> {
                     break; // left the parent's block
                 }
             }
+            if trimmed.starts_with(['{', '}', '[', ']']) {
+                continue; // JSON's brackets on lines of their own
+            }
             if *child_indent.get_or_insert(indent) != indent {
                 continue;
             }
@@ -240,5 +243,9 @@ mod tests {
         assert_eq!(locate(text, &["p", "code", "format"]), Some(6));
         assert_eq!(locate(text, &["p", "a", "x", "code"]), Some(4));
         assert_eq!(locate(text, &["p", "x"]), None);
+        let json =
+            "{\n  \"p\": {\n    \"a\": {\n      \"code\": 0\n    },\n    \"code\": {}\n  }\n}\n";
+        assert_eq!(locate(json, &["p", "code"]), Some(6));
+        assert_eq!(locate(json, &["p", "a", "code"]), Some(4));
     }
 }
