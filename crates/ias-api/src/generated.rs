@@ -587,3 +587,30 @@ impl<S: IasApi> IasApiEndpoints for S {
         <S as IasApi>::exchange_authorization_code(rqctx, body).await
     }
 }
+/// Puts `example`, an example of component schema `schema`, through
+/// its generated type ([`crate::examples`]); `None` for a name that
+/// is not a component schema.
+pub fn example_round_trip(
+    schema: &str,
+    example: &::serde_json::Value,
+) -> ::std::option::Option<::std::result::Result<(), ::std::string::String>> {
+    match schema {
+        "exchangeAuthorizationCodeRequest" => {
+            ::std::option::Option::Some(crate::examples::round_trip_request::<
+                ExchangeAuthorizationCodeRequest,
+            >(example))
+        }
+        "exchangeAuthorizationCodeResponse" => {
+            ::std::option::Option::Some(crate::examples::round_trip::<
+                ExchangeAuthorizationCodeResponse,
+            >(example))
+        }
+        "ErrStatusMsg" => {
+            ::std::option::Option::Some(crate::examples::round_trip::<ErrStatusMsg>(example))
+        }
+        "ValidationDetail" => {
+            ::std::option::Option::Some(crate::examples::round_trip::<ValidationDetail>(example))
+        }
+        _ => ::std::option::Option::None,
+    }
+}

@@ -12,6 +12,7 @@
 //! - [`mod@body`]: [`JsonBody`], the request body, read (bounded) and judged;
 //! - [`mod@validate`]: the request rules applied to a JSON object;
 //! - [`mod@error`]: [`ApiError`], the `ErrStatusMsg` answer of an operation;
+//! - [`mod@examples`]: the spec's examples put through the generated types;
 //! - [`Secret`] (from `ias-secret`, shared with the client): a property marked
 //!   `x-ias-secret`.
 //!
@@ -25,6 +26,7 @@
 
 pub mod body;
 pub mod error;
+pub mod examples;
 mod generated;
 pub mod validate;
 

@@ -93,6 +93,7 @@ pub fn generate(doc: &SpecDocument, catalogue: &Catalogue) -> Result<TokenStream
     let types = g.types()?;
     let errors = errors::error_codes(catalogue);
     let operations = g.operations()?;
+    let examples = g.examples();
     Ok(quote! {
         #![allow(clippy::all, clippy::pedantic, missing_docs)]
         use crate::validate::{Field, Kind, Presence};
@@ -100,6 +101,7 @@ pub fn generate(doc: &SpecDocument, catalogue: &Catalogue) -> Result<TokenStream
         #types
         #errors
         #operations
+        #examples
     })
 }
 
@@ -523,6 +525,46 @@ impl Gen<'_> {
                 fn json_schema(#generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
                     #(#registered)*
                     crate::validate::spec_schema(#text)
+                }
+            }
+        }
+    }
+
+    /// `example_round_trip`: each component schema's name to its Rust type,
+    /// so the conformance tests can put the spec's examples through the
+    /// generated types (request bodies through their rules first).
+    fn examples(&self) -> TokenStream {
+        let requests: BTreeSet<&str> = self.doc.json["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values())
+            .filter_map(|op| {
+                op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            })
+            .filter_map(|r| r.strip_prefix("#/components/schemas/"))
+            .collect();
+        let arms = self.schema_names().into_iter().map(|name| {
+            let ty = format_ident!("{}", name.to_upper_camel_case());
+            let check = if requests.contains(name.as_str()) {
+                quote!(crate::examples::round_trip_request::<#ty>(example))
+            } else {
+                quote!(crate::examples::round_trip::<#ty>(example))
+            };
+            quote!(#name => ::std::option::Option::Some(#check),)
+        });
+        quote! {
+            /// Puts `example`, an example of component schema `schema`, through
+            /// its generated type ([`crate::examples`]); `None` for a name that
+            /// is not a component schema.
+            pub fn example_round_trip(
+                schema: &str,
+                example: &::serde_json::Value,
+            ) -> ::std::option::Option<::std::result::Result<(), ::std::string::String>> {
+                match schema {
+                    #(#arms)*
+                    _ => ::std::option::Option::None,
                 }
             }
         }

@@ -262,12 +262,6 @@ fn invalid_specs_are_refused_at_their_line() {
             "POST /oauth/token response 400: malformed error entry \"- [group:**oauth**, code:**two**]: Invalid authorization code.\"",
         ),
         (
-            "          x-ias-enum-error:\n            group: oauth\n            code: 0\n",
-            "          x-ias-enum-error:\n            group: oauth\n            code: 77\n",
-            "        provider:",
-            "exchangeAuthorizationCodeRequest.provider: `x-ias-enum-error: {\"code\":77,\"group\":\"oauth\"}` must name a documented pair",
-        ),
-        (
             "        traces:\n          type: array\n",
             "        traces:\n          type: array\n          maxItems: 3\n",
             "          maxItems: 3",
@@ -279,90 +273,196 @@ fn invalid_specs_are_refused_at_their_line() {
     }
 }
 
+/// The spec, parsed (as JSON), for structural edits that pin nothing of its
+/// text: each case finds what it edits (the first operation with a body, its
+/// first plain string property, ...).
+fn spec_json() -> serde_json::Value {
+    ias_spec::load(&workspace().join(SPEC), SPEC).unwrap().json
+}
+
+/// The first operation with a JSON request body: (path, method, body schema).
+fn body_operation(spec: &serde_json::Value) -> (String, String, String) {
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let body = &op["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+            if let Some(r) = body.as_str() {
+                let schema = r.rsplit('/').next().unwrap().to_string();
+                return (path.clone(), method.clone(), schema);
+            }
+        }
+    }
+    panic!("the spec has no operation with a JSON request body");
+}
+
+/// The first property of `schema` that satisfies `pred`.
+fn property(
+    spec: &serde_json::Value,
+    schema: &str,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> String {
+    spec["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, p)| pred(p))
+        .map(|(name, _)| name.clone())
+        .unwrap_or_else(|| panic!("{schema} has no property of that kind"))
+}
+
+/// A spec edited by `edit` (which returns the key path of the line the
+/// error must name) is refused at that line, saying `expect`.
+fn assert_refused_json(edit: impl FnOnce(&mut serde_json::Value) -> Vec<String>, expect: &str) {
+    let mut spec = spec_json();
+    let at = edit(&mut spec);
+    let text = serde_json::to_string_pretty(&spec).unwrap();
+    let keys: Vec<&str> = at.iter().map(String::as_str).collect();
+    let line = ias_spec::locate(&text, &keys)
+        .unwrap_or_else(|| panic!("{keys:?} is not in the edited spec"));
+    let dir = copy_of_workspace();
+    std::fs::write(dir.path().join(SPEC), &text).unwrap();
+    let before = [read(dir.path(), CLIENT), read(dir.path(), SERVER)];
+    let out = xtask(dir.path(), &["codegen"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let place = format!("error: api-spec/ias-public-api.yaml:{line}: ");
+    assert!(err.contains(&place), "expected {place:?} in: {err}");
+    assert!(err.contains(expect), "expected {expect:?} in: {err}");
+    assert_eq!(before, [read(dir.path(), CLIENT), read(dir.path(), SERVER)]);
+}
+
+fn path(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
 /// What the server generator does not carry stops it, at the line that says
 /// it: never a server that silently ignores part of the spec.
 #[test]
 fn what_the_server_cannot_carry_is_refused() {
-    const CODE: &str =
-        "          description: The OAuth authorization code received from the OAuth callback.\n";
-    let with_code =
-        |extra: &'static str| -> (&'static str, String) { (CODE, format!("{CODE}{extra}")) };
-    /// (edits of the spec, the line the error names, what it says)
-    type Case = (Vec<(&'static str, String)>, &'static str, &'static str);
-    let cases: Vec<Case> = vec![
+    use serde_json::{json, Value};
+    let spec = spec_json();
+    let (p, m, body) = body_operation(&spec);
+    let id = spec["paths"][&p][&m]["operationId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let place = format!("operation {id} ({} {p})", m.to_uppercase());
+    let plain = property(&spec, &body, |v| {
+        v["type"] == "string" && v.get("enum").is_none()
+    });
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let (list_schema, list) = schemas
+        .iter()
+        .find_map(|(name, s)| {
+            let props = s["properties"].as_object()?;
+            let (prop, _) = props.iter().find(|(_, v)| v["items"]["type"] == "string")?;
+            Some((name.clone(), prop.clone()))
+        })
+        .expect("a property that is an array of strings");
+    type Edit = Box<dyn FnOnce(&mut Value) -> Vec<String>>;
+    let on_plain = |key: &'static str, value: Value| -> Edit {
+        let (body, plain) = (body.clone(), plain.clone());
+        Box::new(move |spec: &mut Value| {
+            spec["components"]["schemas"][&body]["properties"][&plain][key] = value;
+            path(&["components", "schemas", &body, "properties", &plain, key])
+        })
+    };
+    let (p2, m2) = (p.clone(), m.clone());
+    let (p3, m3) = (p.clone(), m.clone());
+    let (p4, m4, body4) = (p.clone(), m.clone(), body.clone());
+    let (list_schema2, list2) = (list_schema.clone(), list.clone());
+    let body5 = body.clone();
+    let cases: Vec<(Edit, String)> = vec![
         (
-            vec![("security: []\n", "security:\n  - bearer: []\n".into())],
-            "security:",
-            "operation exchangeAuthorizationCode (POST /oauth/token) requires security (bearer); the server generator does not carry security requirements yet",
+            Box::new(|spec| {
+                spec["security"] = json!([{"bearer": []}]);
+                path(&["security"])
+            }),
+            format!("{place} requires security (bearer); the server generator does not carry security requirements yet, so the endpoint would be served without them"),
         ),
         (
-            vec![(
-                "      operationId: exchangeAuthorizationCode\n",
-                "      operationId: exchangeAuthorizationCode\n      security:\n        - apiKey: []\n          bearer: []\n".into(),
-            )],
-            "      security:",
-            "requires security (apiKey, bearer)",
+            Box::new(move |spec| {
+                spec["paths"][&p2][&m2]["security"] = json!([{"apiKey": [], "bearer": []}]);
+                path(&["paths", &p2, &m2, "security"])
+            }),
+            format!("{place} requires security (apiKey, bearer)"),
         ),
         (
-            vec![with_code("          format: uuid\n")],
-            "          format: uuid",
-            "exchangeAuthorizationCodeRequest.code: format \"uuid\" on type string is not carried by the server generator (no rule would check it)",
+            on_plain("format", json!("uuid")),
+            format!("{body}.{plain}: format \"uuid\" on type string is not carried by the server generator (no rule would check it)"),
+        ),
+        (on_plain("nullable", json!(true)), format!("{body}.{plain}: `nullable` is not carried by the server generator (it would be silently ignored)")),
+        (on_plain("default", json!("x")), format!("{body}.{plain}: `default` is not carried")),
+        (on_plain("readOnly", json!(true)), format!("{body}.{plain}: `readOnly` is not carried")),
+        (
+            Box::new(move |spec| {
+                spec["components"]["schemas"][&list_schema2]["properties"][&list2]["items"]["minLength"] = json!(1);
+                path(&["components", "schemas", &list_schema2, "properties", &list2, "items", "minLength"])
+            }),
+            format!("{list_schema}.{list}.items: `minLength` is not carried"),
         ),
         (
-            vec![with_code("          nullable: true\n")],
-            "          nullable: true",
-            "exchangeAuthorizationCodeRequest.code: `nullable` is not carried",
+            Box::new(move |spec| {
+                spec["components"]["schemas"][&body5]["additionalProperties"] = json!(false);
+                path(&["components", "schemas", &body5, "additionalProperties"])
+            }),
+            format!("schema {body}: `additionalProperties` is not carried"),
         ),
         (
-            vec![with_code("          default: abc\n")],
-            "          default: abc",
-            "exchangeAuthorizationCodeRequest.code: `default` is not carried",
+            Box::new(move |spec| {
+                spec["paths"][&p3][&m3]["callbacks"] = json!({});
+                path(&["paths", &p3, &m3, "callbacks"])
+            }),
+            format!("{place}: `callbacks` is not carried"),
         ),
         (
-            vec![(
-                "        traces:\n          type: array\n          items:\n            type: string\n",
-                "        traces:\n          type: array\n          items:\n            type: string\n            minLength: 1\n".into(),
-            )],
-            "            minLength: 1",
-            "ErrStatusMsg.traces.items: `minLength` is not carried",
-        ),
-        (
-            vec![(
-                "      x-go-name: exchangeAuthorizationCodeRequest\n",
-                "      x-go-name: exchangeAuthorizationCodeRequest\n      additionalProperties: false\n".into(),
-            )],
-            "      additionalProperties: false",
-            "schema exchangeAuthorizationCodeRequest: `additionalProperties` is not carried",
-        ),
-        (
-            vec![(
-                "      operationId: exchangeAuthorizationCode\n",
-                "      operationId: exchangeAuthorizationCode\n      callbacks: {}\n".into(),
-            )],
-            "      callbacks: {}",
-            "operation exchangeAuthorizationCode (POST /oauth/token): `callbacks` is not carried",
-        ),
-        // The body can be answered with oauth/0 (its provider's
-        // x-ias-enum-error), which only another operation documents.
-        (
-            vec![
-                ("            - [group:**oauth**, code:**0**]: Unsupported OAuth provider.\n", String::new()),
-                (
-                    "components:\n",
-                    "  /providers:\n    get:\n      operationId: listProviders\n      responses:\n        '400':\n          description: |\n            - [group:**oauth**, code:**0**]: Unsupported OAuth provider.\ncomponents:\n".into(),
-                ),
-            ],
-            "    post:",
-            "operation exchangeAuthorizationCode (POST /oauth/token): its body can be answered with error oauth/0 (`x-ias-enum-error` on exchangeAuthorizationCodeRequest.provider), which the operation does not document",
-        ),
-        (
-            vec![("    oauth/2: InvalidAuthorizationCode\n", "    oauth/2: invalid_code\n".into())],
-            "    oauth/2: invalid_code",
-            "components.x-ias-error-names: the name of oauth/2 must be an UpperCamelCase Rust name",
+            Box::new(|spec| {
+                let names = spec["components"]["x-ias-error-names"].as_object_mut().unwrap();
+                let pair = names.keys().next().unwrap().clone();
+                names[&pair] = json!("not_a_rust_name");
+                path(&["components", "x-ias-error-names", &pair])
+            }),
+            "must be an UpperCamelCase Rust name".to_string(),
         ),
     ];
-    for (edits, at, expect) in cases {
-        let edits: Vec<(&str, &str)> = edits.iter().map(|(f, t)| (*f, t.as_str())).collect();
-        assert_refused(&edits, at, expect);
+    for (edit, expect) in cases {
+        assert_refused_json(edit, &expect);
     }
+    // The body can be answered with the pair of an x-ias-enum-error that only
+    // another operation documents.
+    let enum_prop = property(&spec, &body4, |v| v.get("x-ias-enum-error").is_some());
+    let pair =
+        spec["components"]["schemas"][&body4]["properties"][&enum_prop]["x-ias-enum-error"].clone();
+    let (group, code) = (
+        pair["group"].as_str().unwrap().to_string(),
+        pair["code"].as_i64().unwrap(),
+    );
+    let entry = format!("[group:**{group}**, code:**{code}**]");
+    assert_refused_json(
+        |spec| {
+            let mut line = String::new();
+            for response in spec["paths"][&p4][&m4]["responses"].as_object_mut().unwrap().values_mut() {
+                let text = response["description"].as_str().unwrap_or_default().to_string();
+                let (with, without): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.contains(&entry));
+                line.extend(with.first().map(|l| l.trim().to_string()));
+                response["description"] = json!(without.join("\n"));
+            }
+            assert!(!line.is_empty(), "{entry} is documented by {p4}");
+            spec["paths"]["/xtask-fixture-only"] = json!({"get": {
+                "operationId": "xtaskFixtureOnly",
+                "responses": {"400": {"description": line}}
+            }});
+            path(&["paths", &p4, &m4])
+        },
+        &format!("{place}: its body can be answered with error {group}/{code} (`x-ias-enum-error` on {body4}.{enum_prop}), which the operation does not document"),
+    );
+    // An x-ias-enum-error naming a pair nothing documents.
+    let (body6, enum6) = (body4.clone(), enum_prop.clone());
+    assert_refused_json(
+        |spec| {
+            spec["components"]["schemas"][&body6]["properties"][&enum6]["x-ias-enum-error"]["code"] =
+                json!(987654);
+            path(&["components", "schemas", &body6, "properties", &enum6])
+        },
+        &format!("{body4}.{enum_prop}: `x-ias-enum-error: {{\"code\":987654,\"group\":\"{group}\"}}` must name a documented pair"),
+    );
 }
