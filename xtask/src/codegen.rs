@@ -21,7 +21,9 @@ use progenitor::{CrateVers, GenerationSettings, Generator, InterfaceStyle, TagSt
 use serde_json::Value;
 
 pub mod errors;
+pub mod model;
 pub mod prose;
+pub mod render;
 pub mod server;
 
 /// The spec, relative to the workspace root.
@@ -184,7 +186,7 @@ fn mark_secret_fields(doc: &mut SpecDocument) {
             let ReferenceOr::Item(prop) = prop else {
                 continue;
             };
-            if prop.schema_data.extensions.get(server::SECRET) == Some(&Value::Bool(true)) {
+            if prop.schema_data.extensions.get(model::SECRET) == Some(&Value::Bool(true)) {
                 prop.schema_data.extensions.insert(
                     "x-rust-type".to_string(),
                     serde_json::json!({"crate": "ias-client", "version": "*", "path": "ias_client::Secret"}),

@@ -39,46 +39,46 @@ impl schemars::JsonSchema for ExchangeAuthorizationCodeRequest {
     fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
         crate::validate::spec_schema(
             r##"{
-  "x-go-name": "exchangeAuthorizationCodeRequest",
   "type": "object",
+  "x-go-name": "exchangeAuthorizationCodeRequest",
   "properties": {
     "provider": {
-      "example": "github",
+      "type": "string",
       "description": "The OAuth provider name.\n- \"github\": GitHub OAuth.\n",
+      "enum": [
+        "github"
+      ],
+      "example": "github",
       "x-go-type": "iamLibTypes.OAuthProvider",
       "x-go-type-import": {
-        "name": "iamLibTypes",
-        "path": "us-central1-go.pkg.dev/gmi-cloud-cicd/go-dev/iam-lib-go/pkg/types"
+        "path": "us-central1-go.pkg.dev/gmi-cloud-cicd/go-dev/iam-lib-go/pkg/types",
+        "name": "iamLibTypes"
       },
       "x-oapi-codegen-extra-tags": {
         "binding": "required"
       },
       "x-ias-enum-error": {
-        "code": 0,
-        "group": "oauth"
-      },
-      "type": "string",
-      "enum": [
-        "github"
-      ]
+        "group": "oauth",
+        "code": 0
+      }
     },
     "code": {
-      "example": "abc123def456",
+      "type": "string",
       "description": "The OAuth authorization code received from the OAuth callback.",
+      "example": "abc123def456",
       "x-oapi-codegen-extra-tags": {
         "binding": "required"
       },
-      "x-ias-secret": true,
-      "type": "string"
+      "x-ias-secret": true
     },
     "codeVerifier": {
-      "example": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-      "description": "PKCE (RFC 7636) code verifier: the secret the console generated when it started the authorization flow with code_challenge=BASE64URL(SHA-256(verifier)) and code_challenge_method=S256. Send it when the flow was started with a challenge; GitHub then refuses the code without the matching verifier. 43 to 128 characters of A-Z, a-z, 0-9 and \"-._~\".",
-      "x-ias-secret": true,
       "type": "string",
-      "pattern": "^[A-Za-z0-9._~-]+$",
+      "description": "PKCE (RFC 7636) code verifier: the secret the console generated when it started the authorization flow with code_challenge=BASE64URL(SHA-256(verifier)) and code_challenge_method=S256. Send it when the flow was started with a challenge; GitHub then refuses the code without the matching verifier. 43 to 128 characters of A-Z, a-z, 0-9 and \"-._~\".",
       "minLength": 43,
-      "maxLength": 128
+      "maxLength": 128,
+      "pattern": "^[A-Za-z0-9._~-]+$",
+      "example": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+      "x-ias-secret": true
     }
   },
   "required": [
@@ -146,14 +146,14 @@ impl schemars::JsonSchema for ExchangeAuthorizationCodeResponse {
     fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
         crate::validate::spec_schema(
             r##"{
-  "x-go-name": "exchangeAuthorizationCodeResponse",
   "type": "object",
+  "x-go-name": "exchangeAuthorizationCodeResponse",
   "properties": {
     "accessToken": {
-      "example": "ya29.a0AfH6SMB...",
+      "type": "string",
       "description": "The OAuth access token that can be used to access the provider's API.",
-      "x-ias-secret": true,
-      "type": "string"
+      "example": "ya29.a0AfH6SMB...",
+      "x-ias-secret": true
     }
   },
   "required": [
@@ -213,55 +213,55 @@ impl schemars::JsonSchema for ErrStatusMsg {
         generator.subschema_for::<ValidationDetail>();
         crate::validate::spec_schema(
             r##"{
+  "type": "object",
+  "properties": {
+    "group": {
+      "type": "string",
+      "description": "API function group\\n -Will be \"request\" if there are invalid request parameters.",
+      "x-oapi-codegen-extra-tags": {
+        "binding": "required"
+      }
+    },
+    "code": {
+      "type": "integer",
+      "description": "The substatus error code for the API response.",
+      "x-oapi-codegen-extra-tags": {
+        "binding": "required"
+      }
+    },
+    "message": {
+      "type": "string",
+      "description": "The substatus error Message for API response.",
+      "x-go-type-skip-optional-pointer": true
+    },
+    "traces": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "description": "The original error messages.",
+      "x-go-type-skip-optional-pointer": true
+    },
+    "validationDetail": {
+      "type": "array",
+      "items": {
+        "$ref": "#/components/schemas/ValidationDetail"
+      },
+      "description": "Returned when there are invalid request paremeters(group=\"request\")\\n List of invalid fields and the reason of error.",
+      "x-go-type-skip-optional-pointer": true
+    }
+  },
   "example": {
-    "code": 0,
     "group": "request",
+    "code": 0,
     "validationDetail": [
       {
-        "expression": "required",
         "field": "email",
+        "expression": "required",
         "originalValue": "",
         "reason": "This field is required."
       }
     ]
-  },
-  "type": "object",
-  "properties": {
-    "group": {
-      "description": "API function group\\n -Will be \"request\" if there are invalid request parameters.",
-      "x-oapi-codegen-extra-tags": {
-        "binding": "required"
-      },
-      "type": "string"
-    },
-    "code": {
-      "description": "The substatus error code for the API response.",
-      "x-oapi-codegen-extra-tags": {
-        "binding": "required"
-      },
-      "type": "integer"
-    },
-    "message": {
-      "description": "The substatus error Message for API response.",
-      "x-go-type-skip-optional-pointer": true,
-      "type": "string"
-    },
-    "traces": {
-      "description": "The original error messages.",
-      "x-go-type-skip-optional-pointer": true,
-      "type": "array",
-      "items": {
-        "type": "string"
-      }
-    },
-    "validationDetail": {
-      "description": "Returned when there are invalid request paremeters(group=\"request\")\\n List of invalid fields and the reason of error.",
-      "x-go-type-skip-optional-pointer": true,
-      "type": "array",
-      "items": {
-        "$ref": "#/components/schemas/ValidationDetail"
-      }
-    }
   },
   "required": [
     "group",
@@ -326,38 +326,38 @@ impl schemars::JsonSchema for ValidationDetail {
     fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
         crate::validate::spec_schema(
             r##"{
-  "example": {
-    "expression": "required",
-    "field": "fieldXXX",
-    "originalValue": "",
-    "reason": "This field is required."
-  },
   "type": "object",
   "properties": {
     "field": {
+      "type": "string",
       "description": "The field of the request data.",
-      "x-go-type-skip-optional-pointer": true,
-      "type": "string"
+      "x-go-type-skip-optional-pointer": true
     },
     "expression": {
+      "type": "string",
       "description": "The form of violation.",
-      "x-go-type-skip-optional-pointer": true,
-      "type": "string"
+      "x-go-type-skip-optional-pointer": true
     },
     "argument": {
+      "type": "string",
       "description": "The number or data to support the expression.",
-      "x-go-type-skip-optional-pointer": true,
-      "type": "string"
+      "x-go-type-skip-optional-pointer": true
     },
     "originalValue": {
       "description": "The original value from the request.",
       "x-go-type-skip-optional-pointer": true
     },
     "reason": {
+      "type": "string",
       "description": "The reason for the validation error.",
-      "x-go-type-skip-optional-pointer": true,
-      "type": "string"
+      "x-go-type-skip-optional-pointer": true
     }
+  },
+  "example": {
+    "field": "fieldXXX",
+    "expression": "required",
+    "originalValue": "",
+    "reason": "This field is required."
   }
 }"##,
         )

@@ -14,8 +14,12 @@ pub struct SpecDocument {
     pub text: String,
     /// The parsed document.
     pub openapi: OpenAPI,
-    /// The same document as JSON (for [`crate::model`] and [`crate::diff`]).
+    /// The same document as JSON (for [`crate::model`] and [`crate::diff`]);
+    /// its maps are sorted by key.
     pub json: serde_json::Value,
+    /// The same document as YAML values, its maps in the spec's order (what
+    /// the server generator reads: one tree, in order).
+    pub yaml: serde_yaml::Value,
 }
 
 /// Why a document could not be used: the file, where in it, and what is wrong.
@@ -139,6 +143,7 @@ pub fn parse(name: &str, text: &str) -> Result<SpecDocument, SpecError> {
         text: text.to_string(),
         openapi,
         json: crate::model::yaml_to_json(&value),
+        yaml: value,
     })
 }
 

@@ -1,0 +1,122 @@
+//! The request rules of each object schema, as data: a static table of
+//! `validate::Field`s (what `ias_api::validate` judges a body by), its
+//! compiled-once patterns, and the `Validate` impl that hands it out.
+
+use heck::ToSnakeCase;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::codegen::errors::variant_of;
+use crate::codegen::model::{Model, Presence, Property, Schema, Shape, Type};
+use ias_spec::Catalogue;
+
+/// The static holding an object schema's rules.
+pub fn fields_static(schema: &str) -> syn::Ident {
+    format_ident!("{}_FIELDS", schema.to_snake_case().to_uppercase())
+}
+
+/// An object's rules: pattern statics, the `Field` table, `Validate`.
+pub fn object_rules(
+    model: &Model,
+    catalogue: &Catalogue,
+    schema: &Schema,
+    properties: &[Property],
+) -> TokenStream {
+    let ty = format_ident!("{}", schema.rust);
+    let mut statics = TokenStream::new();
+    let rules: Vec<TokenStream> = properties
+        .iter()
+        .map(|p| field(model, catalogue, &schema.name, p, &mut statics))
+        .collect();
+    let table = fields_static(&schema.name);
+    let n = Literal::usize_unsuffixed(rules.len());
+    quote! {
+        #statics
+        static #table: [Field; #n] = [#(#rules),*];
+        impl crate::validate::Validate for #ty {
+            fn fields() -> &'static [Field] {
+                &#table
+            }
+        }
+    }
+}
+
+/// The rule of one property, as a `Field` expression.
+fn field(
+    model: &Model,
+    catalogue: &Catalogue,
+    parent: &str,
+    p: &Property,
+    statics: &mut TokenStream,
+) -> TokenStream {
+    let prop = &p.name;
+    let kind = kind(model, &p.ty);
+    let mut field = quote!(Field::new(#prop, #kind));
+    match p.presence {
+        Presence::NonZero => field.extend(quote!(.presence(Presence::NonZero))),
+        Presence::Required => field.extend(quote!(.presence(Presence::Present))),
+        Presence::Optional => {}
+    }
+    if p.secret {
+        field.extend(quote!(.secret()));
+    }
+    let rules = &p.rules;
+    if !rules.values.is_empty() {
+        let values = &rules.values;
+        field.extend(quote!(.one_of(&[#(#values),*])));
+    }
+    if let Some((group, code)) = &rules.enum_error {
+        let variant = variant_of(catalogue, group, *code);
+        field.extend(quote!(.enum_error(ErrorCode::#variant)));
+    }
+    for (value, method) in [
+        (rules.min_length, "min_length"),
+        (rules.max_length, "max_length"),
+    ] {
+        if let Some(n) = value {
+            let method = format_ident!("{method}");
+            let n = Literal::u64_unsuffixed(n);
+            field.extend(quote!(.#method(#n)));
+        }
+    }
+    for (value, method) in [(rules.minimum, "minimum"), (rules.maximum, "maximum")] {
+        if let Some(n) = value {
+            let method = format_ident!("{method}");
+            let n = Literal::f64_unsuffixed(n);
+            field.extend(quote!(.#method(#n)));
+        }
+    }
+    if let Some(pattern) = &rules.pattern {
+        let name = format_ident!(
+            "{}_{}_PATTERN",
+            parent.to_snake_case().to_uppercase(),
+            prop.to_snake_case().to_uppercase()
+        );
+        statics.extend(quote!(static #name: crate::validate::Pattern = crate::validate::Pattern::new(#pattern);));
+        field.extend(quote!(.pattern(&#name)));
+    }
+    field
+}
+
+/// The JSON kind a property's value must have (a `$ref` to an object checks
+/// that object's rules too).
+fn kind(model: &Model, ty: &Type) -> TokenStream {
+    match ty {
+        Type::String | Type::InlineEnum { .. } => quote!(Kind::String),
+        Type::I32 | Type::I64 => quote!(Kind::Integer),
+        Type::F64 => quote!(Kind::Number),
+        Type::Bool => quote!(Kind::Boolean),
+        Type::Any => quote!(Kind::Any),
+        Type::Array(item) => {
+            let item = kind(model, item);
+            quote!(Kind::Array(&#item))
+        }
+        Type::Ref(name) => match &model.schema(name).shape {
+            Shape::Object(_) => {
+                let fields = fields_static(name);
+                quote!(Kind::Object(&#fields))
+            }
+            Shape::StringEnum(_) => quote!(Kind::String),
+        },
+    }
+}
