@@ -232,8 +232,9 @@ fn check_field(
     }
     if !field.kind.admits(value) {
         let mut detail = ValidationDetail::wrong_type(path, field.kind.name(), value.clone());
-        // A secret sent inside an array or object is still a secret.
-        if field.secret && (value.is_array() || value.is_object()) {
+        // A secret sent as the wrong type (a number, a boolean, an array...)
+        // is still a secret: never echoed.
+        if field.secret {
             detail.original_value = None;
         }
         return Some(detail);
@@ -601,6 +602,9 @@ mod tests {
                     "This field must be at least 4 characters long.",
                 ),
             ),
+            (with("secret", json!(4242424242u64)), one("secret", "type", "string", None, "This field must be a string, not number.")),
+            (with("secret", json!(true)), one("secret", "type", "string", None, "This field must be a string, not boolean.")),
+            (with("secret", json!({"v": "abcd"})), one("secret", "type", "string", None, "This field must be a string, not object.")),
             (
                 with("secret", json!(["abcd"])),
                 one(

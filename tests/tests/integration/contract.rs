@@ -273,24 +273,34 @@ async fn missing_null_and_empty_fields_are_required() {
 #[tokio::test]
 async fn wrong_types_and_several_problems_get_one_detail_each() {
     let env = TestEnv::start().await;
-    let r = env
-        .post_raw(
-            json!({"provider": "github", "code": 12345}).to_string(),
-            None,
-        )
-        .await;
-    let e = r.error();
-    assert_error(r.status, &e, 400, "request", 0);
-    assert_eq!(
-        e.validation_detail,
-        vec![detail(
-            "code",
+    // `code` and `codeVerifier` are secrets (x-ias-secret): whatever type
+    // they are sent as, their value is never echoed.
+    let secret_sent_as = [
+        ("code", json!(4242424242u64), "number"),
+        ("code", json!(true), "boolean"),
+        ("codeVerifier", json!(12345), "number"),
+    ];
+    for (field, value, type_name) in secret_sent_as {
+        let mut body = json!({"provider": "github", "code": "a-code"});
+        body[field] = value.clone();
+        let r = env.post_raw(body.to_string(), None).await;
+        assert!(
+            !r.body.contains(&value.to_string()),
+            "{field} echoed: {}",
+            r.body
+        );
+        let e = r.error();
+        assert_error(r.status, &e, 400, "request", 0);
+        let mut expected = detail(
+            field,
             "type",
             Some("string"),
-            json!(12345),
-            "This field must be a string, not number."
-        )]
-    );
+            json!(null),
+            &format!("This field must be a string, not {type_name}."),
+        );
+        expected.original_value = None;
+        assert_eq!(e.validation_detail, vec![expected]);
+    }
 
     let r = env
         .post_raw(
