@@ -33,6 +33,33 @@ pub const CLIENT_OUT: &str = "crates/ias-client/src/generated.rs";
 /// The generated server side of the contract, relative to the workspace root.
 pub const SERVER_OUT: &str = "crates/ias-api/src/generated.rs";
 
+/// A spec and the two files generated from it.
+pub struct Target {
+    /// The spec, relative to the workspace root.
+    pub spec: &'static str,
+    /// Its client (progenitor and the documented errors).
+    pub client: &'static str,
+    /// Its server side (`ias-api`'s shape).
+    pub server: &'static str,
+}
+
+/// Everything `codegen` generates: the contract, then the generator's own
+/// fixture (`crates/ias-api-fixture`: every shape the generator carries, in
+/// a few operations, compiled and served by its tests). `--check` holds both,
+/// so the fixture's committed output is the generator's snapshot test.
+pub const TARGETS: [Target; 2] = [
+    Target {
+        spec: SPEC,
+        client: CLIENT_OUT,
+        server: SERVER_OUT,
+    },
+    Target {
+        spec: "crates/ias-api-fixture/shapes.yaml",
+        client: "crates/ias-api-fixture/src/client.rs",
+        server: "crates/ias-api-fixture/src/generated.rs",
+    },
+];
+
 /// What `codegen` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -45,10 +72,17 @@ pub enum Outcome {
 }
 
 /// Runs codegen for the workspace at `root`; with `check`, only compares.
+/// Every spec is read and generated before anything is written, so a
+/// refused spec leaves every file as it was.
 pub fn run(root: &Path, check: bool) -> Result<Outcome> {
-    let outputs = generate(&root.join(SPEC), SPEC)?;
+    let mut files = Vec::new();
+    for target in &TARGETS {
+        let outputs = generate(&root.join(target.spec), target.spec)?;
+        files.push((target.client, target.spec, outputs.client));
+        files.push((target.server, target.spec, outputs.server));
+    }
     let mut outcome = Outcome::UpToDate;
-    for (out, generated) in [(CLIENT_OUT, outputs.client), (SERVER_OUT, outputs.server)] {
+    for (out, spec, generated) in files {
         let out_path = root.join(out);
         let committed = match std::fs::read_to_string(&out_path) {
             Ok(text) => Some(text),
@@ -61,7 +95,7 @@ pub fn run(root: &Path, check: bool) -> Result<Outcome> {
         if check {
             let old = committed.unwrap_or_default();
             let diff = similar::TextDiff::from_lines(&old, &generated);
-            eprintln!("error: {out} is stale: it is not what {SPEC} generates.");
+            eprintln!("error: {out} is stale: it is not what {spec} generates.");
             eprint!(
                 "{}",
                 diff.unified_diff().context_radius(3).header(

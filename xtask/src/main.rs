@@ -141,22 +141,17 @@ fn workspace_root() -> Result<PathBuf, String> {
 
 fn run_codegen(root: &Path, check: bool) -> ExitCode {
     match codegen::run(root, check) {
-        Ok(codegen::Outcome::UpToDate) => {
-            eprintln!(
-                "{} and {} are up to date with {}",
-                codegen::CLIENT_OUT,
-                codegen::SERVER_OUT,
-                codegen::SPEC
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(codegen::Outcome::Written) => {
-            eprintln!(
-                "generated {} and {} from {}",
-                codegen::CLIENT_OUT,
-                codegen::SERVER_OUT,
-                codegen::SPEC
-            );
+        Ok(outcome @ (codegen::Outcome::UpToDate | codegen::Outcome::Written)) => {
+            for t in &codegen::TARGETS {
+                if outcome == codegen::Outcome::UpToDate {
+                    eprintln!(
+                        "{} and {} are up to date with {}",
+                        t.client, t.server, t.spec
+                    );
+                } else {
+                    eprintln!("generated {} and {} from {}", t.client, t.server, t.spec);
+                }
+            }
             ExitCode::SUCCESS
         }
         Ok(codegen::Outcome::Stale) => ExitCode::FAILURE,

@@ -9,6 +9,8 @@
 //! - [`documentation`]: the changes that need no bump (descriptions, examples...);
 //! - [`version`]: the semver rule applied to a set of changes;
 //! - [`mod@conformance`]: a server's OpenAPI document checked against the spec;
+//! - [`examples`]: every example of a spec, for the tests that put them
+//!   through generated types;
 //! - [`error`]: what can go wrong, and in which document.
 
 pub mod catalogue;
@@ -16,6 +18,7 @@ pub mod conformance;
 pub mod diff;
 pub mod documentation;
 pub mod error;
+pub mod examples;
 pub mod load;
 pub mod model;
 pub mod version;

@@ -287,59 +287,6 @@ fn the_servers_schemas_are_named_as_in_the_spec() {
     assert_eq!(names(&server()), names(&spec(&spec_text())));
 }
 
-/// Every example the spec holds, with the component schema it is of: each
-/// schema's `example`, an object assembled from its properties' examples
-/// (when every required property has one), and the examples of request and
-/// response bodies that `$ref` a schema.
-fn examples(spec: &Value) -> Vec<(String, String, Value)> {
-    let mut out = Vec::new();
-    let schemas = spec["components"]["schemas"].as_object().unwrap();
-    for (name, schema) in schemas {
-        if let Some(example) = schema.get("example") {
-            out.push((name.clone(), format!("{name}.example"), example.clone()));
-        }
-        let Some(properties) = schema["properties"].as_object() else {
-            continue;
-        };
-        let assembled: serde_json::Map<String, Value> = properties
-            .iter()
-            .filter_map(|(p, v)| Some((p.clone(), v.get("example")?.clone())))
-            .collect();
-        let required = schema["required"].as_array().cloned().unwrap_or_default();
-        let complete = required
-            .iter()
-            .all(|r| r.as_str().is_some_and(|r| assembled.contains_key(r)));
-        if schema.get("example").is_none() && complete && !assembled.is_empty() {
-            let place = format!("{name} (its properties' examples)");
-            out.push((name.clone(), place, Value::Object(assembled)));
-        }
-    }
-    for (path, item) in spec["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            let mut bodies = vec![("request body".to_string(), &op["requestBody"])];
-            for (status, response) in op["responses"].as_object().into_iter().flatten() {
-                bodies.push((format!("response {status}"), response));
-            }
-            for (what, body) in bodies {
-                let media = &body["content"]["application/json"];
-                let Some(r) = media["schema"]["$ref"].as_str() else {
-                    continue;
-                };
-                let schema = r.rsplit('/').next().unwrap().to_string();
-                let place = format!("{} {path} {what}", method.to_uppercase());
-                if let Some(example) = media.get("example") {
-                    out.push((schema.clone(), format!("{place} example"), example.clone()));
-                }
-                for (name, example) in media["examples"].as_object().into_iter().flatten() {
-                    let value = example["value"].clone();
-                    out.push((schema.clone(), format!("{place} examples.{name}"), value));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// What catches a generated type that is wrong for the spec (comparing
 /// documents cannot: each type's schema is the spec's own text): every
 /// example deserializes into the generated type and serializes back the
@@ -348,30 +295,5 @@ fn examples(spec: &Value) -> Vec<(String, String, Value)> {
 #[test]
 fn the_spec_examples_round_trip_through_the_generated_types() {
     let spec = spec(&spec_text());
-    let examples = examples(&spec);
-    let schemas = spec["components"]["schemas"].as_object().unwrap();
-    let with_examples: std::collections::BTreeSet<&String> =
-        examples.iter().map(|(schema, _, _)| schema).collect();
-    assert!(!examples.is_empty(), "the spec has no examples to check");
-    let mut failures = Vec::new();
-    for (schema, place, example) in &examples {
-        match ias_api::example_round_trip(schema, example) {
-            Some(Ok(())) => {}
-            Some(Err(e)) => failures.push(format!("- {place}: {e}")),
-            None => failures.push(format!("- {place}: {schema} has no generated type")),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} examples do not fit the generated types:\n{}",
-        failures.len(),
-        examples.len(),
-        failures.join("\n")
-    );
-    // Every schema with properties has an example one way or another.
-    for (name, schema) in schemas {
-        if schema.get("properties").is_some() {
-            assert!(with_examples.contains(name), "{name} has no example to check");
-        }
-    }
+    ias_spec::examples::assert_round_trip(&spec, ias_api::example_round_trip);
 }

@@ -319,7 +319,84 @@ impl Reader<'_> {
             operations,
         };
         self.check_enum_errors(&model)?;
+        self.check_house_body(&model)?;
         Ok(model)
+    }
+
+    /// `ias-api`'s runtime answers every refusal with `ErrStatusMsg` and its
+    /// `ValidationDetail`s, building them field by field: the spec must
+    /// define both as the contract does (names, types, presence).
+    fn check_house_body(&self, model: &Model) -> Result<()> {
+        use Presence::{NonZero, Optional};
+        /// A property as the runtime needs it: (type, presence, plain when absent).
+        type Needed = (Type, Presence, bool);
+        let plain = |t: Type| (t, Optional, true);
+        let expected: [(&str, Vec<(&str, Needed)>); 2] = [
+            (
+                "ErrStatusMsg",
+                vec![
+                    ("group", (Type::String, NonZero, false)),
+                    ("code", (Type::I64, NonZero, false)),
+                    ("message", plain(Type::String)),
+                    ("traces", plain(Type::Array(Box::new(Type::String)))),
+                    (
+                        "validationDetail",
+                        plain(Type::Array(Box::new(Type::Ref("ValidationDetail".into())))),
+                    ),
+                ],
+            ),
+            (
+                "ValidationDetail",
+                vec![
+                    ("field", plain(Type::String)),
+                    ("expression", plain(Type::String)),
+                    ("argument", plain(Type::String)),
+                    ("originalValue", (Type::Any, Optional, false)),
+                    ("reason", plain(Type::String)),
+                ],
+            ),
+        ];
+        for (name, want) in expected {
+            let found = model.schemas.iter().find(|s| s.name == name);
+            let got: Option<Vec<(&str, Needed)>> = match found.map(|s| &s.shape) {
+                Some(Shape::Object(props)) => Some(
+                    props
+                        .iter()
+                        .map(|p| {
+                            (
+                                p.name.as_str(),
+                                (p.ty.clone(), p.presence, p.plain_when_absent),
+                            )
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
+            if got.as_ref() != Some(&want) {
+                let keys: &[&str] = if found.is_some() {
+                    &["components", "schemas", name]
+                } else {
+                    &["components", "schemas"]
+                };
+                let fields: Vec<&str> = want.iter().map(|(f, _)| *f).collect();
+                bail!(self.error(
+                    keys,
+                    format!(
+                        "schema {name}: every refusal is answered in ErrStatusMsg, which \
+                         ias-api's runtime builds field by field, so the spec must define \
+                         {name} {{{}}} as api-spec/ias-public-api.yaml does (same types, \
+                         `binding: required` and `x-go-type-skip-optional-pointer`); {}",
+                        fields.join(", "),
+                        if found.is_some() {
+                            "this one differs"
+                        } else {
+                            "it is missing"
+                        }
+                    )
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn schema(&self, name: &str, schema: &Value) -> Result<Schema> {
@@ -958,6 +1035,25 @@ components:
     Status:
       type: string
       enum: [active, archived]
+    ErrStatusMsg:
+      type: object
+      properties:
+        group: {type: string, x-oapi-codegen-extra-tags: {binding: required}}
+        code: {type: integer, x-oapi-codegen-extra-tags: {binding: required}}
+        message: {type: string, x-go-type-skip-optional-pointer: true}
+        traces: {type: array, items: {type: string}, x-go-type-skip-optional-pointer: true}
+        validationDetail:
+          type: array
+          items: {$ref: '#/components/schemas/ValidationDetail'}
+          x-go-type-skip-optional-pointer: true
+    ValidationDetail:
+      type: object
+      properties:
+        field: {type: string, x-go-type-skip-optional-pointer: true}
+        expression: {type: string, x-go-type-skip-optional-pointer: true}
+        argument: {type: string, x-go-type-skip-optional-pointer: true}
+        originalValue: {x-go-type-skip-optional-pointer: true}
+        reason: {type: string, x-go-type-skip-optional-pointer: true}
 "#;
 
     fn read_text(text: &str) -> Result<Model> {
@@ -974,7 +1070,10 @@ components:
             ("Shapes", "1.2.3")
         );
         let names: Vec<_> = model.schemas.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["Item", "Status"]);
+        assert_eq!(
+            names,
+            ["Item", "Status", "ErrStatusMsg", "ValidationDetail"]
+        );
         assert!(model.schema("Item").request_body && !model.schema("Status").request_body);
         assert_eq!(model.schema("Item").refs, ["Status".to_string()].into());
         let Shape::Object(props) = &model.schema("Item").shape else {
@@ -1117,6 +1216,8 @@ components:
             ("        '204':\n          description: gone\n", "        '204':\n          description: gone\n          content:\n            text/plain: {}\n", "s.yaml:47: operation deleteItems (DELETE /items) response 204: the body must be application/json"),
             ("            - [group:**request**, code:**1**]: Body required.\n", "", "s.yaml:22: operation createItem (POST /items) must document [group:**request**, code:**1**]"),
             ("            - [group:**item**, code:**1**]: Unknown kind.\n", "", "s.yaml:91: Item.kind: `x-ias-enum-error"),
+            ("    ErrStatusMsg:\n", "    ErrStatus:\n", "s.yaml:59: schema ErrStatusMsg: every refusal is answered in ErrStatusMsg, which ias-api's runtime builds field by field, so the spec must define ErrStatusMsg {group, code, message, traces, validationDetail} as api-spec/ias-public-api.yaml does"),
+            ("        reason: {type: string,", "        reason: {type: integer,", "s.yaml:119: schema ValidationDetail: every refusal is answered in ErrStatusMsg"),
         ];
         let mut failures = Vec::new();
         for (from, to, expected) in cases {

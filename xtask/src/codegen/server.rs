@@ -1,5 +1,5 @@
 //! The server side of the contract, generated into `crates/ias-api`: the
-//! document is read once into a [`model`](super::model) (where everything the
+//! document is read once into a [`model`] (where everything the
 //! generator cannot carry is refused, with the spec's file and line), then
 //! rendered ([`render`](super::render)): the wire types with the spec's own
 //! schemas as their `JsonSchema`, their request rules as data, the

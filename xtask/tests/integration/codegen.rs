@@ -11,10 +11,17 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A temporary root holding a copy of the spec and of the committed client.
+/// The generator's fixture: its spec and what is generated from it.
+const FIXTURE: [&str; 3] = [
+    "crates/ias-api-fixture/shapes.yaml",
+    "crates/ias-api-fixture/src/client.rs",
+    "crates/ias-api-fixture/src/generated.rs",
+];
+
+/// A temporary root holding a copy of each spec and of what is generated from it.
 fn copy_of_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for file in [SPEC, CLIENT, SERVER] {
+    for file in [SPEC, CLIENT, SERVER].into_iter().chain(FIXTURE) {
         let to = dir.path().join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(workspace().join(file), to).unwrap();

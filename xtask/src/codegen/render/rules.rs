@@ -50,7 +50,7 @@ fn field(
     statics: &mut TokenStream,
 ) -> TokenStream {
     let prop = &p.name;
-    let kind = kind(model, &p.ty);
+    let kind = kind(model, &p.ty, false);
     let mut field = quote!(Field::new(#prop, #kind));
     match p.presence {
         Presence::NonZero => field.extend(quote!(.presence(Presence::NonZero))),
@@ -61,8 +61,15 @@ fn field(
         field.extend(quote!(.secret()));
     }
     let rules = &p.rules;
-    if !rules.values.is_empty() {
-        let values = &rules.values;
+    // Its own `enum`, or that of the string enum it `$ref`s.
+    let values = match (&p.ty, rules.values.is_empty()) {
+        (Type::Ref(target), true) => match &model.schema(target).shape {
+            Shape::StringEnum(values) => values.as_slice(),
+            Shape::Object(_) => &[],
+        },
+        _ => rules.values.as_slice(),
+    };
+    if !values.is_empty() {
         field.extend(quote!(.one_of(&[#(#values),*])));
     }
     if let Some((group, code)) = &rules.enum_error {
@@ -100,7 +107,7 @@ fn field(
 
 /// The JSON kind a property's value must have (a `$ref` to an object checks
 /// that object's rules too).
-fn kind(model: &Model, ty: &Type) -> TokenStream {
+fn kind(model: &Model, ty: &Type, in_array: bool) -> TokenStream {
     match ty {
         Type::String | Type::InlineEnum { .. } => quote!(Kind::String),
         Type::I32 | Type::I64 => quote!(Kind::Integer),
@@ -108,7 +115,7 @@ fn kind(model: &Model, ty: &Type) -> TokenStream {
         Type::Bool => quote!(Kind::Boolean),
         Type::Any => quote!(Kind::Any),
         Type::Array(item) => {
-            let item = kind(model, item);
+            let item = kind(model, item, true);
             quote!(Kind::Array(&#item))
         }
         Type::Ref(name) => match &model.schema(name).shape {
@@ -116,6 +123,9 @@ fn kind(model: &Model, ty: &Type) -> TokenStream {
                 let fields = fields_static(name);
                 quote!(Kind::Object(&#fields))
             }
+            // A property checks the values with `one_of`; an array's items
+            // carry them in their kind.
+            Shape::StringEnum(values) if in_array => quote!(Kind::Enum(&[#(#values),*])),
             Shape::StringEnum(_) => quote!(Kind::String),
         },
     }
