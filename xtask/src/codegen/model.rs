@@ -27,6 +27,8 @@ const EXTRA_TAGS: &str = "x-oapi-codegen-extra-tags";
 /// oapi-codegen's marker for an optional field that is a plain value, empty
 /// when absent (and left out of the JSON when empty).
 const SKIP_POINTER: &str = "x-go-type-skip-optional-pointer";
+/// The error body every refusal and documented error is answered in.
+const HOUSE_BODY: &str = "#/components/schemas/ErrStatusMsg";
 /// Where a new shape is taught to the generator, for messages.
 const EXTEND: &str = "extend the generator (xtask/src/codegen/model.rs)";
 
@@ -686,6 +688,20 @@ impl Reader<'_> {
                 Some(self.ref_name(target, &at)?.to_string())
             }
         };
+        // Every error is answered in the house body: the spec must say so.
+        for (status, response) in entries(&op["responses"]) {
+            let schema = &response["content"]["application/json"]["schema"]["$ref"];
+            if status.starts_with(['4', '5']) && schema.as_str() != Some(HOUSE_BODY) {
+                bail!(self.error(
+                    &["paths", path, method, "responses", status],
+                    format!(
+                        "operation {id} ({place}) response {status}: an error response must be \
+                         application/json with `$ref: '{HOUSE_BODY}'`: the server answers every \
+                         error in it"
+                    )
+                ));
+            }
+        }
         let success: Vec<(&str, &Value)> = entries(&op["responses"])
             .filter(|(status, _)| status.starts_with('2'))
             .collect();
@@ -946,9 +962,17 @@ paths:
         '400':
           description: |
             - [group:**request**, code:**0**]: Invalid field.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
         '500':
           description: |
             - [group:**item**, code:**500**]: Failed.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
     post:
       operationId: createItem
       tags: [items]
@@ -971,9 +995,17 @@ paths:
             - [group:**request**, code:**0**]: Invalid field.
             - [group:**request**, code:**1**]: Body required.
             - [group:**item**, code:**1**]: Unknown kind.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
         '500':
           description: |
             - [group:**item**, code:**500**]: Failed.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
     delete:
       operationId: deleteItems
       responses:
@@ -982,9 +1014,17 @@ paths:
         '400':
           description: |
             - [group:**request**, code:**0**]: Invalid field.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
         '500':
           description: |
             - [group:**item**, code:**500**]: Failed.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
 components:
   schemas:
     Item:
@@ -1193,31 +1233,32 @@ components:
         #[rustfmt::skip]
         let cases = [
             ("  version: 1.2.3", "  version: one", "s.yaml:4: info.version \"one\" is not a semver version"),
-            ("    Status:\n      type: string\n", "    Status:\n      type: integer\n", "s.yaml:105: schema Status: the generator makes Rust types of objects and string enums; this schema is neither (type \"integer\")"),
-            ("          minLength: 1\n", "          minLength: 1\n          nullable: true\n", "s.yaml:67: Item.name: `nullable` is not carried by the server generator"),
-            ("        total:\n          type: integer\n", "        total:\n          type: integer\n          format: uint64\n", "s.yaml:76: Item.total: format \"uint64\" on type integer is not carried"),
-            ("            type: string\n          x-go-type", "            type: string\n            pattern: x\n          x-go-type", "s.yaml:87: Item.tags.items: `pattern` is not carried"),
-            ("            $ref: '#/components/schemas/Status'\n        kind", "            type: object\n        kind", "s.yaml:88: Item.children: an array of objects is not generated"),
-            ("            $ref: '#/components/schemas/Status'\n        kind", "            $ref: '#/components/schemas/Nope'\n        kind", "s.yaml:88: $ref \"#/components/schemas/Nope\": there is no schema Nope"),
-            ("        done:\n          type: boolean\n", "        done:\n          type: object\n", "s.yaml:79: Item.done: a property of type object is not generated"),
-            ("          x-ias-secret: true\n", "          x-ias-secret: true\n          enum: [1]\n", "s.yaml:102: Item.token: enum values must be strings"),
-            ("        token:\n          type: string\n", "        token:\n          type: integer\n", "s.yaml:102: Item.token: `x-ias-secret: true` is for strings"),
-            ("x-ias-enum-error: {group: item, code: 1}", "x-ias-enum-error: {group: item, code: 9}", "s.yaml:92: Item.kind: `x-ias-enum-error: {\"group\":\"item\",\"code\":9}` must name a documented pair"),
-            ("          enum: [a, b]\n", "", "s.yaml:92: Item.kind: `x-ias-enum-error` needs an `enum`"),
-            ("          pattern: '^[a-z]+$'\n", "          pattern: '(['\n", "s.yaml:64: Item.name: pattern \"([\" is not a regular expression the server can apply"),
+            ("    Status:\n      type: string\n", "    Status:\n      type: integer\n", "s.yaml:129: schema Status: the generator makes Rust types of objects and string enums; this schema is neither (type \"integer\")"),
+            ("          minLength: 1\n", "          minLength: 1\n          nullable: true\n", "s.yaml:91: Item.name: `nullable` is not carried by the server generator"),
+            ("        total:\n          type: integer\n", "        total:\n          type: integer\n          format: uint64\n", "s.yaml:100: Item.total: format \"uint64\" on type integer is not carried"),
+            ("            type: string\n          x-go-type", "            type: string\n            pattern: x\n          x-go-type", "s.yaml:111: Item.tags.items: `pattern` is not carried"),
+            ("            $ref: '#/components/schemas/Status'\n        kind", "            type: object\n        kind", "s.yaml:112: Item.children: an array of objects is not generated"),
+            ("            $ref: '#/components/schemas/Status'\n        kind", "            $ref: '#/components/schemas/Nope'\n        kind", "s.yaml:112: $ref \"#/components/schemas/Nope\": there is no schema Nope"),
+            ("        done:\n          type: boolean\n", "        done:\n          type: object\n", "s.yaml:103: Item.done: a property of type object is not generated"),
+            ("          x-ias-secret: true\n", "          x-ias-secret: true\n          enum: [1]\n", "s.yaml:126: Item.token: enum values must be strings"),
+            ("        token:\n          type: string\n", "        token:\n          type: integer\n", "s.yaml:126: Item.token: `x-ias-secret: true` is for strings"),
+            ("x-ias-enum-error: {group: item, code: 1}", "x-ias-enum-error: {group: item, code: 9}", "s.yaml:116: Item.kind: `x-ias-enum-error: {\"group\":\"item\",\"code\":9}` must name a documented pair"),
+            ("          enum: [a, b]\n", "", "s.yaml:116: Item.kind: `x-ias-enum-error` needs an `enum`"),
+            ("          pattern: '^[a-z]+$'\n", "          pattern: '(['\n", "s.yaml:88: Item.name: pattern \"([\" is not a regular expression the server can apply"),
             ("    get:\n      operationId: listItems\n", "    get:\n      operationId: listItems\n      parameters:\n        - {name: q, in: query, schema: {type: string}}\n", "s.yaml:7: operation listItems (GET /items) has parameters"),
             ("    get:\n      operationId: listItems\n", "    get:\n      operationId: listItems\n      security:\n        - bearer: []\n", "s.yaml:9: operation listItems (GET /items) requires security (bearer)"),
             ("    get:\n      operationId: listItems\n", "    get:\n      operationId: listItems\n      servers: []\n", "s.yaml:9: operation listItems (GET /items): `servers` is not carried"),
             ("  /items:\n", "  /items:\n    servers: []\n", "s.yaml:7: path /items: `servers` is not carried"),
-            ("      requestBody:\n        required: true\n", "      requestBody:\n        required: false\n", "s.yaml:22: operation createItem (POST /items): the request body must be `required: true`"),
-            ("              $ref: '#/components/schemas/Item'\n      responses:\n        '201'", "              type: object\n      responses:\n        '201'", "s.yaml:22: operation createItem (POST /items): the request body must be application/json with a $ref"),
-            ("        '201':\n          description: created\n", "        '201':\n          description: created\n        '202':\n          description: accepted\n", "s.yaml:22: operation createItem (POST /items) must document exactly one 2xx response (it has 2)"),
-            ("        '204':\n          description: gone\n", "        '200':\n          description: gone\n", "s.yaml:47: operation deleteItems (DELETE /items): a 200 response without a body is not generated"),
-            ("        '204':\n          description: gone\n", "        '204':\n          description: gone\n          content:\n            text/plain: {}\n", "s.yaml:47: operation deleteItems (DELETE /items) response 204: the body must be application/json"),
-            ("            - [group:**request**, code:**1**]: Body required.\n", "", "s.yaml:22: operation createItem (POST /items) must document [group:**request**, code:**1**]"),
-            ("            - [group:**item**, code:**1**]: Unknown kind.\n", "", "s.yaml:91: Item.kind: `x-ias-enum-error"),
-            ("    ErrStatusMsg:\n", "    ErrStatus:\n", "s.yaml:59: schema ErrStatusMsg: every refusal is answered in ErrStatusMsg, which ias-api's runtime builds field by field, so the spec must define ErrStatusMsg {group, code, message, traces, validationDetail} as api-spec/ias-public-api.yaml does"),
-            ("        reason: {type: string,", "        reason: {type: integer,", "s.yaml:119: schema ValidationDetail: every refusal is answered in ErrStatusMsg"),
+            ("      requestBody:\n        required: true\n", "      requestBody:\n        required: false\n", "s.yaml:30: operation createItem (POST /items): the request body must be `required: true`"),
+            ("              $ref: '#/components/schemas/Item'\n      responses:\n        '201'", "              type: object\n      responses:\n        '201'", "s.yaml:30: operation createItem (POST /items): the request body must be application/json with a $ref"),
+            ("        '201':\n          description: created\n", "        '201':\n          description: created\n        '202':\n          description: accepted\n", "s.yaml:30: operation createItem (POST /items) must document exactly one 2xx response (it has 2)"),
+            ("        '204':\n          description: gone\n", "        '200':\n          description: gone\n", "s.yaml:63: operation deleteItems (DELETE /items): a 200 response without a body is not generated"),
+            ("        '204':\n          description: gone\n", "        '204':\n          description: gone\n          content:\n            text/plain: {}\n", "s.yaml:63: operation deleteItems (DELETE /items) response 204: the body must be application/json"),
+            ("            - [group:**request**, code:**1**]: Body required.\n", "", "s.yaml:30: operation createItem (POST /items) must document [group:**request**, code:**1**]"),
+            ("            - [group:**item**, code:**1**]: Unknown kind.\n", "", "s.yaml:115: Item.kind: `x-ias-enum-error"),
+            ("                $ref: '#/components/schemas/ErrStatusMsg'\n", "                $ref: '#/components/schemas/Item'\n", "s.yaml:16: operation listItems (GET /items) response 400: an error response must be application/json with `$ref: '#/components/schemas/ErrStatusMsg'`"),
+            ("    ErrStatusMsg:\n", "    ErrStatus:\n", "s.yaml:83: schema ErrStatusMsg: every refusal is answered in ErrStatusMsg, which ias-api's runtime builds field by field, so the spec must define ErrStatusMsg {group, code, message, traces, validationDetail} as api-spec/ias-public-api.yaml does"),
+            ("        reason: {type: string,", "        reason: {type: integer,", "s.yaml:143: schema ValidationDetail: every refusal is answered in ErrStatusMsg"),
         ];
         let mut failures = Vec::new();
         for (from, to, expected) in cases {
@@ -1239,12 +1280,12 @@ components:
         let text = SPEC
             .replacen("            - [group:**item**, code:**1**]: Unknown kind.\n", "", 1)
             .replacen(
-                "            - [group:**request**, code:**0**]: Invalid field.\n        '500'",
-                "            - [group:**request**, code:**0**]: Invalid field.\n            - [group:**item**, code:**1**]: Unknown kind.\n        '500'",
+                "            - [group:**request**, code:**0**]: Invalid field.\n          content:",
+                "            - [group:**request**, code:**0**]: Invalid field.\n            - [group:**item**, code:**1**]: Unknown kind.\n          content:",
                 1,
             );
         let e = read_text(&text).unwrap_err().to_string();
-        let expected = "s.yaml:23: operation createItem (POST /items): its body can be answered with error item/1 (`x-ias-enum-error` on Item.kind), which the operation does not document";
+        let expected = "s.yaml:31: operation createItem (POST /items): its body can be answered with error item/1 (`x-ias-enum-error` on Item.kind), which the operation does not document";
         assert!(e.starts_with(expected), "{e}");
     }
 }
