@@ -339,8 +339,9 @@ impl Config {
             };
             (setting.parse)(&value, &mut config).map_err(|why| ConfigError::Invalid {
                 origin,
-                // A URL's user:password is never echoed.
-                value: without_userinfo(&value),
+                // A URL's user:password is never echoed, even where it
+                // broke the parsing.
+                value: without_anything_before_at(&value),
                 why,
             })?;
         }
@@ -512,7 +513,21 @@ pub fn is_loopback(url: &Url) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// `text` with any `user:password@` of a URL in it replaced by `[redacted]@`.
+/// A value that did not parse, as it may be shown: everything between the
+/// scheme (or the start) and the last `@` is `[redacted]`. A password with an
+/// unencoded `/`, `?`, `#` or `@`, or a URL without a scheme, breaks the
+/// parsing, so no URL parser can say where its user:password ends; this rule
+/// never prints it, at the cost of hiding a host when an `@` is elsewhere.
+pub fn without_anything_before_at(text: &str) -> String {
+    let Some(at) = text.rfind('@') else {
+        return text.to_string();
+    };
+    let start = text.find("://").map_or(0, |i| i + 3).min(at);
+    format!("{}[redacted]{}", &text[..start], &text[at..])
+}
+
+/// A parsed URL's text with its `user:password@` replaced by `[redacted]@`
+/// (in a parsed URL, userinfo is only ever in the authority).
 pub fn without_userinfo(text: &str) -> String {
     let Some(scheme_end) = text.find("://") else {
         return text.to_string();

@@ -369,6 +369,44 @@ fn loopback_is_a_parsed_address() {
     }
 }
 
+/// A URL setting that does not parse is never printed as written: a password
+/// with an unencoded `/`, `#` or `?`, or a URL without a scheme, breaks the
+/// parsing, and the error shows the value with all before its last `@`
+/// redacted (3 settings × 4 forms).
+#[test]
+fn a_url_that_does_not_parse_never_shows_its_password() {
+    let with = |pairs: &[(&str, &str)]| {
+        let mut all = CREDS.to_vec();
+        all.extend_from_slice(pairs);
+        Config::load(None, env(&all))
+    };
+    let forms = [
+        ("http://proxyuser:pa/ss-1@proxy.example:3128", "pa/ss-1"),
+        ("http://proxyuser:pa#ss-2@proxy.example:3128", "pa#ss-2"),
+        ("http://proxyuser:pa?ss-3@proxy.example:3128", "pa?ss-3"),
+        ("proxyuser:passw0rd-4@proxy.example:3128", "passw0rd-4"),
+    ];
+    for var in [
+        "IAS_GITHUB_PROXY",
+        "IAS_GITHUB_BASE_URL",
+        "IAS_GITHUB_REDIRECT_URI",
+    ] {
+        for (value, password) in forms {
+            let e = with(&[(var, value)]).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("{var} = ")), "{e}");
+            assert!(
+                !e.contains(password) && !e.contains("proxyuser"),
+                "{var}: {e}"
+            );
+            assert!(e.contains("[redacted]@proxy.example:3128"), "{var}: {e}");
+        }
+    }
+    use ias_server::config::without_anything_before_at as shown;
+    assert_eq!(shown("no at sign"), "no at sign");
+    assert_eq!(shown("a:b@c@host/x@y"), "[redacted]@y");
+    assert_eq!(shown("https://@h"), "https://[redacted]@h");
+}
+
 /// What is shown of a value that may hold a URL's user:password.
 #[test]
 fn userinfo_is_never_shown() {
