@@ -75,7 +75,8 @@ impl<T: Validate> JsonBody<T> {
             Some(Ok(ct)) if is_media_type(&ct, "application/json") => {}
             Some(Ok(ct)) => {
                 return Err(ApiError::invalid_body(format!(
-                    "The request body must be sent as Content-Type: application/json, not {ct:?}."
+                    "The request body must be sent as Content-Type: application/json, not {}.",
+                    clipped(&ct)
                 )))
             }
             Some(Err(())) => return Err(ApiError::invalid_body(
@@ -92,6 +93,22 @@ impl<T: Validate> JsonBody<T> {
                 json_type(&other)
             ))),
         }
+    }
+}
+
+/// How much of a request header an answer quotes: a few words, so that no
+/// header (up to the 16 KiB head limit, and growing when escaped) makes an
+/// answer, or its log line, large.
+pub const QUOTED_HEADER_CHARS: usize = 64;
+
+/// A header value as an answer may quote it: its first
+/// [`QUOTED_HEADER_CHARS`] characters, escaped, and its length when longer.
+fn clipped(value: &str) -> String {
+    let shown: String = value.chars().take(QUOTED_HEADER_CHARS).collect();
+    if shown.len() == value.len() {
+        format!("{shown:?}")
+    } else {
+        format!("{shown:?}… ({} bytes)", value.len())
     }
 }
 
@@ -188,6 +205,24 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_header_is_clipped() {
+        assert_eq!(clipped("text/plain"), "\"text/plain\"");
+        let at_limit = "a".repeat(QUOTED_HEADER_CHARS);
+        assert_eq!(clipped(&at_limit), format!("{at_limit:?}"));
+        let long = "\"".repeat(16_000);
+        let shown = clipped(&long);
+        assert_eq!(
+            shown,
+            format!("{:?}… (16000 bytes)", "\"".repeat(QUOTED_HEADER_CHARS))
+        );
+        // Characters, not bytes: never cut inside one.
+        assert_eq!(
+            clipped(&"é".repeat(100)),
+            format!("{:?}… (200 bytes)", "é".repeat(QUOTED_HEADER_CHARS))
+        );
+    }
 
     #[test]
     fn json_content_types() {

@@ -169,6 +169,16 @@ async fn wrong_content_type_is_request_0() {
             "The request body must be sent as Content-Type: application/json, not \"text/plain\"."
         )
     );
+    // A huge header is quoted clipped: the answer stays small.
+    let huge = "\"".repeat(16_000);
+    let r = env
+        .post_raw(r#"{"provider":"github","code":"x"}"#, Some(&huge))
+        .await;
+    assert!(r.body.len() <= 2048, "{} bytes", r.body.len());
+    let e = r.error();
+    assert_error(r.status, &e, 400, "request", 0);
+    let message = e.message.unwrap();
+    assert!(message.ends_with("… (16000 bytes)."), "{message}");
 }
 
 /// A request body of exactly `len` bytes: a code the stand-in does not know,
