@@ -164,9 +164,8 @@ pub static SETTINGS: &[Setting] = &[
         help: "a file holding the client secret (a mounted secret; one trailing newline is ignored)",
         parse: |v, c| {
             let path = Path::new(v.trim());
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                format!("cannot be read ({}); give a readable file holding the client secret", io_reason(&e))
-            })?;
+            let text = read_small_file(path, SECRET_FILE_MAX_BYTES)
+                .map_err(|why| format!("{why}; give a readable file holding the client secret alone"))?;
             let secret = text.strip_suffix('\n').map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
             if secret.trim().is_empty() {
                 return Err("is an empty file: it must hold the GitHub OAuth app's client secret".into());
@@ -555,6 +554,51 @@ fn readable_by_others(setting: &str, path: &Path) -> Option<String> {
 }
 
 /// An I/O error's reason, without the OS's error number.
+/// The most a client secret file may hold (GitHub's secrets are 40 characters).
+pub const SECRET_FILE_MAX_BYTES: u64 = 4 * 1024;
+/// The most a `--config` file may hold.
+pub const CONFIG_FILE_MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a settings file: a regular file of at most `max` bytes, as text.
+/// A FIFO, a device (`/dev/zero`) or a directory is refused at once (it is
+/// opened without waiting for a writer), and so is a larger file; the reason
+/// is said in words for the caller's message.
+pub(crate) fn read_small_file(path: &Path, max: u64) -> Result<String, String> {
+    use std::io::Read as _;
+    use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+    let unreadable = |e: std::io::Error| format!("cannot be read ({})", io_reason(&e));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        // A FIFO without a writer would block the open.
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    let kind = meta.file_type();
+    let not_regular = [
+        (kind.is_dir(), "a directory"),
+        (kind.is_fifo(), "a FIFO"),
+        (kind.is_char_device(), "a character device"),
+        (kind.is_block_device(), "a block device"),
+        (kind.is_socket(), "a socket"),
+    ];
+    if let Some((_, what)) = not_regular.iter().find(|(is, _)| *is) {
+        return Err(format!("is not a regular file (it is {what})"));
+    }
+    let too_large = |len: u64| format!("is {len} bytes, more than the {max} it may be");
+    if meta.len() > max {
+        return Err(too_large(meta.len()));
+    }
+    let mut text = String::new();
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(unreadable)?;
+    if text.len() as u64 > max {
+        return Err(too_large(text.len() as u64)); // it grew while read
+    }
+    Ok(text)
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),

@@ -58,7 +58,7 @@ pub enum ConfigError {
         what: &'static str,
     },
     /// The `--config` file cannot be read.
-    #[error("--config {path}: cannot read the file: {reason}")]
+    #[error("--config {path}: the file {reason}; give a readable TOML file")]
     Unreadable { path: String, reason: String },
     /// The `--config` file is not TOML, has an unknown key or a value of the
     /// wrong type.

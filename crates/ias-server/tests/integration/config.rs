@@ -344,9 +344,95 @@ fn file_errors_name_file_line_and_key() {
     let e = Config::load(Some(&dir.path().join("missing.toml")), env(&[])).unwrap_err();
     assert!(matches!(e, ConfigError::Unreadable { .. }), "{e:?}");
     assert!(
-        e.to_string().contains("missing.toml: cannot read the file"),
+        e.to_string().contains(
+            "missing.toml: the file cannot be read (no such file); give a readable TOML file"
+        ),
         "{e}"
     );
+}
+
+/// The secret file and `--config` are regular files under a size cap: a FIFO
+/// (which would block the start), a device (`/dev/zero`, read until memory
+/// runs out), a directory or a large file is refused at once, naming the
+/// setting. Each load runs on a thread and must end within 5 s.
+#[test]
+fn settings_files_are_small_regular_files() {
+    use ias_server::config::{CONFIG_FILE_MAX_BYTES, SECRET_FILE_MAX_BYTES};
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let big = |name: &str, len: u64| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "x".repeat(len as usize)).unwrap();
+        path
+    };
+    let secret_big = big("secret-big", SECRET_FILE_MAX_BYTES + 1);
+    let secret_at_cap = big("secret-at-cap", SECRET_FILE_MAX_BYTES);
+    let config_big = big("config-big.toml", CONFIG_FILE_MAX_BYTES + 1);
+    let zero = std::path::PathBuf::from("/dev/zero");
+    let within_5s = |load: Box<dyn FnOnce() -> Result<Config, ConfigError> + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(load()).unwrap());
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the load ended within 5 s")
+    };
+    let secret_file = |path: &std::path::Path| {
+        let path = path.to_str().unwrap().to_string();
+        within_5s(Box::new(move || {
+            Config::load(
+                None,
+                env(&[
+                    ("IAS_GITHUB_CLIENT_ID", "id"),
+                    ("IAS_GITHUB_CLIENT_SECRET_FILE", &path),
+                ]),
+            )
+        }))
+    };
+    #[rustfmt::skip]
+    let secret_cases = [
+        (&fifo, "is not a regular file (it is a FIFO); give a readable file holding the client secret alone"),
+        (&zero, "is not a regular file (it is a character device)"),
+        (&dir.path().to_path_buf(), "is not a regular file (it is a directory)"),
+        (&secret_big, "is 4097 bytes, more than the 4096 it may be"),
+    ];
+    for (path, why) in secret_cases {
+        let e = secret_file(path).unwrap_err().to_string();
+        let expected = format!(
+            "IAS_GITHUB_CLIENT_SECRET_FILE = {:?} {why}",
+            path.to_str().unwrap()
+        );
+        assert!(
+            e.starts_with(&expected),
+            "{e}
+  expected: {expected}"
+        );
+    }
+    assert!(
+        secret_file(&secret_at_cap).is_ok(),
+        "a secret of exactly the cap is read"
+    );
+    for (path, why) in [
+        (&fifo, "is not a regular file (it is a FIFO)"),
+        (&zero, "is not a regular file (it is a character device)"),
+        (
+            &config_big,
+            "is 4194305 bytes, more than the 4194304 it may be",
+        ),
+    ] {
+        let config = path.clone();
+        let e = within_5s(Box::new(move || Config::load(Some(&config), env(&[]))))
+            .unwrap_err()
+            .to_string();
+        let expected = format!(
+            "--config {}: the file {why}; give a readable TOML file",
+            path.display()
+        );
+        assert_eq!(e, expected);
+    }
 }
 
 /// Loopback is decided on the parsed host, not on how it starts.
