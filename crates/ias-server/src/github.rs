@@ -130,6 +130,8 @@ pub struct GitHub {
     client_secret: SecretString,
     redirect_uri: Option<String>,
     timeout: Duration,
+    /// `IAS_GITHUB_PROXY`, as it may be shown (no user:password).
+    proxy: Option<String>,
 }
 
 impl GitHub {
@@ -157,6 +159,11 @@ impl GitHub {
             client_secret: config.github.client_secret.clone(),
             redirect_uri: config.github.redirect_uri.clone(),
             timeout: config.upstream_timeout,
+            proxy: config
+                .github
+                .proxy
+                .as_ref()
+                .map(|p| crate::config::without_userinfo(p.as_str())),
         })
     }
 
@@ -273,9 +280,7 @@ impl GitHub {
                         None => "GitHub refused the exchange".to_string(),
                     },
                     redact(&format!(
-                        "GitHub refused the exchange: {}: {}",
-                        clip(error),
-                        clip(&description)
+                        "GitHub refused the exchange: {error}: {description}"
                     )),
                 ))
             }
@@ -298,12 +303,14 @@ impl GitHub {
                 "GitHub did not answer within {} (IAS_UPSTREAM_TIMEOUT)",
                 humantime::format_duration(self.timeout)
             )
+        } else if e.is_connect() && self.proxy.is_some() {
+            "the connection to GitHub through the proxy (IAS_GITHUB_PROXY) failed".to_string()
         } else if e.is_connect() {
             "the connection to GitHub failed".to_string()
         } else {
             "the exchange with GitHub failed before an answer".to_string()
         };
-        ExchangeError::upstream(trace, redact(&clip(&self.describe(e))))
+        ExchangeError::upstream(trace, redact(&self.describe(e)))
     }
 
     /// What a transport error means, in full (for the log), without the request body.
@@ -324,6 +331,11 @@ impl GitHub {
                 "GitHub did not answer within {:?} (IAS_UPSTREAM_TIMEOUT) at {}",
                 self.timeout, self.token_url
             )
+        } else if let (true, Some(proxy)) = (e.is_connect(), &self.proxy) {
+            format!(
+                "cannot reach GitHub at {} through the proxy {proxy} (IAS_GITHUB_PROXY){cause}",
+                self.token_url
+            )
         } else if e.is_connect() {
             format!("cannot connect to GitHub at {}{cause}", self.token_url)
         } else {
@@ -334,11 +346,15 @@ impl GitHub {
         }
     }
 
-    /// Removes the credentials from text that came from outside. Values shorter
-    /// than `MIN_REDACTED_LEN` are left alone: replacing every `c` of a text
-    /// would only garble it (real codes are 20 characters, secrets 40).
+    /// Text that came from outside, made fit for the log: control characters
+    /// out (a TAB inside an echo would hide it), then every credential in it
+    /// redacted — as sent, URL-encoded (how the form carried it), in any
+    /// case — and only then clipped, so no part of one survives at the cut.
+    /// Values shorter than `MIN_REDACTED_LEN` are left alone: replacing every
+    /// `c` of a text would only garble it (real codes are 20 characters,
+    /// secrets 40).
     fn redact(&self, text: &str, code: &Secret, verifier: Option<&Secret>) -> String {
-        let mut text = text.to_string();
+        let mut text: String = text.chars().filter(|c| !c.is_control()).collect();
         let verifier = verifier.map(Secret::expose_secret);
         for secret in [
             Some(self.client_secret.expose_secret()),
@@ -347,13 +363,31 @@ impl GitHub {
         ]
         .into_iter()
         .flatten()
+        .filter(|s| s.len() >= MIN_REDACTED_LEN)
         {
-            if secret.len() >= MIN_REDACTED_LEN {
-                text = text.replace(secret, "[redacted]");
+            let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            for form in [secret, encoded.as_str()] {
+                text = replace_ignoring_ascii_case(&text, form, "[redacted]");
             }
         }
-        text
+        clip(&text)
     }
+}
+
+/// `text` with every occurrence of `needle`, in any ASCII case, replaced.
+fn replace_ignoring_ascii_case(text: &str, needle: &str, with: &str) -> String {
+    // ASCII case folding keeps every byte offset (non-ASCII bytes are kept).
+    let folded = text.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = folded[at..].find(&needle) {
+        out.push_str(&text[at..at + found]);
+        out.push_str(with);
+        at += found + needle.len();
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// At most `MAX_TRACE_TEXT` characters, without control characters.
@@ -367,6 +401,25 @@ fn clip(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replacing_ignores_ascii_case_only() {
+        #[rustfmt::skip]
+        let cases = [
+            ("a Secret-Code b", "secret-code", "a [r] b"),
+            ("SECRET-CODEsecret-code", "secret-code", "[r][r]"),
+            ("é secret-code é", "SECRET-CODE", "é [r] é"),
+            ("no match", "secret-code", "no match"),
+            ("secret-cod", "secret-code", "secret-cod"),
+        ];
+        for (text, needle, out) in cases {
+            assert_eq!(
+                replace_ignoring_ascii_case(text, needle, "[r]"),
+                out,
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn json_and_form_answers_are_read_alike() {

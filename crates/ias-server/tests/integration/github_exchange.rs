@@ -266,6 +266,28 @@ async fn connection_refused_is_an_upstream_failure() {
     );
 }
 
+/// With IAS_GITHUB_PROXY set, a dead proxy is said to be the proxy, in the
+/// trace and the log (without its user:password).
+#[tokio::test]
+async fn a_dead_proxy_is_named() {
+    let (_github, mut config) = setup(StandInConfig::new(ID, SECRET)).await;
+    let proxy = ias_testing::free_loopback_address();
+    config.github.proxy = Some(format!("http://user:hunter2@{proxy}").parse().unwrap());
+    let failure = upstream(exchange(&config, "c").await);
+    assert_eq!(
+        failure.trace,
+        "the connection to GitHub through the proxy (IAS_GITHUB_PROXY) failed"
+    );
+    let expected = format!(" through the proxy http://[redacted]@{proxy}/ (IAS_GITHUB_PROXY)");
+    assert!(
+        failure.detail.starts_with("cannot reach GitHub at http://"),
+        "{}",
+        failure.detail
+    );
+    assert!(failure.detail.contains(&expected), "{}", failure.detail);
+    assert!(!failure.detail.contains("hunter2"), "{}", failure.detail);
+}
+
 #[tokio::test]
 async fn upstream_text_echoing_a_credential_is_redacted() {
     let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
@@ -283,6 +305,47 @@ async fn upstream_text_echoing_a_credential_is_redacted() {
         "{}",
         failure.detail
     );
+}
+
+/// Upstream text is made fit for the log before it is clipped: an echo of a
+/// credential is redacted however it comes (long enough to reach the clip,
+/// URL-encoded, with a TAB in it, upper-cased), and no part of it survives.
+#[tokio::test]
+async fn a_credential_echoed_in_any_form_is_redacted_before_clipping() {
+    let (github, config) = setup(StandInConfig::new(ID, SECRET)).await;
+    let code = "code-with/slash~tilde";
+    let encoded: String = form_urlencoded::byte_serialize(code.as_bytes()).collect();
+    let echoes = [
+        // the code straddling the 200-character clip
+        format!("{}{code}", "x".repeat(190)),
+        format!("sent: {encoded}"),
+        format!("sent: {}", encoded.to_lowercase()),
+        "sent: code-with/sla\tsh~tilde".to_string(),
+        format!("sent: {}", code.to_uppercase()),
+        format!("secret: {}", SECRET.to_uppercase()),
+    ];
+    for echo in echoes {
+        github.on_code(code, Behavior::Error(GitHubError::Other(echo.clone())));
+        let failure = upstream(exchange(&config, code).await);
+        let detail = failure.detail.to_lowercase();
+        for part in [
+            "code-with",
+            "slash",
+            "tilde",
+            "with%2f",
+            &SECRET.to_lowercase(),
+        ] {
+            assert!(
+                !detail.contains(part),
+                "{echo:?} left {part:?} in {detail:?}"
+            );
+        }
+        assert!(
+            failure.detail.contains("[redacted]") || failure.detail.len() <= 230,
+            "{}",
+            failure.detail
+        );
+    }
 }
 
 /// GitHub's answer is read up to 64 KiB: an answer of exactly that size is
