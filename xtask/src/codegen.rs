@@ -413,3 +413,33 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
     })();
     result.with_context(|| format!("cannot write {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every description and summary handed to progenitor is made safe,
+    /// wherever it is (inside lists too: servers, tags, parameters).
+    #[test]
+    fn prose_is_sanitized_wherever_it_is() {
+        let text = "openapi: 3.0.3
+info:
+  title: t
+  version: 1.0.0
+  description: see http://a.example
+servers:
+  - url: https://api.example
+    description: the [main] one
+tags:
+  - name: t
+    description: <b>tag</b>
+paths: {}
+";
+        let mut doc = ias_spec::parse("s.yaml", text).unwrap();
+        sanitize_prose(&mut doc).unwrap();
+        let o = &doc.openapi;
+        assert_eq!(o.info.description.as_deref(), Some("see <http://a.example>"));
+        assert_eq!(o.servers[0].description.as_deref(), Some("the \\[main\\] one"));
+        assert_eq!(o.tags[0].description.as_deref(), Some("&lt;b>tag&lt;/b>"));
+    }
+}

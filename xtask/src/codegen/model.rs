@@ -419,8 +419,7 @@ impl Reader<'_> {
                 )
             )),
         };
-        let mut refs = BTreeSet::new();
-        collect_refs(schema, &mut refs);
+        let refs = refs_of(&shape);
         Ok(Schema {
             name: name.to_string(),
             rust: name.to_upper_camel_case(),
@@ -526,7 +525,8 @@ impl Reader<'_> {
                     _ => Type::Array(Box::new(self.property_type(parent, prop, items, at)?)),
                 }
             }
-            None if p.get("properties").is_none() => Type::Any,
+            // (`properties` without a `type` is refused by the allowlist.)
+            None => Type::Any,
             other => bail!(at(format!(
                 "{parent}.{prop}: a property of type {} is not generated; give it a named \
                  schema in components.schemas and a $ref, or {EXTEND}",
@@ -894,20 +894,23 @@ fn enum_errors(
     }
 }
 
-/// The component schemas a value `$ref`s, anywhere inside it.
-fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::Mapping(map) => {
-            if let Some(r) = v["$ref"].as_str() {
-                if let Some(name) = r.strip_prefix("#/components/schemas/") {
-                    out.insert(name.to_string());
-                }
+/// The component schemas a shape's properties `$ref` (directly or as array
+/// items: where a carried schema can hold one).
+fn refs_of(shape: &Shape) -> BTreeSet<String> {
+    fn walk(ty: &Type, out: &mut BTreeSet<String>) {
+        match ty {
+            Type::Ref(name) => {
+                out.insert(name.clone());
             }
-            map.values().for_each(|v| collect_refs(v, out));
+            Type::Array(item) => walk(item, out),
+            _ => {}
         }
-        Value::Sequence(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
     }
+    let mut out = BTreeSet::new();
+    if let Shape::Object(properties) = shape {
+        properties.iter().for_each(|p| walk(&p.ty, &mut out));
+    }
+    out
 }
 
 fn description(v: &Value) -> Option<String> {
@@ -1256,6 +1259,11 @@ components:
             ("        '204':\n          description: gone\n", "        '204':\n          description: gone\n          content:\n            text/plain: {}\n", "s.yaml:63: operation deleteItems (DELETE /items) response 204: the body must be application/json"),
             ("            - [group:**request**, code:**1**]: Body required.\n", "", "s.yaml:30: operation createItem (POST /items) must document [group:**request**, code:**1**]"),
             ("            - [group:**item**, code:**1**]: Unknown kind.\n", "", "s.yaml:115: Item.kind: `x-ias-enum-error"),
+            // a string schema without an enum is neither an object nor an enum
+            ("    Status:\n      type: string\n      enum: [active, archived]\n", "    Status:\n      type: string\n", "s.yaml:129: schema Status: the generator makes Rust types of objects and string enums; this schema is neither (type \"string\")"),
+            ("        tags:\n          type: array\n          items:\n            type: string\n", "        tags:\n          type: array\n", "s.yaml:107: Item.tags: an array needs `items` with a type or a $ref"),
+            // request/1 documented by the operation, under another status
+            ("            - [group:**request**, code:**1**]: Body required.\n            - [group:**item**, code:**1**]: Unknown kind.\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ErrStatusMsg'\n", "            - [group:**item**, code:**1**]: Unknown kind.\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ErrStatusMsg'\n        '422':\n          description: |\n            - [group:**request**, code:**1**]: Body required.\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ErrStatusMsg'\n", "s.yaml:30: operation createItem (POST /items) must document [group:**request**, code:**1**] in its 400 response"),
             ("                $ref: '#/components/schemas/ErrStatusMsg'\n", "                $ref: '#/components/schemas/Item'\n", "s.yaml:16: operation listItems (GET /items) response 400: an error response must be application/json with `$ref: '#/components/schemas/ErrStatusMsg'`"),
             ("    ErrStatusMsg:\n", "    ErrStatus:\n", "s.yaml:83: schema ErrStatusMsg: every refusal is answered in ErrStatusMsg, which ias-api's runtime builds field by field, so the spec must define ErrStatusMsg {group, code, message, traces, validationDetail} as api-spec/ias-public-api.yaml does"),
             ("        reason: {type: string,", "        reason: {type: integer,", "s.yaml:143: schema ValidationDetail: every refusal is answered in ErrStatusMsg"),
@@ -1286,6 +1294,22 @@ components:
             );
         let e = read_text(&text).unwrap_err().to_string();
         let expected = "s.yaml:31: operation createItem (POST /items): its body can be answered with error item/1 (`x-ias-enum-error` on Item.kind), which the operation does not document";
+        assert!(e.starts_with(expected), "{e}");
+    }
+
+    /// `request/1` documented, but by another operation only: the pair is in
+    /// the catalogue (under 400), and still not this operation's.
+    #[test]
+    fn an_operation_with_a_body_documents_request_1_itself() {
+        let text = SPEC
+            .replacen("            - [group:**request**, code:**1**]: Body required.\n", "", 1)
+            .replacen(
+                "            - [group:**request**, code:**0**]: Invalid field.\n          content:",
+                "            - [group:**request**, code:**0**]: Invalid field.\n            - [group:**request**, code:**1**]: Body required.\n          content:",
+                1,
+            );
+        let e = read_text(&text).unwrap_err().to_string();
+        let expected = "s.yaml:31: operation createItem (POST /items) must document [group:**request**, code:**1**] in its 400 response";
         assert!(e.starts_with(expected), "{e}");
     }
 }

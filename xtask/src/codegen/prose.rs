@@ -116,6 +116,7 @@ mod tests {
             ("```\nfn main() {}\n```", "```text\nfn main() {}\n```"),
             ("```rust\n    x [y]\n```", "```text\n    x [y]\n```"),
             ("~~~\nopen fence", "~~~text\nopen fence\n~~~"),
+            ("```\n~~~\n[x]\n```\n[y]", "```text\n~~~\n[x]\n```\n\\[y\\]"),
             ("- item\n  - nested", "- item\n  - nested"),
             ("plain words.", "plain words."),
         ];
