@@ -438,8 +438,14 @@ paths: {}
         let mut doc = ias_spec::parse("s.yaml", text).unwrap();
         sanitize_prose(&mut doc).unwrap();
         let o = &doc.openapi;
-        assert_eq!(o.info.description.as_deref(), Some("see <http://a.example>"));
-        assert_eq!(o.servers[0].description.as_deref(), Some("the \\[main\\] one"));
+        assert_eq!(
+            o.info.description.as_deref(),
+            Some("see <http://a.example>")
+        );
+        assert_eq!(
+            o.servers[0].description.as_deref(),
+            Some("the \\[main\\] one")
+        );
         assert_eq!(o.tags[0].description.as_deref(), Some("&lt;b>tag&lt;/b>"));
     }
 }

@@ -21,7 +21,11 @@
 //!   to a route but is not it (`//oauth//token/`, `/oauth/%74oken`, `./..`
 //!   segments) is routed to no path, so it gets dropshot's 404 and counts as
 //!   the route `other` (a gateway or WAF matching the literal path cannot be
-//!   bypassed). Future operations get the same rule.
+//!   bypassed). Future operations get the same rule. So with methods (RFC
+//!   9110 §9.1: case-sensitive): `post` or `Post` is not `POST`, whose route
+//!   dropshot would find by upper-casing it, so it gets dropshot's 405; and
+//!   with absolute-form targets (RFC 9112 §3.2.2): only `http`/`https` with a
+//!   valid port reach the router (`ftp://x/oauth/token` gets 404).
 //! - When given [`Observe`], each request is counted in the metrics
 //!   (`http_server_active_requests`, `http_server_request_duration_seconds`).
 //!
@@ -448,6 +452,21 @@ impl Conn {
             slog::info!(self.log, "a non-canonical path is answered 404";
                 "path" => request.uri().path().chars().take(256).collect::<String>());
             *request.uri_mut() = http::Uri::from_static(UNROUTABLE);
+        } else if !is_origin_or_http_target(request.uri()) {
+            slog::info!(self.log, "an absolute-form target that is not http(s) with a valid port is answered 404";
+                "scheme" => request.uri().scheme_str().unwrap_or_default().chars().take(32).collect::<String>());
+            *request.uri_mut() = http::Uri::from_static(UNROUTABLE);
+        }
+        if request
+            .method()
+            .as_str()
+            .bytes()
+            .any(|b| b.is_ascii_lowercase())
+        {
+            slog::info!(self.log, "a method not spelled as registered is answered 405";
+                "method" => request.method().as_str().chars().take(32).collect::<String>());
+            *request.method_mut() =
+                http::Method::from_bytes(NON_CANONICAL_METHOD).expect("a method token");
         }
         let counted = self.observe.as_ref().map(|observe| {
             observe.metrics.request_started();
@@ -482,6 +501,29 @@ impl Conn {
 
 /// Where a request with a non-canonical path is sent: no route has this path.
 const UNROUTABLE: &str = "/-/non-canonical-path";
+/// What a method with a lower-case letter becomes: no route has it (dropshot
+/// looks routes up by the upper-cased method, so `post` would be `POST`).
+const NON_CANONICAL_METHOD: &[u8] = b"NON-CANONICAL-METHOD";
+
+/// Whether a request-target is origin-form (`/path`), or absolute-form with
+/// an `http`/`https` scheme and, if any, a port that is a port (HTTP/2's
+/// `:scheme` and `:authority` make every h2 request absolute-form).
+fn is_origin_or_http_target(uri: &http::Uri) -> bool {
+    let Some(scheme) = uri.scheme_str() else {
+        return true;
+    };
+    // `Authority::port` is None for a port that does not parse, so the text
+    // after the last `:` (outside an IPv6 literal's brackets) is read here.
+    let port_ok = uri
+        .authority()
+        .is_none_or(|a| match a.as_str().rsplit_once(':') {
+            Some((_, port)) if !port.contains(']') => {
+                port.is_empty() || port.parse::<u16>().is_ok()
+            }
+            _ => true,
+        });
+    (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) && port_ok
+}
 
 /// Whether `path` is the one spelling of itself: no empty segment (`//`, a
 /// trailing `/`), no `.` or `..` segment, no percent-escape of a character
@@ -764,6 +806,23 @@ mod tests {
         let mut frames = H2Frames::new();
         for (i, (bytes, incomplete)) in steps.into_iter().enumerate() {
             assert_eq!(frames.feed(&bytes), incomplete, "step {i}");
+        }
+    }
+
+    #[test]
+    fn only_http_targets_with_a_real_port_reach_the_router() {
+        use super::is_origin_or_http_target as ok;
+        #[rustfmt::skip]
+        let cases = [
+            ("/oauth/token", true), ("http://x/oauth/token", true), ("https://x:443/oauth/token", true),
+            ("HTTP://x/oauth/token", true), ("http://127.0.0.1:65535/a", true),
+            ("ftp://x/oauth/token", false), ("http://x:99999/oauth/token", false),
+            ("http://x:65536/a", false), ("gopher://x/a", false),
+            ("http://[::1]:8080/a", true), ("http://[::1]/a", true), ("http://u:p@x/a", false),
+        ];
+        for (target, expected) in cases {
+            let uri: http::Uri = target.parse().unwrap();
+            assert_eq!(ok(&uri), expected, "{target}");
         }
     }
 

@@ -122,6 +122,51 @@ async fn proxy_variables_are_ignored_and_the_proxy_setting_is_followed() {
     assert!(logs.iter().all(|l| !l.contains("hunter2")), "{logs:#?}");
 }
 
+/// A method spelled in another case (RFC 9110 §9.1: methods are
+/// case-sensitive) gets 405, and an absolute-form target that is not http(s)
+/// with a valid port gets 404; none reaches the handler (GitHub sees
+/// nothing). An http absolute-form target is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn method_spellings_and_foreign_targets_get_no_token() {
+    let github = super::github().await;
+    github.on_code("spelled", Behavior::ReusableToken("gho_spelled".into()));
+    let mut server = Running::start(&github.base_url());
+    let public = server.address();
+    let send = |method: &str, target: &str| {
+        let mut stream = std::net::TcpStream::connect(&public).unwrap();
+        let body = r#"{"provider":"github","code":"spelled"}"#;
+        write!(
+            stream,
+            "{method} {target} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    #[rustfmt::skip]
+    let refused = [
+        ("post", "/oauth/token", "HTTP/1.1 405 "),
+        ("Post", "/oauth/token", "HTTP/1.1 405 "),
+        ("pOsT", "/oauth/token", "HTTP/1.1 405 "),
+        ("POST", "ftp://x/oauth/token", "HTTP/1.1 404 "),
+        ("POST", "http://x:99999/oauth/token", "HTTP/1.1 404 "),
+    ];
+    for (method, target, status) in refused {
+        let answer = send(method, target);
+        assert!(answer.starts_with(status), "{method} {target}: {answer}");
+        assert!(
+            !answer.contains("gho_spelled"),
+            "{method} {target}: {answer}"
+        );
+    }
+    assert!(github.received().is_empty(), "a spelling reached GitHub");
+    let answer = send("POST", &format!("http://{public}/oauth/token"));
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    server.stop();
+}
+
 /// A path that normalises to the route but is not it gets the router's 404,
 /// reaches no handler (GitHub sees nothing), and counts as the route `other`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
