@@ -213,20 +213,29 @@ fn assert_refused(edits: &[(&str, &str)], at: &str, expect: &str) {
         .lines()
         .position(|l| l.starts_with(at))
         .unwrap_or_else(|| panic!("{at:?} is not a line of the edited spec"));
-    let before = [read(dir.path(), CLIENT), read(dir.path(), SERVER)];
+    assert_codegen_refuses(&dir, line, expect);
+}
+
+/// `cargo xtask codegen` in `dir` exits 1 with an error at `line` of the spec
+/// saying `expect`, and writes nothing (no generated file changed, no
+/// temporary file left).
+fn assert_codegen_refuses(dir: &tempfile::TempDir, line: usize, expect: &str) {
+    let generated = || [CLIENT, SERVER, FIXTURE[1], FIXTURE[2]].map(|f| read(dir.path(), f));
+    let before = generated();
     let out = xtask(dir.path(), &["codegen"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    let place = format!("error: api-spec/ias-public-api.yaml:{line}");
+    // `:line:` then the problem, or the column (a YAML error).
+    let place = format!("error: api-spec/ias-public-api.yaml:{line}:");
     assert!(err.contains(&place), "expected {place:?} in: {err}");
     assert!(err.contains(expect), "expected {expect:?} in: {err}");
     assert!(err.contains("nothing was written"), "{err}");
     assert_eq!(
         before,
-        [read(dir.path(), CLIENT), read(dir.path(), SERVER)],
+        generated(),
         "a refused spec must leave the generated files untouched"
     );
-    for out in [CLIENT, SERVER] {
+    for out in [CLIENT, SERVER, FIXTURE[1]] {
         let dir = dir.path().join(out).parent().unwrap().to_path_buf();
         let leftovers: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
@@ -327,14 +336,7 @@ fn assert_refused_json(edit: impl FnOnce(&mut serde_json::Value) -> Vec<String>,
         .unwrap_or_else(|| panic!("{keys:?} is not in the edited spec"));
     let dir = copy_of_workspace();
     std::fs::write(dir.path().join(SPEC), &text).unwrap();
-    let before = [read(dir.path(), CLIENT), read(dir.path(), SERVER)];
-    let out = xtask(dir.path(), &["codegen"]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    let place = format!("error: api-spec/ias-public-api.yaml:{line}: ");
-    assert!(err.contains(&place), "expected {place:?} in: {err}");
-    assert!(err.contains(expect), "expected {expect:?} in: {err}");
-    assert_eq!(before, [read(dir.path(), CLIENT), read(dir.path(), SERVER)]);
+    assert_codegen_refuses(&dir, line, expect);
 }
 
 fn path(keys: &[&str]) -> Vec<String> {

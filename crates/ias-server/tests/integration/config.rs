@@ -22,6 +22,13 @@ const CREDS: [(&str, &str); 2] = [
     ("IAS_GITHUB_CLIENT_SECRET", "s3cret"),
 ];
 
+/// The settings loaded from `CREDS` and `pairs`, with no file.
+fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let mut all = CREDS.to_vec();
+    all.extend_from_slice(pairs);
+    Config::load(None, env(&all))
+}
+
 #[test]
 fn defaults() {
     let c = Config::load(None, env(&CREDS)).unwrap();
@@ -205,11 +212,6 @@ fn the_secret_can_come_from_a_file() {
 /// never echo a user:password, in errors or in `--check-config`.
 #[test]
 fn urls_keep_their_bytes_and_never_show_a_password() {
-    let with = |pairs: &[(&str, &str)]| {
-        let mut all = CREDS.to_vec();
-        all.extend_from_slice(pairs);
-        Config::load(None, env(&all))
-    };
     let exact = "HTTPS://Console.Example.COM:443/cb?from=ias";
     let c = with(&[("IAS_GITHUB_REDIRECT_URI", exact)]).unwrap();
     assert_eq!(c.github.redirect_uri.as_deref(), Some(exact));
@@ -461,11 +463,6 @@ fn loopback_is_a_parsed_address() {
 /// redacted (3 settings × 4 forms).
 #[test]
 fn a_url_that_does_not_parse_never_shows_its_password() {
-    let with = |pairs: &[(&str, &str)]| {
-        let mut all = CREDS.to_vec();
-        all.extend_from_slice(pairs);
-        Config::load(None, env(&all))
-    };
     let forms = [
         ("http://proxyuser:pa/ss-1@proxy.example:3128", "pa/ss-1"),
         ("http://proxyuser:pa#ss-2@proxy.example:3128", "pa#ss-2"),

@@ -122,6 +122,23 @@ async fn proxy_variables_are_ignored_and_the_proxy_setting_is_followed() {
     assert!(logs.iter().all(|l| !l.contains("hunter2")), "{logs:#?}");
 }
 
+/// An exchange of `code` sent as written (method and request-target
+/// byte for byte, which an HTTP client would normalise), on its own
+/// connection; the whole answer.
+fn raw_exchange(public: &str, method: &str, target: &str, code: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(public).unwrap();
+    let body = format!(r#"{{"provider":"github","code":"{code}"}}"#);
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
 /// A method spelled in another case (RFC 9110 §9.1: methods are
 /// case-sensitive) gets 405, and an absolute-form target that is not http(s)
 /// with a valid port gets 404; none reaches the handler (GitHub sees
@@ -132,19 +149,7 @@ async fn method_spellings_and_foreign_targets_get_no_token() {
     github.on_code("spelled", Behavior::ReusableToken("gho_spelled".into()));
     let mut server = Running::start(&github.base_url());
     let public = server.address();
-    let send = |method: &str, target: &str| {
-        let mut stream = std::net::TcpStream::connect(&public).unwrap();
-        let body = r#"{"provider":"github","code":"spelled"}"#;
-        write!(
-            stream,
-            "{method} {target} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        answer
-    };
+    let send = |method: &str, target: &str| raw_exchange(&public, method, target, "spelled");
     #[rustfmt::skip]
     let refused = [
         ("post", "/oauth/token", "HTTP/1.1 405 "),
@@ -185,16 +190,7 @@ async fn path_aliases_get_404_and_no_token() {
     ];
     for path in aliases {
         // Sent as written: reqwest would normalise `.` segments, so raw HTTP.
-        let mut stream = std::net::TcpStream::connect(&public).unwrap();
-        let body = r#"{"provider":"github","code":"alias"}"#;
-        write!(
-            stream,
-            "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
+        let answer = raw_exchange(&public, "POST", path, "alias");
         assert!(answer.starts_with("HTTP/1.1 404 "), "{path}: {answer}");
         assert!(!answer.contains("gho_alias"), "{path}: {answer}");
     }
