@@ -585,16 +585,13 @@ pub(crate) fn read_small_file(path: &Path, max: u64) -> Result<String, String> {
     if let Some((_, what)) = not_regular.iter().find(|(is, _)| *is) {
         return Err(format!("is not a regular file (it is {what})"));
     }
-    let too_large = |len: u64| format!("is {len} bytes, more than the {max} it may be");
-    if meta.len() > max {
-        return Err(too_large(meta.len()));
-    }
+    // One byte more than allowed is enough to know it is too large.
     let mut text = String::new();
     file.take(max + 1)
         .read_to_string(&mut text)
         .map_err(unreadable)?;
     if text.len() as u64 > max {
-        return Err(too_large(text.len() as u64)); // it grew while read
+        return Err(format!("is larger than the {max} bytes it may be"));
     }
     Ok(text)
 }

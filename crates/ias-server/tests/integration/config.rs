@@ -399,7 +399,7 @@ fn settings_files_are_small_regular_files() {
         (&fifo, "is not a regular file (it is a FIFO); give a readable file holding the client secret alone"),
         (&zero, "is not a regular file (it is a character device)"),
         (&dir.path().to_path_buf(), "is not a regular file (it is a directory)"),
-        (&secret_big, "is 4097 bytes, more than the 4096 it may be"),
+        (&secret_big, "is larger than the 4096 bytes it may be"),
     ];
     for (path, why) in secret_cases {
         let e = secret_file(path).unwrap_err().to_string();
@@ -407,23 +407,18 @@ fn settings_files_are_small_regular_files() {
             "IAS_GITHUB_CLIENT_SECRET_FILE = {:?} {why}",
             path.to_str().unwrap()
         );
-        assert!(
-            e.starts_with(&expected),
-            "{e}
-  expected: {expected}"
-        );
+        assert!(e.starts_with(&expected), "{e}\n  expected: {expected}");
     }
-    assert!(
-        secret_file(&secret_at_cap).is_ok(),
-        "a secret of exactly the cap is read"
+    let at_cap = secret_file(&secret_at_cap).expect("a secret of exactly the cap is read");
+    assert_eq!(
+        at_cap.github.client_secret.expose_secret(),
+        "x".repeat(SECRET_FILE_MAX_BYTES as usize),
+        "read whole"
     );
     for (path, why) in [
         (&fifo, "is not a regular file (it is a FIFO)"),
         (&zero, "is not a regular file (it is a character device)"),
-        (
-            &config_big,
-            "is 4194305 bytes, more than the 4194304 it may be",
-        ),
+        (&config_big, "is larger than the 4194304 bytes it may be"),
     ] {
         let config = path.clone();
         let e = within_5s(Box::new(move || Config::load(Some(&config), env(&[]))))
