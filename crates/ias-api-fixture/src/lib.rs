@@ -35,11 +35,7 @@ pub mod client {
     include!("client.rs");
 }
 
-pub use body::{BodyDeadline, JsonBody};
+pub use body::{BodyDeadline, JsonBody, REQUEST_BODY_MAX_BYTES};
 pub use error::{ApiError, Operation, OperationWithBody};
 pub use generated::*;
 pub use ias_secret::Secret;
-
-/// Request bodies larger than this are refused with 400 `request/0` (as in
-/// `ias-api`).
-pub const REQUEST_BODY_MAX_BYTES: usize = 8 * 1024;

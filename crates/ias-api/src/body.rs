@@ -32,6 +32,10 @@ use serde_json::{Map, Value};
 use crate::error::{ApiError, Operation, OperationWithBody};
 use crate::validate::{check, json_type, Invalid, Validate};
 
+/// Request bodies larger than this are refused with 400 `request/0`.
+/// A request is a few short strings; 8 KiB leaves ample room.
+pub const REQUEST_BODY_MAX_BYTES: usize = 8 * 1024;
+
 /// When a request's headers and body must have arrived: the server inserts
 /// it into the request's extensions (`setting` and `timeout` are for the
 /// message). Without one, the body is read for as long as it takes.

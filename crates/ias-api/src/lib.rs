@@ -30,14 +30,10 @@ pub mod examples;
 mod generated;
 pub mod validate;
 
-pub use body::{is_media_type, BodyDeadline, JsonBody};
+pub use body::{is_media_type, BodyDeadline, JsonBody, REQUEST_BODY_MAX_BYTES};
 pub use error::{ApiError, Operation, OperationWithBody};
 pub use generated::*;
 pub use ias_secret::Secret;
-
-/// Request bodies larger than this are refused with 400 `request/0`.
-/// A request is a few short strings; 8 KiB leaves ample room.
-pub const REQUEST_BODY_MAX_BYTES: usize = 8 * 1024;
 
 /// The server's OpenAPI document, from the trait alone (no implementation).
 pub fn openapi_document() -> serde_json::Value {
