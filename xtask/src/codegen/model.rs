@@ -642,7 +642,7 @@ impl Reader<'_> {
         if has(op, "parameters") || has(item, "parameters") {
             bail!(at(format!(
                 "operation {id} ({place}) has parameters; the server generator does not \
-                 generate parameters yet ({EXTEND})"
+                 generate parameters yet; remove them, or {EXTEND}"
             )));
         }
         // An operation's own `security` replaces the document's; a requirement
@@ -682,7 +682,7 @@ impl Reader<'_> {
                 if body["required"].as_bool() != Some(true) {
                     bail!(at(format!(
                         "operation {id} ({place}): the request body must be `required: true`; \
-                         an optional body is not generated ({EXTEND})"
+                         an optional body is not generated; make it required, or {EXTEND}"
                     )));
                 }
                 Some(self.ref_name(target, &at)?.to_string())
