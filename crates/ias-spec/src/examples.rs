@@ -157,4 +157,46 @@ mod tests {
             ]
         );
     }
+
+    fn spec_with(example: Value) -> Value {
+        json!({"components": {"schemas": {
+            "A": {"example": example, "properties": {"x": {}}},
+            "B": {"properties": {"y": {}}, "example": {"y": 1}}
+        }}})
+    }
+
+    #[test]
+    fn passes_when_every_example_fits() {
+        assert_round_trip(&spec_with(json!({"x": 1})), |_, _| Some(Ok(())));
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "1 of 2 examples do not fit the generated types:\n- A.example: wrong"
+    )]
+    fn names_each_example_that_does_not_fit() {
+        assert_round_trip(&spec_with(json!({"x": 1})), |schema, _| {
+            Some(if schema == "A" {
+                Err("wrong".into())
+            } else {
+                Ok(())
+            })
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "- B.example: B has no generated type")]
+    fn a_schema_without_a_type_fails() {
+        assert_round_trip(&spec_with(json!({"x": 1})), |schema, _| {
+            (schema == "A").then_some(Ok(()))
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "C has no example to check")]
+    fn a_schema_with_properties_needs_an_example() {
+        let mut spec = spec_with(json!({"x": 1}));
+        spec["components"]["schemas"]["C"] = json!({"properties": {"z": {}}});
+        assert_round_trip(&spec, |_, _| Some(Ok(())));
+    }
 }
