@@ -232,3 +232,24 @@ fn the_fixture_examples_round_trip_through_the_generated_types() {
     let spec = ias_spec::load(path.as_ref(), "shapes.yaml").unwrap().json;
     ias_spec::examples::assert_round_trip(&spec, ias_api_fixture::example_round_trip);
 }
+
+/// The same check with a deliberately wrong type for one schema (Part's
+/// `sku` as a number): the fixture's examples catch it, naming the place.
+#[test]
+#[should_panic(
+    expected = "- Part.example: does not deserialize into WrongPart: invalid type: string \"ABC-1\", expected i64"
+)]
+fn a_wrongly_typed_schema_fails_the_examples() {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct WrongPart {
+        sku: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quantity: Option<i64>,
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/shapes.yaml");
+    let spec = ias_spec::load(path.as_ref(), "shapes.yaml").unwrap().json;
+    ias_spec::examples::assert_round_trip(&spec, |schema, example| match schema {
+        "Part" => Some(ias_api_fixture::examples::round_trip::<WrongPart>(example)),
+        other => ias_api_fixture::example_round_trip(other, example),
+    });
+}
