@@ -324,11 +324,9 @@ fn short(key: &str) -> &str {
 
 /// Splits each multi-line `#[doc = "..."]` into one attribute per line, so the
 /// printer writes `///` lines rather than a `/** */` block whose indented lines
-/// rustdoc would read as code blocks (and try to run as doctests).
-///
-/// A literal `\n` (backslash, n) in a description is a line break too: the
-/// spec's descriptions come from Go doc comments, which wrote line breaks
-/// that way, and progenitor copies them as they are.
+/// rustdoc would read as code blocks (and try to run as doctests). (The
+/// Go-era literal `\n` in descriptions is made a line break earlier, by
+/// [`prose::sanitize`], for both sides.)
 struct LineDocs;
 
 impl syn::visit_mut::VisitMut for LineDocs {
@@ -340,7 +338,7 @@ impl syn::visit_mut::VisitMut for LineDocs {
                     syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
                         ..
-                    }) => Some(s.value().replace("\\n ", "\n").replace("\\n", "\n")),
+                    }) => Some(s.value()),
                     _ => None,
                 },
                 _ => None,

@@ -1014,7 +1014,7 @@ pub trait IasApi: 'static {
     ///
     /// Lists the items; see <https://example.com/docs/items> and
     /// \[the guide\](<https://example.com/guide>). &lt;b>Not HTML&lt;/b>, a
-    ///  \[bracketed\] word, `code [x] <y>`, and a literal
+    /// \[bracketed\] word, `code [x] <y>`, and a literal
     /// .
     ///
     ///    an indented block that is not Rust
@@ -1075,7 +1075,7 @@ pub trait IasApiEndpoints {
     ///
     /// Lists the items; see <https://example.com/docs/items> and
     /// \[the guide\](<https://example.com/guide>). &lt;b>Not HTML&lt;/b>, a
-    ///  \[bracketed\] word, `code [x] <y>`, and a literal
+    /// \[bracketed\] word, `code [x] <y>`, and a literal
     /// .
     ///
     ///    an indented block that is not Rust

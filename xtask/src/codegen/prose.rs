@@ -10,8 +10,10 @@
 //! - a code fence becomes a `text` fence, and no line outside a fence is
 //!   indented four columns or more, so no text becomes a Rust doctest.
 
-/// `text` as rustdoc-safe Markdown.
+/// `text` as rustdoc-safe Markdown. A literal `\n` (the Go-era spec writes
+/// line breaks so) is a line break.
 pub fn sanitize(text: &str) -> String {
+    let text = text.replace("\\n ", "\n").replace("\\n", "\n");
     let mut out = Vec::new();
     let mut fence: Option<&str> = None;
     for line in text.lines() {
@@ -119,6 +121,7 @@ mod tests {
             ("```\n~~~\n[x]\n```\n[y]", "```text\n~~~\n[x]\n```\n\\[y\\]"),
             ("- item\n  - nested", "- item\n  - nested"),
             ("plain words.", "plain words."),
+            ("group\\n -Will be [x]", "group\n-Will be \\[x\\]"),
         ];
         for (text, safe) in cases {
             assert_eq!(sanitize(text), safe, "{text:?}");

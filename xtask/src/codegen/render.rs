@@ -20,12 +20,11 @@ use quote::quote;
 use super::prose;
 
 /// A description as a `#[doc]` attribute (rustdoc-safe, [`prose::sanitize`]).
-/// Go-era descriptions hold a literal `\n` for a line break. The model has
-/// left out blank descriptions.
+/// The model has left out blank descriptions.
 pub fn docs(description: Option<&str>) -> TokenStream {
     match description {
         Some(text) => {
-            let text = prose::sanitize(&text.replace("\\n ", "\n").replace("\\n", "\n"));
+            let text = prose::sanitize(text);
             // `LineDocs` (codegen.rs) splits a multi-line text and indents each line.
             let text = if text.trim_end().contains('\n') {
                 text.trim_end().to_string()
