@@ -248,21 +248,19 @@ impl Model {
 
 /// Reads the model of `doc`, or the first thing it cannot carry.
 pub fn read(doc: &SpecDocument, catalogue: &Catalogue) -> Result<Model> {
-    let reader = Reader {
+    Reader {
         doc,
         catalogue,
-        schemas: doc.yaml["components"]["schemas"]
-            .as_mapping()
-            .cloned()
-            .unwrap_or_default(),
-    };
-    reader.model()
+        schemas: &doc.yaml["components"]["schemas"],
+    }
+    .model()
 }
 
 struct Reader<'a> {
     doc: &'a SpecDocument,
     catalogue: &'a Catalogue,
-    schemas: serde_yaml::Mapping,
+    /// `components.schemas` (a mapping, or null when there is none).
+    schemas: &'a Value,
 }
 
 /// A mapping's entries with string keys, in order.
@@ -309,7 +307,7 @@ impl Reader<'_> {
             .filter_map(|o| o.body.as_deref())
             .collect();
         let mut schemas = Vec::new();
-        for (name, schema) in entries(&Value::Mapping(self.schemas.clone())) {
+        for (name, schema) in entries(self.schemas) {
             let mut schema = self.schema(name, schema)?;
             schema.request_body = bodies.contains(name);
             schemas.push(schema);
@@ -620,7 +618,7 @@ impl Reader<'_> {
         let name = target
             .strip_prefix("#/components/schemas/")
             .ok_or_else(|| at(format!("$ref {target:?} is not to #/components/schemas/")))?;
-        if !self.schemas.contains_key(name) {
+        if self.schemas.get(name).is_none() {
             bail!(at(format!("$ref {target:?}: there is no schema {name}")));
         }
         Ok(name)
