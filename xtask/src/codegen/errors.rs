@@ -16,6 +16,11 @@ pub fn variant_of(catalogue: &Catalogue, group: &str, code: i64) -> syn::Ident {
     format_ident!("{}", error.name)
 }
 
+/// A variant's doc line: status, pair and message.
+fn doc_line(e: &ias_spec::DocumentedError) -> String {
+    format!(" {} `{}/{}`: {}", e.status, e.group, e.code, e.message)
+}
+
 /// `ErrorCode`: every documented pair with its status and message.
 pub fn error_codes(catalogue: &Catalogue) -> TokenStream {
     let variants: Vec<syn::Ident> = catalogue
@@ -23,10 +28,7 @@ pub fn error_codes(catalogue: &Catalogue) -> TokenStream {
         .iter()
         .map(|e| variant_of(catalogue, &e.group, e.code))
         .collect();
-    let docs = catalogue
-        .errors
-        .iter()
-        .map(|e| format!(" {} `{}/{}`: {}", e.status, e.group, e.code, e.message));
+    let docs = catalogue.errors.iter().map(doc_line);
     let groups = catalogue.errors.iter().map(|e| &e.group);
     let codes = catalogue
         .errors
@@ -137,10 +139,10 @@ pub fn operation_errors(catalogue: &Catalogue, op: &OperationErrors<'_>) -> Toke
     let error_ty = format_ident!("{}Error", marker);
     let variant = |(g, c): (&str, i64)| variant_of(catalogue, g, c);
     let variants: Vec<syn::Ident> = op.pairs.iter().map(|(g, c)| variant((g, *c))).collect();
-    let docs = op.pairs.iter().map(|(g, c)| {
-        let e = catalogue.get(g, *c).expect("a documented pair");
-        format!(" {} `{}/{}`: {}", e.status, e.group, e.code, e.message)
-    });
+    let docs = op
+        .pairs
+        .iter()
+        .map(|(g, c)| doc_line(catalogue.get(g, *c).expect("a documented pair")));
     let v = &variants;
     let server_error = variant(op.server_error);
     let invalid = variant(("request", 0));
