@@ -553,7 +553,6 @@ fn readable_by_others(setting: &str, path: &Path) -> Option<String> {
     })
 }
 
-/// An I/O error's reason, without the OS's error number.
 /// The most a client secret file may hold (GitHub's secrets are 40 characters).
 pub const SECRET_FILE_MAX_BYTES: u64 = 4 * 1024;
 /// The most a `--config` file may hold.
@@ -596,6 +595,7 @@ pub(crate) fn read_small_file(path: &Path, max: u64) -> Result<String, String> {
     Ok(text)
 }
 
+/// An I/O error's reason, without the OS's error number.
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),

@@ -12,13 +12,12 @@ use super::{ConfigError, Origin, SETTINGS};
 /// values that are neither strings nor numbers are refused, even when the
 /// environment overrides them.
 pub(super) fn read(path: &Path) -> Result<BTreeMap<&'static str, (String, Origin)>, ConfigError> {
+    let text = super::read_small_file(path, super::CONFIG_FILE_MAX_BYTES);
     let path = path.display().to_string();
-    let text = super::read_small_file(Path::new(&path), super::CONFIG_FILE_MAX_BYTES).map_err(
-        |reason| ConfigError::Unreadable {
-            path: path.clone(),
-            reason,
-        },
-    )?;
+    let text = text.map_err(|reason| ConfigError::Unreadable {
+        path: path.clone(),
+        reason,
+    })?;
     let line_of = |at: usize| text[..at].matches('\n').count() + 1;
     let error = |at: Option<usize>, problem: String| ConfigError::File {
         path: path.clone(),
