@@ -32,6 +32,112 @@ pub mod types {
         )]
         pub validation_detail: ::std::vec::Vec<ValidationDetail>,
     }
+    /// `GetItemView`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum GetItemView {
+        #[serde(rename = "full")]
+        Full,
+        #[serde(rename = "summary")]
+        Summary,
+    }
+    impl ::std::fmt::Display for GetItemView {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Full => f.write_str("full"),
+                Self::Summary => f.write_str("summary"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for GetItemView {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "full" => Ok(Self::Full),
+                "summary" => Ok(Self::Summary),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetItemView {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetItemView {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /// `GetItemXTenant`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GetItemXTenant(::std::string::String);
+    impl ::std::ops::Deref for GetItemXTenant {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetItemXTenant> for ::std::string::String {
+        fn from(value: GetItemXTenant) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetItemXTenant {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 8usize {
+                return Err("longer than 8 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[a-z]+$").unwrap());
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[a-z]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetItemXTenant {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetItemXTenant {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetItemXTenant {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// `Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Item {
@@ -301,6 +407,157 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for PartSku {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `SearchItemsCursor`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SearchItemsCursor(::std::string::String);
+    impl ::std::ops::Deref for SearchItemsCursor {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SearchItemsCursor> for ::std::string::String {
+        fn from(value: SearchItemsCursor) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SearchItemsCursor {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 4usize {
+                return Err("shorter than 4 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchItemsCursor {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchItemsCursor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SearchItemsCursor {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `SearchItemsKind`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum SearchItemsKind {
+        #[serde(rename = "tool")]
+        Tool,
+        #[serde(rename = "part")]
+        Part,
+    }
+    impl ::std::fmt::Display for SearchItemsKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Tool => f.write_str("tool"),
+                Self::Part => f.write_str("part"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SearchItemsKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "tool" => Ok(Self::Tool),
+                "part" => Ok(Self::Part),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchItemsKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchItemsKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /// `SearchItemsQ`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SearchItemsQ(::std::string::String);
+    impl ::std::ops::Deref for SearchItemsQ {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SearchItemsQ> for ::std::string::String {
+        fn from(value: SearchItemsQ) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SearchItemsQ {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 2usize {
+                return Err("shorter than 2 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchItemsQ {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchItemsQ {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SearchItemsQ {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -624,6 +881,8 @@ impl Client {
     }
     /// Remove every item
     ///
+    /// Nothing to check, so it documents no `request/0`.
+    ///
     /// Sends a `DELETE` request to `/items`
     pub async fn clear_items<'a>(
         &'a self,
@@ -653,7 +912,187 @@ impl Client {
         let response = result?;
         match response.status().as_u16() {
             204u16 => Ok(ResponseValue::empty(response)),
+            500u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /// Get one item
+    ///
+    /// Sends a `GET` request to `/items/{itemId}`
+    ///
+    /// Arguments:
+    /// - `item_id`: The item's id.
+    /// - `view`: How much to show.
+    /// - `x_tenant`
+    pub async fn get_item<'a>(
+        &'a self,
+        item_id: ::std::num::NonZeroU64,
+        view: Option<types::GetItemView>,
+        x_tenant: &'a types::GetItemXTenant,
+    ) -> Result<ResponseValue<types::Item>, Error<types::ErrStatusMsg>> {
+        let url = format!(
+            "{}/items/{}",
+            self.baseurl,
+            encode_path(&item_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        header_map.append("X-Tenant", x_tenant.to_string().try_into()?);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("view", &view))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_item",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
             400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /// Remove one item
+    ///
+    /// A bearer token or an API key; the operation narrows the path's itemId.
+    ///
+    /// Sends a `DELETE` request to `/items/{itemId}`
+    pub async fn delete_item<'a>(
+        &'a self,
+        item_id: ::std::num::NonZeroU64,
+    ) -> Result<ResponseValue<()>, Error<types::ErrStatusMsg>> {
+        let url = format!(
+            "{}/items/{}",
+            self.baseurl,
+            encode_path(&item_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_item",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            204u16 => Ok(ResponseValue::empty(response)),
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /// Search the items
+    ///
+    /// Anonymous, or with an API key (which sees more).
+    ///
+    /// Sends a `GET` request to `/search`
+    ///
+    /// Arguments:
+    /// - `cursor`
+    /// - `fragile`
+    /// - `kind`
+    /// - `limit`
+    /// - `min_weight`
+    /// - `q`: What to look for.
+    /// - `status`
+    /// - `x_trace_depth`
+    pub async fn search_items<'a>(
+        &'a self,
+        cursor: Option<&'a types::SearchItemsCursor>,
+        fragile: Option<bool>,
+        kind: Option<types::SearchItemsKind>,
+        limit: Option<::std::num::NonZeroU32>,
+        min_weight: Option<f64>,
+        q: &'a types::SearchItemsQ,
+        status: Option<types::Status>,
+        x_trace_depth: Option<i32>,
+    ) -> Result<ResponseValue<types::ItemList>, Error<types::ErrStatusMsg>> {
+        let url = format!("{}/search", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        if let Some(value) = x_trace_depth {
+            header_map.append("X-Trace-Depth", value.to_string().try_into()?);
+        }
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+            .query(&progenitor_client::QueryParam::new("fragile", &fragile))
+            .query(&progenitor_client::QueryParam::new("kind", &kind))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .query(&progenitor_client::QueryParam::new(
+                "minWeight",
+                &min_weight,
+            ))
+            .query(&progenitor_client::QueryParam::new("q", &q))
+            .query(&progenitor_client::QueryParam::new("status", &status))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "search_items",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            401u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             500u16 => Err(Error::ErrorResponse(
@@ -663,6 +1102,8 @@ impl Client {
         }
     }
     /// Replace the settings
+    ///
+    /// Needs a bearer token and an API key together.
     ///
     /// Sends a `PUT` request to `/settings`
     pub async fn replace_settings<'a>(
@@ -698,6 +1139,9 @@ impl Client {
             400u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
+            401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
             500u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
@@ -724,6 +1168,10 @@ pub enum ErrorCode {
     UnknownKind,
     /// 400 `request/1`: The request body is required.
     Request1,
+    /// 401 `auth/1`: A bearer token is required.
+    Auth1,
+    /// 401 `auth/2`: An API key is required.
+    Auth2,
     /// 500 `settings/1`: The settings could not be saved.
     Settings1,
 }
@@ -734,6 +1182,8 @@ impl ErrorCode {
         ErrorCode::Item1200,
         ErrorCode::UnknownKind,
         ErrorCode::Request1,
+        ErrorCode::Auth1,
+        ErrorCode::Auth2,
         ErrorCode::Settings1,
     ];
     /// The pair's group.
@@ -743,6 +1193,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => "item",
             ErrorCode::UnknownKind => "item",
             ErrorCode::Request1 => "request",
+            ErrorCode::Auth1 => "auth",
+            ErrorCode::Auth2 => "auth",
             ErrorCode::Settings1 => "settings",
         }
     }
@@ -753,6 +1205,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => 1200,
             ErrorCode::UnknownKind => 3,
             ErrorCode::Request1 => 1,
+            ErrorCode::Auth1 => 1,
+            ErrorCode::Auth2 => 2,
             ErrorCode::Settings1 => 1,
         }
     }
@@ -763,6 +1217,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => 500,
             ErrorCode::UnknownKind => 400,
             ErrorCode::Request1 => 400,
+            ErrorCode::Auth1 => 401,
+            ErrorCode::Auth2 => 401,
             ErrorCode::Settings1 => 500,
         }
     }
@@ -773,6 +1229,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => "The item store failed.",
             ErrorCode::UnknownKind => "Unknown kind.",
             ErrorCode::Request1 => "The request body is required.",
+            ErrorCode::Auth1 => "A bearer token is required.",
+            ErrorCode::Auth2 => "An API key is required.",
             ErrorCode::Settings1 => "The settings could not be saved.",
         }
     }

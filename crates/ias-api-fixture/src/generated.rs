@@ -789,6 +789,10 @@ pub enum ErrorCode {
     UnknownKind,
     /// 400 `request/1`: The request body is required.
     Request1,
+    /// 401 `auth/1`: A bearer token is required.
+    Auth1,
+    /// 401 `auth/2`: An API key is required.
+    Auth2,
     /// 500 `settings/1`: The settings could not be saved.
     Settings1,
 }
@@ -799,6 +803,8 @@ impl ErrorCode {
         ErrorCode::Item1200,
         ErrorCode::UnknownKind,
         ErrorCode::Request1,
+        ErrorCode::Auth1,
+        ErrorCode::Auth2,
         ErrorCode::Settings1,
     ];
     /// The pair's group.
@@ -808,6 +814,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => "item",
             ErrorCode::UnknownKind => "item",
             ErrorCode::Request1 => "request",
+            ErrorCode::Auth1 => "auth",
+            ErrorCode::Auth2 => "auth",
             ErrorCode::Settings1 => "settings",
         }
     }
@@ -818,6 +826,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => 1200,
             ErrorCode::UnknownKind => 3,
             ErrorCode::Request1 => 1,
+            ErrorCode::Auth1 => 1,
+            ErrorCode::Auth2 => 2,
             ErrorCode::Settings1 => 1,
         }
     }
@@ -828,6 +838,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => 500,
             ErrorCode::UnknownKind => 400,
             ErrorCode::Request1 => 400,
+            ErrorCode::Auth1 => 401,
+            ErrorCode::Auth2 => 401,
             ErrorCode::Settings1 => 500,
         }
     }
@@ -838,6 +850,8 @@ impl ErrorCode {
             ErrorCode::Item1200 => "The item store failed.",
             ErrorCode::UnknownKind => "Unknown kind.",
             ErrorCode::Request1 => "The request body is required.",
+            ErrorCode::Auth1 => "A bearer token is required.",
+            ErrorCode::Auth2 => "An API key is required.",
             ErrorCode::Settings1 => "The settings could not be saved.",
         }
     }
@@ -848,6 +862,466 @@ impl ErrorCode {
             .copied()
             .find(|e| e.group() == group && e.code() == code)
     }
+}
+/// An operation's route: what the server counts requests by (a
+/// templated path is one route) and what its security requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// `operationId`.
+    pub operation_id: &'static str,
+    /// The method, upper case.
+    pub method: &'static str,
+    /// The path template, as the spec writes it (`/items/{id}`).
+    pub path: &'static str,
+    /// The status of its success response.
+    pub status: u16,
+    /// Its security requirements: alternatives, each the scheme names
+    /// that must all be present; empty when none is needed.
+    pub security: &'static [&'static [&'static str]],
+}
+/// Every operation's route, in the spec's order.
+pub const ROUTES: [Route; 7] = [
+    Route {
+        operation_id: "listItems",
+        method: "GET",
+        path: "/items",
+        status: 200u16,
+        security: &[],
+    },
+    Route {
+        operation_id: "createItem",
+        method: "POST",
+        path: "/items",
+        status: 201u16,
+        security: &[],
+    },
+    Route {
+        operation_id: "clearItems",
+        method: "DELETE",
+        path: "/items",
+        status: 204u16,
+        security: &[],
+    },
+    Route {
+        operation_id: "getItem",
+        method: "GET",
+        path: "/items/{itemId}",
+        status: 200u16,
+        security: &[&["bearerAuth"]],
+    },
+    Route {
+        operation_id: "deleteItem",
+        method: "DELETE",
+        path: "/items/{itemId}",
+        status: 204u16,
+        security: &[&["bearerAuth"], &["apiKey"]],
+    },
+    Route {
+        operation_id: "searchItems",
+        method: "GET",
+        path: "/search",
+        status: 200u16,
+        security: &[&[], &["apiKey"]],
+    },
+    Route {
+        operation_id: "replaceSettings",
+        method: "PUT",
+        path: "/settings",
+        status: 202u16,
+        security: &[&["bearerAuth", "apiKey"]],
+    },
+];
+/// The parameters of `getItem` (GET /items/{itemId}).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GetItemParams {
+    /// The item's id.
+    #[serde(rename = "itemId")]
+    pub item_id: i64,
+    /// How much to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: ::std::option::Option<GetItemParamsView>,
+    #[serde(rename = "X-Tenant")]
+    pub x_tenant: ::std::string::String,
+}
+impl GetItemParams {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(item_id: i64, x_tenant: ::std::string::String) -> Self {
+        GetItemParams {
+            item_id,
+            view: ::std::default::Default::default(),
+            x_tenant,
+        }
+    }
+}
+impl schemars::JsonSchema for GetItemParams {
+    fn schema_name() -> ::std::string::String {
+        "GetItemParams".to_string()
+    }
+    fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::validate::spec_schema(
+            r##"{
+  "properties": {
+    "X-Tenant": {
+      "maxLength": 8,
+      "pattern": "^[a-z]+$",
+      "type": "string"
+    },
+    "itemId": {
+      "format": "int64",
+      "minimum": 1,
+      "type": "integer"
+    },
+    "view": {
+      "enum": [
+        "full",
+        "summary"
+      ],
+      "type": "string"
+    }
+  },
+  "required": [
+    "itemId",
+    "X-Tenant"
+  ],
+  "type": "object"
+}"##,
+        )
+    }
+}
+static GET_ITEM_PARAMS_X_TENANT_PATTERN: crate::validate::Pattern =
+    crate::validate::Pattern::new("^[a-z]+$");
+static GET_ITEM_PARAMS_FIELDS: [Field; 3] = [
+    Field::new("itemId", Kind::Integer)
+        .presence(Presence::Present)
+        .minimum(1.0),
+    Field::new("view", Kind::String).one_of(&["full", "summary"]),
+    Field::new("X-Tenant", Kind::String)
+        .presence(Presence::Present)
+        .max_length(8)
+        .pattern(&GET_ITEM_PARAMS_X_TENANT_PATTERN),
+];
+impl crate::validate::Validate for GetItemParams {
+    fn fields() -> &'static [Field] {
+        &GET_ITEM_PARAMS_FIELDS
+    }
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum GetItemParamsView {
+    #[serde(rename = "full")]
+    Full,
+    #[serde(rename = "summary")]
+    Summary,
+}
+impl GetItemParamsView {
+    /// The value as it is on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GetItemParamsView::Full => "full",
+            GetItemParamsView::Summary => "summary",
+        }
+    }
+}
+impl crate::params::Parameters for GetItemParams {
+    fn fields() -> &'static [Field] {
+        <Self as crate::validate::Validate>::fields()
+    }
+    fn parameters() -> &'static [crate::params::Parameter] {
+        static PARAMETERS: [crate::params::Parameter; 3] = [
+            crate::params::Parameter {
+                location: crate::params::Location::Path,
+                description: ::std::option::Option::Some("The item's id."),
+                schema: "{\n  \"type\": \"integer\",\n  \"format\": \"int64\",\n  \"minimum\": 1\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::Some("How much to show."),
+                schema: "{\n  \"type\": \"string\",\n  \"enum\": [\n    \"full\",\n    \"summary\"\n  ]\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Header,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"string\",\n  \"pattern\": \"^[a-z]+$\",\n  \"maxLength\": 8\n}",
+                register: |_| {},
+            },
+        ];
+        &PARAMETERS
+    }
+}
+/// The credential `deleteItem` was called with: one of its security requirements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteItemCredential {
+    /// `bearerAuth`.
+    BearerAuth(crate::Secret),
+    /// `apiKey`.
+    ApiKey(crate::Secret),
+}
+/// The parameters of `deleteItem` (DELETE /items/{itemId}).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeleteItemParams {
+    #[serde(rename = "itemId")]
+    pub item_id: i64,
+}
+impl DeleteItemParams {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(item_id: i64) -> Self {
+        DeleteItemParams { item_id }
+    }
+}
+impl schemars::JsonSchema for DeleteItemParams {
+    fn schema_name() -> ::std::string::String {
+        "DeleteItemParams".to_string()
+    }
+    fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::validate::spec_schema(
+            r##"{
+  "properties": {
+    "itemId": {
+      "format": "int64",
+      "maximum": 1000,
+      "minimum": 1,
+      "type": "integer"
+    }
+  },
+  "required": [
+    "itemId"
+  ],
+  "type": "object"
+}"##,
+        )
+    }
+}
+static DELETE_ITEM_PARAMS_FIELDS: [Field; 1] = [Field::new("itemId", Kind::Integer)
+    .presence(Presence::Present)
+    .minimum(1.0)
+    .maximum(1000.0)];
+impl crate::validate::Validate for DeleteItemParams {
+    fn fields() -> &'static [Field] {
+        &DELETE_ITEM_PARAMS_FIELDS
+    }
+}
+impl crate::params::Parameters for DeleteItemParams {
+    fn fields() -> &'static [Field] {
+        <Self as crate::validate::Validate>::fields()
+    }
+    fn parameters() -> &'static [crate::params::Parameter] {
+        static PARAMETERS: [crate::params::Parameter; 1] = [
+            crate::params::Parameter {
+                location: crate::params::Location::Path,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"integer\",\n  \"format\": \"int64\",\n  \"minimum\": 1,\n  \"maximum\": 1000\n}",
+                register: |_| {},
+            },
+        ];
+        &PARAMETERS
+    }
+}
+/// The parameters of `searchItems` (GET /search).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchItemsParams {
+    /// What to look for.
+    pub q: ::std::string::String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: ::std::option::Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fragile: ::std::option::Option<bool>,
+    #[serde(rename = "minWeight")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_weight: ::std::option::Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: ::std::option::Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: ::std::option::Option<SearchItemsParamsKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: ::std::option::Option<crate::Secret>,
+    #[serde(rename = "X-Trace-Depth")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_trace_depth: ::std::option::Option<i32>,
+}
+impl SearchItemsParams {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(q: ::std::string::String) -> Self {
+        SearchItemsParams {
+            q,
+            limit: ::std::default::Default::default(),
+            fragile: ::std::default::Default::default(),
+            min_weight: ::std::default::Default::default(),
+            status: ::std::default::Default::default(),
+            kind: ::std::default::Default::default(),
+            cursor: ::std::default::Default::default(),
+            x_trace_depth: ::std::default::Default::default(),
+        }
+    }
+}
+impl schemars::JsonSchema for SearchItemsParams {
+    fn schema_name() -> ::std::string::String {
+        "SearchItemsParams".to_string()
+    }
+    fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        generator.subschema_for::<Status>();
+        crate::validate::spec_schema(
+            r##"{
+  "properties": {
+    "X-Trace-Depth": {
+      "format": "int32",
+      "type": "integer"
+    },
+    "cursor": {
+      "minLength": 4,
+      "type": "string"
+    },
+    "fragile": {
+      "type": "boolean"
+    },
+    "kind": {
+      "enum": [
+        "tool",
+        "part"
+      ],
+      "type": "string",
+      "x-ias-enum-error": {
+        "code": 3,
+        "group": "item"
+      }
+    },
+    "limit": {
+      "format": "int32",
+      "maximum": 50,
+      "minimum": 1,
+      "type": "integer"
+    },
+    "minWeight": {
+      "format": "double",
+      "minimum": 0,
+      "type": "number"
+    },
+    "q": {
+      "minLength": 2,
+      "type": "string"
+    },
+    "status": {
+      "$ref": "#/components/schemas/Status"
+    }
+  },
+  "required": [
+    "q"
+  ],
+  "type": "object"
+}"##,
+        )
+    }
+}
+static SEARCH_ITEMS_PARAMS_FIELDS: [Field; 8] = [
+    Field::new("q", Kind::String)
+        .presence(Presence::Present)
+        .min_length(2),
+    Field::new("limit", Kind::Integer)
+        .minimum(1.0)
+        .maximum(50.0),
+    Field::new("fragile", Kind::Boolean),
+    Field::new("minWeight", Kind::Number).minimum(0.0),
+    Field::new("status", Kind::String).one_of(&["active", "archived"]),
+    Field::new("kind", Kind::String)
+        .one_of(&["tool", "part"])
+        .enum_error(ErrorCode::UnknownKind),
+    Field::new("cursor", Kind::String).secret().min_length(4),
+    Field::new("X-Trace-Depth", Kind::Integer)
+        .minimum(-2147483648.0)
+        .maximum(2147483647.0),
+];
+impl crate::validate::Validate for SearchItemsParams {
+    fn fields() -> &'static [Field] {
+        &SEARCH_ITEMS_PARAMS_FIELDS
+    }
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SearchItemsParamsKind {
+    #[serde(rename = "tool")]
+    Tool,
+    #[serde(rename = "part")]
+    Part,
+}
+impl SearchItemsParamsKind {
+    /// The value as it is on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchItemsParamsKind::Tool => "tool",
+            SearchItemsParamsKind::Part => "part",
+        }
+    }
+}
+impl crate::params::Parameters for SearchItemsParams {
+    fn fields() -> &'static [Field] {
+        <Self as crate::validate::Validate>::fields()
+    }
+    fn parameters() -> &'static [crate::params::Parameter] {
+        static PARAMETERS: [crate::params::Parameter; 8] = [
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::Some("What to look for."),
+                schema: "{\n  \"type\": \"string\",\n  \"minLength\": 2\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"integer\",\n  \"format\": \"int32\",\n  \"minimum\": 1,\n  \"maximum\": 50\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"boolean\"\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"number\",\n  \"format\": \"double\",\n  \"minimum\": 0\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"$ref\": \"#/components/schemas/Status\"\n}",
+                register: |generator| {
+                    generator.subschema_for::<Status>();
+                },
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"string\",\n  \"enum\": [\n    \"tool\",\n    \"part\"\n  ],\n  \"x-ias-enum-error\": {\n    \"group\": \"item\",\n    \"code\": 3\n  }\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Query,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"string\",\n  \"minLength\": 4\n}",
+                register: |_| {},
+            },
+            crate::params::Parameter {
+                location: crate::params::Location::Header,
+                description: ::std::option::Option::None,
+                schema: "{\n  \"type\": \"integer\",\n  \"format\": \"int32\"\n}",
+                register: |_| {},
+            },
+        ];
+        &PARAMETERS
+    }
+}
+/// The credential `replaceSettings` was called with: one of its security requirements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplaceSettingsCredential {
+    /// `bearerAuth` and `apiKey`.
+    BearerAuthApiKey(crate::Secret, crate::Secret),
 }
 /// One type per operation, naming it in `ApiError<Op>`, and the
 /// errors its responses document (`<Op as Operation>::Error`).
@@ -874,8 +1348,9 @@ pub mod operations {
     impl crate::Operation for ListItems {
         const OPERATION_ID: &'static str = "listItems";
         type Error = ListItemsError;
-        const INVALID_REQUEST: ListItemsError = ListItemsError::Request0;
         const SERVER_ERROR: ListItemsError = ListItemsError::Item1200;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<ListItemsError> =
+            ::std::option::Option::None;
         #[allow(unreachable_patterns)]
         fn documented(error: ErrorCode) -> ::std::option::Option<ListItemsError> {
             match error {
@@ -912,8 +1387,9 @@ pub mod operations {
     impl crate::Operation for CreateItem {
         const OPERATION_ID: &'static str = "createItem";
         type Error = CreateItemError;
-        const INVALID_REQUEST: CreateItemError = CreateItemError::Request0;
         const SERVER_ERROR: CreateItemError = CreateItemError::Item1200;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<CreateItemError> =
+            ::std::option::Option::Some(CreateItemError::Request0);
         #[allow(unreachable_patterns)]
         fn documented(error: ErrorCode) -> ::std::option::Option<CreateItemError> {
             match error {
@@ -925,6 +1401,9 @@ pub mod operations {
             }
         }
     }
+    impl crate::error::OperationWithInput for CreateItem {
+        const INVALID_REQUEST: CreateItemError = CreateItemError::Request0;
+    }
     impl crate::error::OperationWithBody for CreateItem {
         const BODY_REQUIRED: CreateItemError = CreateItemError::Request1;
     }
@@ -933,15 +1412,12 @@ pub mod operations {
     /// The errors `clearItems` documents, and no others: an `ApiError<ClearItems>` is made from one.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum ClearItemsError {
-        /// 400 `request/0`: Invalid field in the request.
-        Request0,
         /// 500 `item/1200`: The item store failed.
         Item1200,
     }
     impl ::std::convert::From<ClearItemsError> for ErrorCode {
         fn from(error: ClearItemsError) -> ErrorCode {
             match error {
-                ClearItemsError::Request0 => ErrorCode::Request0,
                 ClearItemsError::Item1200 => ErrorCode::Item1200,
             }
         }
@@ -949,16 +1425,146 @@ pub mod operations {
     impl crate::Operation for ClearItems {
         const OPERATION_ID: &'static str = "clearItems";
         type Error = ClearItemsError;
-        const INVALID_REQUEST: ClearItemsError = ClearItemsError::Request0;
         const SERVER_ERROR: ClearItemsError = ClearItemsError::Item1200;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<ClearItemsError> =
+            ::std::option::Option::None;
         #[allow(unreachable_patterns)]
         fn documented(error: ErrorCode) -> ::std::option::Option<ClearItemsError> {
             match error {
-                ErrorCode::Request0 => ::std::option::Option::Some(ClearItemsError::Request0),
                 ErrorCode::Item1200 => ::std::option::Option::Some(ClearItemsError::Item1200),
                 _ => ::std::option::Option::None,
             }
         }
+    }
+    /// `getItem`: names it in `ApiError<GetItem>`.
+    pub enum GetItem {}
+    /// The errors `getItem` documents, and no others: an `ApiError<GetItem>` is made from one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum GetItemError {
+        /// 400 `request/0`: Invalid field in the request.
+        Request0,
+        /// 401 `auth/1`: A bearer token is required.
+        Auth1,
+        /// 500 `item/1200`: The item store failed.
+        Item1200,
+    }
+    impl ::std::convert::From<GetItemError> for ErrorCode {
+        fn from(error: GetItemError) -> ErrorCode {
+            match error {
+                GetItemError::Request0 => ErrorCode::Request0,
+                GetItemError::Auth1 => ErrorCode::Auth1,
+                GetItemError::Item1200 => ErrorCode::Item1200,
+            }
+        }
+    }
+    impl crate::Operation for GetItem {
+        const OPERATION_ID: &'static str = "getItem";
+        type Error = GetItemError;
+        const SERVER_ERROR: GetItemError = GetItemError::Item1200;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<GetItemError> =
+            ::std::option::Option::Some(GetItemError::Request0);
+        #[allow(unreachable_patterns)]
+        fn documented(error: ErrorCode) -> ::std::option::Option<GetItemError> {
+            match error {
+                ErrorCode::Request0 => ::std::option::Option::Some(GetItemError::Request0),
+                ErrorCode::Auth1 => ::std::option::Option::Some(GetItemError::Auth1),
+                ErrorCode::Item1200 => ::std::option::Option::Some(GetItemError::Item1200),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::error::OperationWithInput for GetItem {
+        const INVALID_REQUEST: GetItemError = GetItemError::Request0;
+    }
+    /// `deleteItem`: names it in `ApiError<DeleteItem>`.
+    pub enum DeleteItem {}
+    /// The errors `deleteItem` documents, and no others: an `ApiError<DeleteItem>` is made from one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum DeleteItemError {
+        /// 400 `request/0`: Invalid field in the request.
+        Request0,
+        /// 401 `auth/1`: A bearer token is required.
+        Auth1,
+        /// 401 `auth/2`: An API key is required.
+        Auth2,
+        /// 500 `item/1200`: The item store failed.
+        Item1200,
+    }
+    impl ::std::convert::From<DeleteItemError> for ErrorCode {
+        fn from(error: DeleteItemError) -> ErrorCode {
+            match error {
+                DeleteItemError::Request0 => ErrorCode::Request0,
+                DeleteItemError::Auth1 => ErrorCode::Auth1,
+                DeleteItemError::Auth2 => ErrorCode::Auth2,
+                DeleteItemError::Item1200 => ErrorCode::Item1200,
+            }
+        }
+    }
+    impl crate::Operation for DeleteItem {
+        const OPERATION_ID: &'static str = "deleteItem";
+        type Error = DeleteItemError;
+        const SERVER_ERROR: DeleteItemError = DeleteItemError::Item1200;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<DeleteItemError> =
+            ::std::option::Option::Some(DeleteItemError::Request0);
+        #[allow(unreachable_patterns)]
+        fn documented(error: ErrorCode) -> ::std::option::Option<DeleteItemError> {
+            match error {
+                ErrorCode::Request0 => ::std::option::Option::Some(DeleteItemError::Request0),
+                ErrorCode::Auth1 => ::std::option::Option::Some(DeleteItemError::Auth1),
+                ErrorCode::Auth2 => ::std::option::Option::Some(DeleteItemError::Auth2),
+                ErrorCode::Item1200 => ::std::option::Option::Some(DeleteItemError::Item1200),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::error::OperationWithInput for DeleteItem {
+        const INVALID_REQUEST: DeleteItemError = DeleteItemError::Request0;
+    }
+    /// `searchItems`: names it in `ApiError<SearchItems>`.
+    pub enum SearchItems {}
+    /// The errors `searchItems` documents, and no others: an `ApiError<SearchItems>` is made from one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum SearchItemsError {
+        /// 400 `item/3`: Unknown kind.
+        UnknownKind,
+        /// 400 `request/0`: Invalid field in the request.
+        Request0,
+        /// 401 `auth/2`: An API key is required.
+        Auth2,
+        /// 500 `item/1200`: The item store failed.
+        Item1200,
+    }
+    impl ::std::convert::From<SearchItemsError> for ErrorCode {
+        fn from(error: SearchItemsError) -> ErrorCode {
+            match error {
+                SearchItemsError::UnknownKind => ErrorCode::UnknownKind,
+                SearchItemsError::Request0 => ErrorCode::Request0,
+                SearchItemsError::Auth2 => ErrorCode::Auth2,
+                SearchItemsError::Item1200 => ErrorCode::Item1200,
+            }
+        }
+    }
+    impl crate::Operation for SearchItems {
+        const OPERATION_ID: &'static str = "searchItems";
+        type Error = SearchItemsError;
+        const SERVER_ERROR: SearchItemsError = SearchItemsError::Item1200;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<SearchItemsError> =
+            ::std::option::Option::Some(SearchItemsError::Request0);
+        #[allow(unreachable_patterns)]
+        fn documented(error: ErrorCode) -> ::std::option::Option<SearchItemsError> {
+            match error {
+                ErrorCode::UnknownKind => {
+                    ::std::option::Option::Some(SearchItemsError::UnknownKind)
+                }
+                ErrorCode::Request0 => ::std::option::Option::Some(SearchItemsError::Request0),
+                ErrorCode::Auth2 => ::std::option::Option::Some(SearchItemsError::Auth2),
+                ErrorCode::Item1200 => ::std::option::Option::Some(SearchItemsError::Item1200),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::error::OperationWithInput for SearchItems {
+        const INVALID_REQUEST: SearchItemsError = SearchItemsError::Request0;
     }
     /// `replaceSettings`: names it in `ApiError<ReplaceSettings>`.
     pub enum ReplaceSettings {}
@@ -969,6 +1575,10 @@ pub mod operations {
         Request0,
         /// 400 `request/1`: The request body is required.
         Request1,
+        /// 401 `auth/1`: A bearer token is required.
+        Auth1,
+        /// 401 `auth/2`: An API key is required.
+        Auth2,
         /// 500 `settings/1`: The settings could not be saved.
         Settings1,
     }
@@ -977,6 +1587,8 @@ pub mod operations {
             match error {
                 ReplaceSettingsError::Request0 => ErrorCode::Request0,
                 ReplaceSettingsError::Request1 => ErrorCode::Request1,
+                ReplaceSettingsError::Auth1 => ErrorCode::Auth1,
+                ReplaceSettingsError::Auth2 => ErrorCode::Auth2,
                 ReplaceSettingsError::Settings1 => ErrorCode::Settings1,
             }
         }
@@ -984,19 +1596,25 @@ pub mod operations {
     impl crate::Operation for ReplaceSettings {
         const OPERATION_ID: &'static str = "replaceSettings";
         type Error = ReplaceSettingsError;
-        const INVALID_REQUEST: ReplaceSettingsError = ReplaceSettingsError::Request0;
         const SERVER_ERROR: ReplaceSettingsError = ReplaceSettingsError::Settings1;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<ReplaceSettingsError> =
+            ::std::option::Option::Some(ReplaceSettingsError::Request0);
         #[allow(unreachable_patterns)]
         fn documented(error: ErrorCode) -> ::std::option::Option<ReplaceSettingsError> {
             match error {
                 ErrorCode::Request0 => ::std::option::Option::Some(ReplaceSettingsError::Request0),
                 ErrorCode::Request1 => ::std::option::Option::Some(ReplaceSettingsError::Request1),
+                ErrorCode::Auth1 => ::std::option::Option::Some(ReplaceSettingsError::Auth1),
+                ErrorCode::Auth2 => ::std::option::Option::Some(ReplaceSettingsError::Auth2),
                 ErrorCode::Settings1 => {
                     ::std::option::Option::Some(ReplaceSettingsError::Settings1)
                 }
                 _ => ::std::option::Option::None,
             }
         }
+    }
+    impl crate::error::OperationWithInput for ReplaceSettings {
+        const INVALID_REQUEST: ReplaceSettingsError = ReplaceSettingsError::Request0;
     }
     impl crate::error::OperationWithBody for ReplaceSettings {
         const BODY_REQUIRED: ReplaceSettingsError = ReplaceSettingsError::Request1;
@@ -1043,6 +1661,8 @@ pub trait IasApi: 'static {
     > + Send
            + 'static;
     /// Remove every item.
+    ///
+    /// Nothing to check, so it documents no `request/0`.
     fn clear_items(
         rqctx: dropshot::RequestContext<Self::Context>,
     ) -> impl ::std::future::Future<
@@ -1052,9 +1672,52 @@ pub trait IasApi: 'static {
         >,
     > + Send
            + 'static;
+    /// Get one item.
+    fn get_item(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        credential: crate::Secret,
+        params: GetItemParams,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            dropshot::HttpResponseOk<Item>,
+            crate::ApiError<operations::GetItem>,
+        >,
+    > + Send
+           + 'static;
+    /// Remove one item.
+    ///
+    /// A bearer token or an API key; the operation narrows the path's itemId.
+    fn delete_item(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        credential: DeleteItemCredential,
+        params: DeleteItemParams,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            dropshot::HttpResponseUpdatedNoContent,
+            crate::ApiError<operations::DeleteItem>,
+        >,
+    > + Send
+           + 'static;
+    /// Search the items.
+    ///
+    /// Anonymous, or with an API key (which sees more).
+    fn search_items(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        credential: ::std::option::Option<crate::Secret>,
+        params: SearchItemsParams,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            dropshot::HttpResponseOk<ItemList>,
+            crate::ApiError<operations::SearchItems>,
+        >,
+    > + Send
+           + 'static;
     /// Replace the settings.
+    ///
+    /// Needs a bearer token and an API key together.
     fn replace_settings(
         rqctx: dropshot::RequestContext<Self::Context>,
+        credential: ReplaceSettingsCredential,
         body: Settings,
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
@@ -1109,6 +1772,8 @@ pub trait IasApiEndpoints {
         crate::ApiError<operations::CreateItem>,
     >;
     /// Remove every item.
+    ///
+    /// Nothing to check, so it documents no `request/0`.
     #[endpoint{method = DELETE,
     path = "/items",
     operation_id = "clearItems",
@@ -1120,7 +1785,49 @@ pub trait IasApiEndpoints {
         dropshot::HttpResponseUpdatedNoContent,
         crate::ApiError<operations::ClearItems>,
     >;
+    /// Get one item.
+    #[endpoint{method = GET,
+    path = "/items/{itemId}",
+    operation_id = "getItem",
+    tags = ["items"],
+    }]
+    async fn get_item(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        params: crate::params::RawParameters<GetItemParams>,
+    ) -> ::std::result::Result<dropshot::HttpResponseOk<Item>, crate::ApiError<operations::GetItem>>;
+    /// Remove one item.
+    ///
+    /// A bearer token or an API key; the operation narrows the path's itemId.
+    #[endpoint{method = DELETE,
+    path = "/items/{itemId}",
+    operation_id = "deleteItem",
+    tags = ["items"],
+    }]
+    async fn delete_item(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        params: crate::params::RawParameters<DeleteItemParams>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::ApiError<operations::DeleteItem>,
+    >;
+    /// Search the items.
+    ///
+    /// Anonymous, or with an API key (which sees more).
+    #[endpoint{method = GET,
+    path = "/search",
+    operation_id = "searchItems",
+    tags = ["items"],
+    }]
+    async fn search_items(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        params: crate::params::RawParameters<SearchItemsParams>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<ItemList>,
+        crate::ApiError<operations::SearchItems>,
+    >;
     /// Replace the settings.
+    ///
+    /// Needs a bearer token and an API key together.
     #[endpoint{method = PUT,
     path = "/settings",
     operation_id = "replaceSettings",
@@ -1163,6 +1870,84 @@ impl<S: IasApi> IasApiEndpoints for S {
     > {
         <S as IasApi>::clear_items(rqctx).await
     }
+    async fn get_item(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        params: crate::params::RawParameters<GetItemParams>,
+    ) -> ::std::result::Result<dropshot::HttpResponseOk<Item>, crate::ApiError<operations::GetItem>>
+    {
+        let credential = loop {
+            let headers = rqctx.request.headers();
+            if let (::std::option::Option::Some(c0),) =
+                (crate::security::Scheme::Bearer.credential(headers),)
+            {
+                break ::std::option::Option::Some(c0);
+            }
+            break ::std::option::Option::None;
+        };
+        let ::std::option::Option::Some(credential) = credential else {
+            return ::std::result::Result::Err(crate::ApiError::new(
+                operations::GetItemError::Auth1,
+            ));
+        };
+        let params = params.into_inner::<operations::GetItem>()?;
+        <S as IasApi>::get_item(rqctx, credential, params).await
+    }
+    async fn delete_item(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        params: crate::params::RawParameters<DeleteItemParams>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseUpdatedNoContent,
+        crate::ApiError<operations::DeleteItem>,
+    > {
+        let credential = loop {
+            let headers = rqctx.request.headers();
+            if let (::std::option::Option::Some(c0),) =
+                (crate::security::Scheme::Bearer.credential(headers),)
+            {
+                break ::std::option::Option::Some(DeleteItemCredential::BearerAuth(c0));
+            }
+            if let (::std::option::Option::Some(c0),) =
+                (crate::security::Scheme::ApiKeyHeader("x-api-key").credential(headers),)
+            {
+                break ::std::option::Option::Some(DeleteItemCredential::ApiKey(c0));
+            }
+            break ::std::option::Option::None;
+        };
+        let ::std::option::Option::Some(credential) = credential else {
+            return ::std::result::Result::Err(crate::ApiError::new(
+                operations::DeleteItemError::Auth1,
+            ));
+        };
+        let params = params.into_inner::<operations::DeleteItem>()?;
+        <S as IasApi>::delete_item(rqctx, credential, params).await
+    }
+    async fn search_items(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        params: crate::params::RawParameters<SearchItemsParams>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseOk<ItemList>,
+        crate::ApiError<operations::SearchItems>,
+    > {
+        let credential = loop {
+            let headers = rqctx.request.headers();
+            if let (::std::option::Option::Some(c0),) =
+                (crate::security::Scheme::ApiKeyHeader("x-api-key").credential(headers),)
+            {
+                break ::std::option::Option::Some(c0);
+            }
+            break ::std::option::Option::None;
+        };
+        if credential.is_none()
+            && crate::security::Scheme::ApiKeyHeader("x-api-key")
+                .is_attempted(rqctx.request.headers())
+        {
+            return ::std::result::Result::Err(crate::ApiError::new(
+                operations::SearchItemsError::Auth2,
+            ));
+        }
+        let params = params.into_inner::<operations::SearchItems>()?;
+        <S as IasApi>::search_items(rqctx, credential, params).await
+    }
     async fn replace_settings(
         rqctx: dropshot::RequestContext<Self::Context>,
         body: crate::JsonBody<Settings>,
@@ -1170,8 +1955,25 @@ impl<S: IasApi> IasApiEndpoints for S {
         dropshot::HttpResponseAccepted<Settings>,
         crate::ApiError<operations::ReplaceSettings>,
     > {
+        let credential = loop {
+            let headers = rqctx.request.headers();
+            if let (::std::option::Option::Some(c0), ::std::option::Option::Some(c1)) = (
+                crate::security::Scheme::Bearer.credential(headers),
+                crate::security::Scheme::ApiKeyHeader("x-api-key").credential(headers),
+            ) {
+                break ::std::option::Option::Some(ReplaceSettingsCredential::BearerAuthApiKey(
+                    c0, c1,
+                ));
+            }
+            break ::std::option::Option::None;
+        };
+        let ::std::option::Option::Some(credential) = credential else {
+            return ::std::result::Result::Err(crate::ApiError::new(
+                operations::ReplaceSettingsError::Auth1,
+            ));
+        };
         let body = body.into_inner::<operations::ReplaceSettings>()?;
-        <S as IasApi>::replace_settings(rqctx, body).await
+        <S as IasApi>::replace_settings(rqctx, credential, body).await
     }
 }
 /// Puts `example`, an example of component schema `schema`, through

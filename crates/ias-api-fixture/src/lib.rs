@@ -4,7 +4,7 @@
 //!
 //! - `src/generated.rs`: the server side, exactly as `ias-api`'s, compiled
 //!   here against `ias-api`'s own runtime modules (`body`, `error`,
-//!   `validate`, `examples`: the files themselves, by `#[path]`, since the
+//!   `validate`, `examples`, `params`, `security`: the files themselves, by `#[path]`, since the
 //!   generated code and the runtime name each other through `crate::`);
 //! - `src/client.rs`: the progenitor client and its documented errors, in
 //!   [`client`].
@@ -24,6 +24,10 @@ pub mod body;
 pub mod error;
 #[path = "../../ias-api/src/examples.rs"]
 pub mod examples;
+#[path = "../../ias-api/src/params.rs"]
+pub mod params;
+#[path = "../../ias-api/src/security.rs"]
+pub mod security;
 #[path = "../../ias-api/src/validate.rs"]
 pub mod validate;
 
@@ -36,6 +40,6 @@ pub mod client {
 }
 
 pub use body::{BodyDeadline, JsonBody, REQUEST_BODY_MAX_BYTES};
-pub use error::{ApiError, Operation, OperationWithBody};
+pub use error::{ApiError, Operation, OperationWithBody, OperationWithInput};
 pub use generated::*;
 pub use ias_secret::Secret;

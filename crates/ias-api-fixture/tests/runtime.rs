@@ -10,9 +10,13 @@ use dropshot::{
     ConfigDropshot, HttpResponseAccepted, HttpResponseCreated, HttpResponseOk,
     HttpResponseUpdatedNoContent, RequestContext, ServerBuilder,
 };
-use ias_api_fixture::operations::{ClearItems, CreateItem, ListItems, ReplaceSettings};
+use ias_api_fixture::operations::{
+    ClearItems, CreateItem, DeleteItem, GetItem, ListItems, ReplaceSettings, SearchItems,
+};
 use ias_api_fixture::{
-    client, ApiError, IasApi, Item, ItemKind, ItemList, NewItem, Settings, Status,
+    client, ApiError, DeleteItemCredential, DeleteItemParams, GetItemParams, IasApi, Item,
+    ItemKind, ItemList, NewItem, ReplaceSettingsCredential, SearchItemsParams, Secret, Settings,
+    Status,
 };
 use serde_json::{json, Value};
 
@@ -69,17 +73,96 @@ impl IasApi for Handlers {
 
     async fn replace_settings(
         rqctx: RequestContext<Calls>,
+        credential: ReplaceSettingsCredential,
         body: Settings,
     ) -> Result<HttpResponseAccepted<Settings>, ApiError<ReplaceSettings>> {
+        let ReplaceSettingsCredential::BearerAuthApiKey(token, key) = credential;
+        rqctx.context().record(format!(
+            "replaceSettings {} {} {}",
+            body.page_size,
+            token.expose_secret(),
+            key.expose_secret()
+        ));
+        Ok(HttpResponseAccepted(body))
+    }
+
+    async fn get_item(
+        rqctx: RequestContext<Calls>,
+        credential: Secret,
+        params: GetItemParams,
+    ) -> Result<HttpResponseOk<Item>, ApiError<GetItem>> {
+        rqctx.context().record(format!(
+            "getItem {} {:?} {} {}",
+            params.item_id,
+            params.view.map(|v| v.as_str()),
+            params.x_tenant,
+            credential.expose_secret()
+        ));
+        Ok(HttpResponseOk(Item::new(
+            params.item_id,
+            "one".into(),
+            ItemKind::Tool,
+            Status::Active,
+        )))
+    }
+
+    async fn delete_item(
+        rqctx: RequestContext<Calls>,
+        credential: DeleteItemCredential,
+        params: DeleteItemParams,
+    ) -> Result<HttpResponseUpdatedNoContent, ApiError<DeleteItem>> {
+        let by = match credential {
+            DeleteItemCredential::BearerAuth(t) => format!("bearer {}", t.expose_secret()),
+            DeleteItemCredential::ApiKey(k) => format!("key {}", k.expose_secret()),
+        };
         rqctx
             .context()
-            .record(format!("replaceSettings {}", body.page_size));
-        Ok(HttpResponseAccepted(body))
+            .record(format!("deleteItem {} {by}", params.item_id));
+        Ok(HttpResponseUpdatedNoContent())
+    }
+
+    async fn search_items(
+        rqctx: RequestContext<Calls>,
+        credential: Option<Secret>,
+        params: SearchItemsParams,
+    ) -> Result<HttpResponseOk<ItemList>, ApiError<SearchItems>> {
+        let SearchItemsParams {
+            q,
+            limit,
+            fragile,
+            min_weight,
+            status,
+            kind,
+            cursor,
+            x_trace_depth,
+        } = params;
+        rqctx.context().record(format!(
+            "searchItems {q} {limit:?} {fragile:?} {min_weight:?} {:?} {:?} {} {x_trace_depth:?} {}",
+            status.map(Status::as_str),
+            kind.map(|k| k.as_str()),
+            cursor.as_ref().map_or("-", Secret::expose_secret),
+            credential.as_ref().map_or("anonymous", Secret::expose_secret),
+        ));
+        Ok(HttpResponseOk(ItemList::new(Vec::new())))
     }
 }
 
-#[tokio::test]
-async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
+/// A client whose every request carries `headers` (the progenitor way of
+/// sending a credential: set once on the reqwest client).
+fn client_with(base: &str, headers: &[(&'static str, &str)]) -> client::Client {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        map.insert(*name, value.parse().unwrap());
+    }
+    let http = reqwest::Client::builder()
+        .default_headers(map)
+        .build()
+        .unwrap();
+    client::Client::new_with_client(base, http)
+}
+
+/// The handlers, served on loopback, and their base URL.
+fn serve() -> (dropshot::HttpServer<Calls>, String) {
     let api = ias_api_fixture::ias_api_mod::api_description::<Handlers>().unwrap();
     let log = slog::Logger::root(slog::Discard, slog::o!());
     let server = ServerBuilder::new(api, Calls::default(), log)
@@ -90,6 +173,12 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         .start()
         .unwrap();
     let base = format!("http://{}", server.local_addr());
+    (server, base)
+}
+
+#[tokio::test]
+async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
+    let (server, base) = serve();
 
     // Valid, through the generated client: each reaches its handler once.
     let api = client::Client::new(&base);
@@ -112,11 +201,42 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         Some(std::num::NonZeroU64::new(2).unwrap())
     );
     assert_eq!(api.clear_items().await.unwrap().status(), 204);
+    let both = client_with(
+        &base,
+        &[("authorization", "Bearer tok-1"), ("x-api-key", "key-1")],
+    );
     let settings: client::types::Settings =
         serde_json::from_value(json!({"pageSize": 20, "theme": "dark"})).unwrap();
-    let accepted = api.replace_settings(&settings).await.unwrap();
+    let accepted = both.replace_settings(&settings).await.unwrap();
     assert_eq!(accepted.status(), 202);
     assert_eq!(accepted.into_inner().page_size, 20);
+    let bearer = client_with(&base, &[("authorization", "bearer tok-2")]);
+    let id = std::num::NonZeroU64::new(42).unwrap();
+    let tenant = "acme".parse().unwrap();
+    let item = bearer.get_item(id, Some(client::types::GetItemView::Summary), &tenant);
+    assert_eq!(item.await.unwrap().into_inner().id, 42);
+    assert_eq!(
+        bearer.get_item(id, None, &tenant).await.unwrap().status(),
+        200
+    );
+    assert_eq!(bearer.delete_item(id).await.unwrap().status(), 204);
+    let keyed = client_with(&base, &[("x-api-key", "key-2")]);
+    assert_eq!(keyed.delete_item(id).await.unwrap().status(), 204);
+    let q = "wid get".parse().unwrap();
+    let cursor = "c-1234".parse().unwrap();
+    let found = keyed.search_items(
+        Some(&cursor),
+        Some(true),
+        Some(client::types::SearchItemsKind::Part),
+        Some(std::num::NonZeroU32::new(50).unwrap()),
+        Some(0.5),
+        &q,
+        Some(client::types::Status::Archived),
+        Some(-3),
+    );
+    assert_eq!(found.await.unwrap().status(), 200);
+    let anonymous = api.search_items(None, None, None, None, None, &q, None, None);
+    assert_eq!(anonymous.await.unwrap().status(), 200);
     let calls = server.app_private();
     assert_eq!(
         calls.taken(),
@@ -124,7 +244,13 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
             "listItems",
             "createItem widget-1",
             "clearItems",
-            "replaceSettings 20"
+            "replaceSettings 20 tok-1 key-1",
+            "getItem 42 Some(\"summary\") acme tok-2",
+            "getItem 42 None acme tok-2",
+            "deleteItem 42 bearer tok-2",
+            "deleteItem 42 key key-2",
+            "searchItems wid get Some(50) Some(true) Some(0.5) Some(\"archived\") Some(\"part\") c-1234 Some(-3) key-2",
+            "searchItems wid get None None None None None - None anonymous",
         ]
     );
 
@@ -136,12 +262,20 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         body[key] = value;
         body.to_string()
     };
-    let json_type = Some("application/json");
+    let json_type: &[(&str, &str)] = &[("content-type", "application/json")];
+    let bearer: &[(&str, &str)] = &[("authorization", "Bearer t"), ("x-tenant", "acme")];
+    let both: &[(&str, &str)] = &[
+        ("authorization", "Bearer t"),
+        ("x-api-key", "k"),
+        ("content-type", "application/json"),
+    ];
+    let none: &[(&str, &str)] = &[];
+    let settings = json!({"pageSize": 20}).to_string();
     type Case<'a> = (
         &'a str,
         &'a str,
         String,
-        Option<&'a str>,
+        &'a [(&'a str, &'a str)],
         u16,
         &'a str,
         i64,
@@ -150,11 +284,11 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
     #[rustfmt::skip]
     let cases: Vec<Case<'_>> = vec![
         ("POST", "/items", String::new(), json_type, 400, "request", 1, vec![]),
-        ("POST", "/items", "  ".into(), None, 400, "request", 1, vec![]),
+        ("POST", "/items", "  ".into(), none, 400, "request", 1, vec![]),
         ("POST", "/items", "{}".into(), json_type, 400, "request", 0, vec!["name", "kind", "owner"]),
         ("POST", "/items", "[1]".into(), json_type, 400, "request", 0, vec![]),
         ("POST", "/items", "{\"name\":".into(), json_type, 400, "request", 0, vec![]),
-        ("POST", "/items", valid.to_string(), Some("text/plain"), 400, "request", 0, vec![]),
+        ("POST", "/items", valid.to_string(), &[("content-type", "text/plain")], 400, "request", 0, vec![]),
         ("POST", "/items", with("kind", json!("gadget")), json_type, 400, "item", 3, vec![]),
         ("POST", "/items", with("name", json!("")), json_type, 400, "request", 0, vec!["name"]),
         ("POST", "/items", with("name", json!("Capital")), json_type, 400, "request", 0, vec!["name"]),
@@ -174,22 +308,75 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         ("POST", "/items", with("secret", json!("short")), json_type, 400, "request", 0, vec!["secret"]),
         ("POST", "/items", with("type", json!(5)), json_type, 400, "request", 0, vec!["type"]),
         ("POST", "/items", with("self", json!(false)), json_type, 400, "request", 0, vec!["self"]),
-        ("PUT", "/settings", "{}".into(), json_type, 400, "request", 0, vec!["pageSize"]),
-        ("PUT", "/settings", json!({"pageSize": 9}).to_string(), json_type, 400, "request", 0, vec!["pageSize"]),
-        ("PUT", "/settings", json!({"pageSize": 20, "theme": "blue"}).to_string(), json_type, 400, "request", 0, vec!["theme"]),
-        ("PUT", "/settings", String::new(), json_type, 400, "request", 1, vec![]),
+        ("PUT", "/settings", "{}".into(), both, 400, "request", 0, vec!["pageSize"]),
+        ("PUT", "/settings", json!({"pageSize": 9}).to_string(), both, 400, "request", 0, vec!["pageSize"]),
+        ("PUT", "/settings", json!({"pageSize": 20, "theme": "blue"}).to_string(), both, 400, "request", 0, vec!["theme"]),
+        ("PUT", "/settings", String::new(), both, 400, "request", 1, vec![]),
+        // Security: each requirement's schemes, all of them, well-formed, once.
+        ("PUT", "/settings", settings.clone(), json_type, 401, "auth", 1, vec![]),
+        ("PUT", "/settings", settings.clone(), &[("authorization", "Bearer t")], 401, "auth", 1, vec![]),
+        ("PUT", "/settings", settings.clone(), &[("x-api-key", "k")], 401, "auth", 1, vec![]),
+        ("PUT", "/settings", settings.clone(), &[("authorization", "Basic dTpw"), ("x-api-key", "k")], 401, "auth", 1, vec![]),
+        ("PUT", "/settings", settings.clone(), &[("authorization", "Bearer "), ("x-api-key", "k")], 401, "auth", 1, vec![]),
+        ("PUT", "/settings", settings.clone(), &[("authorization", "Bearer t"), ("x-api-key", "")], 401, "auth", 1, vec![]),
+        // ... before the body is judged.
+        ("PUT", "/settings", String::new(), none, 401, "auth", 1, vec![]),
+        ("GET", "/items/1", String::new(), &[("x-tenant", "acme")], 401, "auth", 1, vec![]),
+        ("GET", "/items/1", String::new(), &[("x-api-key", "k"), ("x-tenant", "acme")], 401, "auth", 1, vec![]),
+        ("DELETE", "/items/1", String::new(), none, 401, "auth", 1, vec![]),
+        ("DELETE", "/items/1", String::new(), &[("authorization", "Token t")], 401, "auth", 1, vec![]),
+        ("GET", "/search?q=ab", String::new(), &[("x-api-key", "")], 401, "auth", 2, vec![]),
+        // ... and before the parameters.
+        ("GET", "/items/0?view=all", String::new(), none, 401, "auth", 1, vec![]),
+        // Parameters: missing, not their type, malformed, repeated, rules.
+        ("GET", "/items/1", String::new(), &[("authorization", "Bearer t")], 400, "request", 0, vec!["X-Tenant"]),
+        ("GET", "/items/abc", String::new(), bearer, 400, "request", 0, vec!["itemId"]),
+        ("GET", "/items/0", String::new(), bearer, 400, "request", 0, vec!["itemId"]),
+        ("GET", "/items/1.5", String::new(), bearer, 400, "request", 0, vec!["itemId"]),
+        ("GET", "/items/99999999999999999999", String::new(), bearer, 400, "request", 0, vec!["itemId"]),
+        ("GET", "/items/1?view=all", String::new(), bearer, 400, "request", 0, vec!["view"]),
+        ("GET", "/items/1?view=full&view=summary", String::new(), bearer, 400, "request", 0, vec!["view"]),
+        ("GET", "/items/1?view=%zz", String::new(), bearer, 400, "request", 0, vec!["view"]),
+        ("GET", "/items/1?view=%FF", String::new(), bearer, 400, "request", 0, vec!["view"]),
+        ("GET", "/items/0?view=all", String::new(), &[("authorization", "Bearer t"), ("x-tenant", "ACME")], 400, "request", 0, vec!["itemId", "view", "X-Tenant"]),
+        ("GET", "/items/1", String::new(), &[("authorization", "Bearer t"), ("x-tenant", "toolongname")], 400, "request", 0, vec!["X-Tenant"]),
+        ("DELETE", "/items/1001", String::new(), &[("x-api-key", "k")], 400, "request", 0, vec!["itemId"]),
+        ("GET", "/search", String::new(), none, 400, "request", 0, vec!["q"]),
+        ("GET", "/search?q=a", String::new(), none, 400, "request", 0, vec!["q"]),
+        ("GET", "/search?q=ab&limit=abc", String::new(), none, 400, "request", 0, vec!["limit"]),
+        ("GET", "/search?q=ab&limit=0", String::new(), none, 400, "request", 0, vec!["limit"]),
+        ("GET", "/search?q=ab&limit=51", String::new(), none, 400, "request", 0, vec!["limit"]),
+        ("GET", "/search?q=ab&limit=", String::new(), none, 400, "request", 0, vec!["limit"]),
+        ("GET", "/search?q=ab&fragile=yes", String::new(), none, 400, "request", 0, vec!["fragile"]),
+        ("GET", "/search?q=ab&minWeight=-1", String::new(), none, 400, "request", 0, vec!["minWeight"]),
+        ("GET", "/search?q=ab&minWeight=NaN", String::new(), none, 400, "request", 0, vec!["minWeight"]),
+        ("GET", "/search?q=ab&status=lost", String::new(), none, 400, "request", 0, vec!["status"]),
+        ("GET", "/search?q=ab&cursor=abc", String::new(), none, 400, "request", 0, vec!["cursor"]),
+        ("GET", "/search?q=ab", String::new(), &[("x-trace-depth", "3000000000")], 400, "request", 0, vec!["X-Trace-Depth"]),
+        ("GET", "/search?q=ab", String::new(), &[("x-trace-depth", "1"), ("x-trace-depth", "2")], 400, "request", 0, vec!["X-Trace-Depth"]),
+        // A value outside an enum with x-ias-enum-error: that pair, once
+        // nothing else is wrong.
+        ("GET", "/search?q=ab&kind=gadget", String::new(), none, 400, "item", 3, vec![]),
+        ("GET", "/search?q=a&kind=gadget", String::new(), none, 400, "request", 0, vec!["q"]),
     ];
     let http = reqwest::Client::new();
-    for (method, path, body, content_type, status, group, code, fields) in cases {
+    for (method, path, body, headers, status, group, code, fields) in cases {
         let mut request = http
             .request(method.parse().unwrap(), format!("{base}{path}"))
             .body(body.clone());
-        if let Some(content_type) = content_type {
-            request = request.header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let response = request.send().await.unwrap();
-        let case = format!("{method} {path} {body}");
+        let case = format!("{method} {path} {body} {headers:?}");
         assert_eq!(response.status().as_u16(), status, "{case}");
+        // A 401 says how to authenticate (RFC 6750 §3); nothing else does.
+        let challenge = response.headers().get("www-authenticate");
+        assert_eq!(
+            challenge.map(|v| v.to_str().unwrap()),
+            (status == 401).then_some("Bearer"),
+            "{case}"
+        );
         let answer: client::types::ErrStatusMsg = response.json().await.unwrap();
         assert_eq!(
             (answer.group.as_str(), answer.code),
@@ -203,7 +390,7 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
             .collect();
         assert_eq!(named, fields, "{case}");
         // A secret is never echoed, whatever it was.
-        if fields == ["secret"] {
+        if fields == ["secret"] || fields == ["cursor"] {
             assert_eq!(answer.validation_detail[0].original_value, None, "{case}");
         }
         // The client names the documented error: by x-ias-error-names
@@ -212,6 +399,8 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         let expected = match (group, code) {
             ("item", 3) => client::ErrorCode::UnknownKind,
             ("request", 1) => client::ErrorCode::Request1,
+            ("auth", 1) => client::ErrorCode::Auth1,
+            ("auth", 2) => client::ErrorCode::Auth2,
             _ => client::ErrorCode::Request0,
         };
         assert_eq!(named, expected, "{case}");
@@ -222,6 +411,108 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         );
     }
     server.close().await.unwrap();
+}
+
+/// Request headers, as (name, value).
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
+/// What a refused parameter's detail says: named as the spec spells it, the
+/// expression and argument as for body fields, what was sent (decoded)
+/// unless the parameter is secret.
+#[tokio::test]
+async fn a_refused_parameter_is_named_with_what_was_sent() {
+    let (server, base) = serve();
+    let http = reqwest::Client::new();
+    #[rustfmt::skip]
+    let cases: &[(&str, Headers<'_>, Value)] = &[
+        ("/search", &[], json!({"field": "q", "expression": "required", "originalValue": "", "reason": "This field is required."})),
+        ("/search?q=+", &[], json!({"field": "q", "expression": "min", "argument": "2", "originalValue": " ", "reason": "This field must be at least 2 characters long."})),
+        ("/search?q=ab&limit=abc", &[], json!({"field": "limit", "expression": "type", "argument": "integer", "originalValue": "abc", "reason": "This parameter must be an integer."})),
+        ("/search?q=ab&limit=51", &[], json!({"field": "limit", "expression": "max", "argument": "50", "originalValue": 51, "reason": "This field must be at most 50."})),
+        ("/search?q=ab&fragile=1", &[], json!({"field": "fragile", "expression": "type", "argument": "boolean", "originalValue": "1", "reason": "This parameter must be a boolean."})),
+        ("/search?q=ab&status=lost", &[], json!({"field": "status", "expression": "oneof", "argument": "active archived", "originalValue": "lost", "reason": "This field must be one of: active, archived."})),
+        ("/search?q=ab&limit=1&limit=2", &[], json!({"field": "limit", "expression": "single", "reason": "This parameter must be sent once; it was sent 2 times."})),
+        ("/search?q=%E9", &[], json!({"field": "q", "expression": "encoding", "originalValue": "\u{FFFD}", "reason": "This parameter is not UTF-8 text once percent-decoded."})),
+        ("/search?q=ab%2", &[], json!({"field": "q", "expression": "encoding", "originalValue": "ab%2", "reason": "This parameter's percent-encoding is broken: `%` must be followed by two hex digits."})),
+        // A secret parameter: never echoed, whatever was wrong.
+        ("/search?q=ab&cursor=abc", &[], json!({"field": "cursor", "expression": "min", "argument": "4", "reason": "This field must be at least 4 characters long."})),
+        ("/search?q=ab&cursor=%zzabc", &[], json!({"field": "cursor", "expression": "encoding", "reason": "This parameter's percent-encoding is broken: `%` must be followed by two hex digits."})),
+        ("/search?q=ab", &[("x-trace-depth", "3000000000")], json!({"field": "X-Trace-Depth", "expression": "max", "argument": "2147483647", "originalValue": 3_000_000_000_i64, "reason": "This field must be at most 2147483647."})),
+        ("/items/x1", &[("authorization", "Bearer t"), ("x-tenant", "acme")], json!({"field": "itemId", "expression": "type", "argument": "integer", "originalValue": "x1", "reason": "This parameter must be an integer."})),
+    ];
+    for (path, headers, detail) in cases {
+        let mut request = http.get(format!("{base}{path}"));
+        for (name, value) in *headers {
+            request = request.header(*name, *value);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        assert_eq!(
+            answer,
+            json!({
+                "group": "request",
+                "code": 0,
+                "message": "Invalid field in the request.",
+                "validationDetail": [detail],
+            }),
+            "{path}"
+        );
+    }
+    assert_eq!(server.app_private().taken(), Vec::<String>::new());
+    server.close().await.unwrap();
+}
+
+/// The server's document is the spec (conformance: no mismatch), its
+/// parameters included; security, which dropshot's documents lack, comes
+/// from the generated routes, and each route's is the spec's.
+#[test]
+fn the_fixture_document_conforms_to_its_spec() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/shapes.yaml");
+    let spec = ias_spec::load(path.as_ref(), "shapes.yaml").unwrap().json;
+    let api = ias_api_fixture::ias_api_mod::stub_api_description().unwrap();
+    let version = ias_api_fixture::API_VERSION.parse().unwrap();
+    let mut document = api
+        .openapi(ias_api_fixture::API_TITLE, version)
+        .json()
+        .unwrap();
+    ias_api_fixture::security::document_security(&mut document, &ias_api_fixture::ROUTES);
+    let mismatches = ias_spec::conformance(&spec, &document).unwrap();
+    let shown: Vec<String> = mismatches.iter().map(ToString::to_string).collect();
+    assert!(shown.is_empty(), "{}", shown.join("\n"));
+    // Not vacuous: the document lists the parameters and the security.
+    let search = &document["paths"]["/search"]["get"];
+    let names: Vec<&str> = search["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "q",
+            "limit",
+            "fragile",
+            "minWeight",
+            "status",
+            "kind",
+            "cursor",
+            "X-Trace-Depth"
+        ]
+    );
+    assert_eq!(search["security"], json!([{}, {"apiKey": []}]));
+    let contract = ias_spec::model::contract(&spec).unwrap();
+    for route in ias_api_fixture::ROUTES {
+        let key = ias_spec::model::OperationKey::new(route.path, &route.method.to_lowercase());
+        let op = &contract.operations[&key];
+        assert_eq!(op.operation_id, route.operation_id);
+        let generated: std::collections::BTreeSet<std::collections::BTreeSet<String>> = route
+            .security
+            .iter()
+            .map(|alt| alt.iter().map(|s| s.to_string()).collect())
+            .filter(|alt: &std::collections::BTreeSet<String>| !alt.is_empty())
+            .collect();
+        assert_eq!(generated, op.security, "{}", route.operation_id);
+    }
 }
 
 /// Every example of `shapes.yaml` fits the generated types (the same check

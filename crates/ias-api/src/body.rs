@@ -29,7 +29,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, Operation, OperationWithBody};
+use crate::error::{ApiError, OperationWithBody, OperationWithInput};
 use crate::validate::{check, json_type, Invalid, Validate};
 
 /// Request bodies larger than this are refused with 400 `request/0`.
@@ -118,7 +118,9 @@ fn clipped(value: &str) -> String {
 
 /// `T` from an object its rules accept. Unknown properties are ignored, as
 /// the schemas allow them.
-fn from_object<T: Validate, Op: Operation>(object: Map<String, Value>) -> Result<T, ApiError<Op>> {
+fn from_object<T: Validate, Op: OperationWithInput>(
+    object: Map<String, Value>,
+) -> Result<T, ApiError<Op>> {
     match check(&object, T::fields()) {
         Ok(()) => {}
         Err(Invalid::Fields(details)) => return Err(ApiError::invalid_fields(details)),

@@ -36,16 +36,24 @@ pub trait Operation: 'static {
     const OPERATION_ID: &'static str;
     /// The errors its responses document, and no others.
     type Error: Copy + Into<ErrorCode> + fmt::Debug + Send + Sync + 'static;
-    /// `request/0`: a request the rules refuse (every operation documents it).
-    const INVALID_REQUEST: Self::Error;
     /// The documented 5xx that dropshot's own server errors become.
     const SERVER_ERROR: Self::Error;
+    /// What a client error dropshot raises itself becomes: `request/0` where
+    /// the operation has inputs (and so documents it); an operation without
+    /// inputs has no extractor that could raise one.
+    const DROPSHOT_CLIENT_ERROR: Option<Self::Error>;
     /// The operation's error for a documented pair, if it documents it.
     fn documented(error: ErrorCode) -> Option<Self::Error>;
 }
 
+/// An operation with something to check (a body or parameters).
+pub trait OperationWithInput: Operation {
+    /// `request/0`: a request the rules refuse.
+    const INVALID_REQUEST: Self::Error;
+}
+
 /// An operation with a required JSON body.
-pub trait OperationWithBody: Operation {
+pub trait OperationWithBody: OperationWithInput {
     /// `request/1`: the body is missing.
     const BODY_REQUIRED: Self::Error;
 }
@@ -70,6 +78,20 @@ impl<Op: Operation> ApiError<Op> {
         }
     }
 
+    /// Replaces the documented message (for `request/0`, which says what is wrong).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.body.message = message.into();
+        self
+    }
+
+    /// Adds a trace (context for people; no credential).
+    pub fn with_trace(mut self, trace: impl Into<String>) -> Self {
+        self.body.traces.push(trace.into());
+        self
+    }
+}
+
+impl<Op: OperationWithInput> ApiError<Op> {
     /// `400 request/0` for a body that is not the expected JSON at all, with
     /// a message that says what is wrong.
     pub fn invalid_body(message: impl Into<String>) -> Self {
@@ -81,18 +103,6 @@ impl<Op: Operation> ApiError<Op> {
         let mut e = Self::new(Op::INVALID_REQUEST);
         e.body.validation_detail = details;
         e
-    }
-
-    /// Replaces the documented message (for `request/0`, which says what is wrong).
-    pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.body.message = message.into();
-        self
-    }
-
-    /// Adds a trace (context for people; no credential).
-    pub fn with_trace(mut self, trace: impl Into<String>) -> Self {
-        self.body.traces.push(trace.into());
-        self
     }
 }
 
@@ -119,11 +129,15 @@ impl<Op> Serialize for ApiError<Op> {
     }
 }
 
-/// The body is the spec's `ErrStatusMsg`, so is the schema.
 /// The body is the spec's `ErrStatusMsg` (and so is the schema); the
-/// [`ErrorCode`] goes with the response as an extension.
+/// [`ErrorCode`] goes with the response as an extension. A `401` carries
+/// `WWW-Authenticate: Bearer` (RFC 9110 §11.6.1, RFC 6750 §3).
 impl<Op: Operation> HttpResponseContent for ApiError<Op> {
     fn to_response(self, builder: http::response::Builder) -> HttpHandlerResult {
+        let builder = match self.error.status() {
+            401 => builder.header(http::header::WWW_AUTHENTICATE, "Bearer"),
+            _ => builder,
+        };
         self.body.to_response(builder.extension(self.error))
     }
 
@@ -143,10 +157,11 @@ impl<Op: Operation> HttpResponseError for ApiError<Op> {
 /// operation's documented 5xx, with dropshot's message as a trace.
 impl<Op: Operation> From<HttpError> for ApiError<Op> {
     fn from(e: HttpError) -> Self {
-        if e.status_code.is_client_error() {
-            ApiError::invalid_body(e.external_message)
-        } else {
-            ApiError::new(Op::SERVER_ERROR).with_trace(e.external_message)
+        match Op::DROPSHOT_CLIENT_ERROR {
+            Some(invalid) if e.status_code.is_client_error() => {
+                ApiError::new(invalid).with_message(e.external_message)
+            }
+            _ => ApiError::new(Op::SERVER_ERROR).with_trace(e.external_message),
         }
     }
 }

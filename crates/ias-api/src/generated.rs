@@ -451,6 +451,30 @@ impl ErrorCode {
             .find(|e| e.group() == group && e.code() == code)
     }
 }
+/// An operation's route: what the server counts requests by (a
+/// templated path is one route) and what its security requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// `operationId`.
+    pub operation_id: &'static str,
+    /// The method, upper case.
+    pub method: &'static str,
+    /// The path template, as the spec writes it (`/items/{id}`).
+    pub path: &'static str,
+    /// The status of its success response.
+    pub status: u16,
+    /// Its security requirements: alternatives, each the scheme names
+    /// that must all be present; empty when none is needed.
+    pub security: &'static [&'static [&'static str]],
+}
+/// Every operation's route, in the spec's order.
+pub const ROUTES: [Route; 1] = [Route {
+    operation_id: "exchangeAuthorizationCode",
+    method: "POST",
+    path: "/oauth/token",
+    status: 200u16,
+    security: &[],
+}];
 /// One type per operation, naming it in `ApiError<Op>`, and the
 /// errors its responses document (`<Op as Operation>::Error`).
 pub mod operations {
@@ -495,10 +519,10 @@ pub mod operations {
     impl crate::Operation for ExchangeAuthorizationCode {
         const OPERATION_ID: &'static str = "exchangeAuthorizationCode";
         type Error = ExchangeAuthorizationCodeError;
-        const INVALID_REQUEST: ExchangeAuthorizationCodeError =
-            ExchangeAuthorizationCodeError::InvalidFieldInTheRequest;
         const SERVER_ERROR: ExchangeAuthorizationCodeError =
             ExchangeAuthorizationCodeError::ExchangeAuthorizationCodeEncounteredError;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<ExchangeAuthorizationCodeError> =
+            ::std::option::Option::Some(ExchangeAuthorizationCodeError::InvalidFieldInTheRequest);
         #[allow(unreachable_patterns)]
         fn documented(error: ErrorCode) -> ::std::option::Option<ExchangeAuthorizationCodeError> {
             match error {
@@ -522,6 +546,10 @@ pub mod operations {
                 _ => ::std::option::Option::None,
             }
         }
+    }
+    impl crate::error::OperationWithInput for ExchangeAuthorizationCode {
+        const INVALID_REQUEST: ExchangeAuthorizationCodeError =
+            ExchangeAuthorizationCodeError::InvalidFieldInTheRequest;
     }
     impl crate::error::OperationWithBody for ExchangeAuthorizationCode {
         const BODY_REQUIRED: ExchangeAuthorizationCodeError =

@@ -10,6 +10,8 @@
 //! runtime the generated code uses:
 //!
 //! - [`mod@body`]: [`JsonBody`], the request body, read (bounded) and judged;
+//! - [`mod@params`]: path, query and header parameters, read and judged;
+//! - [`mod@security`]: where a request carries its credential;
 //! - [`mod@validate`]: the request rules applied to a JSON object;
 //! - [`mod@error`]: [`ApiError`], the `ErrStatusMsg` answer of an operation;
 //! - [`mod@examples`]: the spec's examples put through the generated types;
@@ -28,19 +30,26 @@ pub mod body;
 pub mod error;
 pub mod examples;
 mod generated;
+pub mod params;
+pub mod security;
 pub mod validate;
 
 pub use body::{is_media_type, BodyDeadline, JsonBody, REQUEST_BODY_MAX_BYTES};
-pub use error::{ApiError, Operation, OperationWithBody};
+pub use error::{ApiError, Operation, OperationWithBody, OperationWithInput};
 pub use generated::*;
 pub use ias_secret::Secret;
 
-/// The server's OpenAPI document, from the trait alone (no implementation).
+/// The server's OpenAPI document, from the trait alone (no implementation);
+/// each operation's `security` is the generated endpoints' (dropshot's
+/// documents have none).
 pub fn openapi_document() -> serde_json::Value {
     let api =
         ias_api_mod::stub_api_description().expect("the IasApi trait is a valid API description");
     let version = API_VERSION.parse().expect("API_VERSION is semver");
-    api.openapi(API_TITLE, version)
+    let mut document = api
+        .openapi(API_TITLE, version)
         .json()
-        .expect("the OpenAPI document serializes to JSON")
+        .expect("the OpenAPI document serializes to JSON");
+    security::document_security(&mut document, &ROUTES);
+    document
 }

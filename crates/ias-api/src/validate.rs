@@ -59,7 +59,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    /// Its JSON type's name, for messages.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::String | Kind::Enum(_) => "string",
             Kind::Integer => "integer",
@@ -176,6 +177,22 @@ impl Field {
     pub const fn pattern(mut self, pattern: &'static Pattern) -> Self {
         self.pattern = Some(pattern);
         self
+    }
+}
+
+impl Field {
+    /// Its name, as the spec spells it.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+    pub(crate) fn kind(&self) -> Kind {
+        self.kind
+    }
+    pub(crate) fn presence_of(&self) -> Presence {
+        self.presence
+    }
+    pub(crate) fn is_secret(&self) -> bool {
+        self.secret
     }
 }
 

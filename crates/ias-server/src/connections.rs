@@ -74,11 +74,38 @@ pub const H2_MAX_HEADER_LIST_BYTES: u32 = 16 * 1024;
 /// an answer (well under 1 KiB).
 pub const H2_STREAM_WINDOW_BYTES: u32 = 16 * 1024;
 
-/// Where requests are counted: the metrics, and the API's route templates
-/// (any other path is the route `other`).
+/// Where requests are counted: the metrics, and the API's routes (the
+/// generated `ias_api::ROUTES`; any other path is the route `other`).
 pub struct Observe {
     pub metrics: Arc<Metrics>,
-    pub routes: Vec<String>,
+    pub routes: &'static [ias_api::Route],
+}
+
+/// The route a request is counted under: one whose path template matches
+/// `path` (a `{name}` matches one non-empty segment), the one of `method`
+/// if there is one.
+fn route_of(routes: &[ias_api::Route], method: &str, path: &str) -> Option<usize> {
+    let matches = |template: &str| {
+        let (mut t, mut p) = (template.split('/'), path.split('/'));
+        loop {
+            match (t.next(), p.next()) {
+                (None, None) => return true,
+                (Some(t), Some(p)) if t.starts_with('{') && t.ends_with('}') && !p.is_empty() => {}
+                (Some(t), Some(p)) if t == p => {}
+                _ => return false,
+            }
+        }
+    };
+    let mut found = None;
+    for (i, route) in routes.iter().enumerate() {
+        if matches(route.path) {
+            if route.method == method {
+                return Some(i);
+            }
+            found.get_or_insert(i);
+        }
+    }
+    found
 }
 
 /// Open connections per peer address.
@@ -470,10 +497,10 @@ impl Conn {
         }
         let counted = self.observe.as_ref().map(|observe| {
             observe.metrics.request_started();
-            let path = request.uri().path();
+            let method = metrics::method_label(request.method());
             Counted {
-                method: metrics::method_label(request.method()),
-                route: observe.routes.iter().position(|r| r == path),
+                method,
+                route: route_of(observe.routes, method, request.uri().path()),
                 started,
                 answered: false,
             }
@@ -577,16 +604,18 @@ impl RequestObserver for InProgress {
         {
             counted.answered = true;
             let took = counted.started.elapsed();
-            match counted.route {
-                Some(route)
-                    if counted.method == "POST" && response.status() == http::StatusCode::OK =>
+            let route = counted.route.map(|i| (i, &observe.routes[i]));
+            match route {
+                Some((i, route))
+                    if counted.method == route.method
+                        && response.status().as_u16() == route.status =>
                 {
-                    observe.metrics.request_ok(route, took);
+                    observe.metrics.request_ok(i, took);
                 }
                 route => {
                     let labels = metrics::Labels {
                         method: counted.method,
-                        route: route.map_or("other", |i| observe.routes[i].as_str()),
+                        route: route.map_or("other", |(_, r)| r.path),
                         status: response.status().as_u16().to_string(),
                         outcome: outcome(response),
                     };
@@ -721,7 +750,7 @@ impl AsyncWrite for WatchedIo {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_canonical, Connections, H2Frames, Limits, Listener};
+    use super::{is_canonical, route_of, Connections, H2Frames, Limits, Listener};
 
     /// To hyper the watched stream is the TCP stream: what it writes, plain
     /// or vectored, arrives whole, vectored writes stay vectored, and a
@@ -823,6 +852,40 @@ mod tests {
         for (target, expected) in cases {
             let uri: http::Uri = target.parse().unwrap();
             assert_eq!(ok(&uri), expected, "{target}");
+        }
+    }
+
+    #[test]
+    fn a_request_is_counted_under_its_route_template() {
+        let route = |method, path| ias_api::Route {
+            operation_id: "op",
+            method,
+            path,
+            status: 200,
+            security: &[],
+        };
+        let routes = [
+            route("POST", "/oauth/token"),
+            route("GET", "/users/{id}"),
+            route("DELETE", "/users/{id}"),
+            route("GET", "/users/{id}/keys/{key}"),
+        ];
+        let cases = [
+            ("POST", "/oauth/token", Some(0)),
+            ("GET", "/oauth/token", Some(0)),
+            ("GET", "/users/42", Some(1)),
+            ("DELETE", "/users/42", Some(2)),
+            ("PUT", "/users/42", Some(1)),
+            ("GET", "/users/42/keys/k", Some(3)),
+            ("GET", "/users/", None),
+            ("GET", "/users", None),
+            ("GET", "/users/42/keys", None),
+            ("GET", "/users/42/x/k", None),
+            ("GET", "/oauth/token/x", None),
+            ("GET", "/", None),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(route_of(&routes, method, path), expected, "{method} {path}");
         }
     }
 

@@ -109,8 +109,8 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
     } else {
         slog::info!(log.new(kv), "{message}");
     }
-    let routes = routes();
-    let metrics = Arc::new(metrics::Metrics::new(&routes));
+    let routes = &ias_api::ROUTES[..];
+    let metrics = Arc::new(metrics::Metrics::new(routes));
     let context = ServerContext::new(config, budget.max_exchanges, Arc::clone(&metrics))?;
     let connections = connections::Connections::new(
         connections::Limits {
@@ -164,12 +164,4 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
         admin,
         health,
     })
-}
-
-/// The API's route templates, from its description (for the `http_route` label).
-fn routes() -> Vec<String> {
-    ias_api::openapi_document()["paths"]
-        .as_object()
-        .map(|paths| paths.keys().cloned().collect())
-        .unwrap_or_default()
 }

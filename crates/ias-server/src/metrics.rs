@@ -28,8 +28,9 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub struct Metrics {
     registry: Registry,
     requests: HistogramVec,
-    /// The hot series, resolved once: `POST {route} 200 ok`, by route index.
-    post_ok: Vec<Histogram>,
+    /// The hot series, resolved once: `{method} {route} {success status}
+    /// ok`, by route index (only each route's own method).
+    route_ok: Vec<Histogram>,
     /// One series per `ExchangeOutcome`, resolved once.
     exchanges: ExchangeSeries,
     active_requests: IntGauge,
@@ -120,9 +121,10 @@ pub struct Readings {
 }
 
 impl Metrics {
-    /// Registers every metric for an API with these route templates;
-    /// `ias_build_info` is set here, once.
-    pub fn new(routes: &[String]) -> Self {
+    /// Registers every metric for an API with these routes (each route's
+    /// success series is registered, and no other method's); `ias_build_info`
+    /// is set here, once.
+    pub fn new(routes: &[ias_api::Route]) -> Self {
         let registry = Registry::new();
         let requests = HistogramVec::new(
             HistogramOpts::new(
@@ -195,15 +197,18 @@ impl Metrics {
         ] {
             registry.register(metric).expect("metric names are unique");
         }
-        let post_ok = routes
+        let route_ok = routes
             .iter()
-            .map(|route| requests.with_label_values(&["POST", route, "200", "ok"]))
+            .map(|route| {
+                let status = route.status.to_string();
+                requests.with_label_values(&[route.method, route.path, status.as_str(), "ok"])
+            })
             .collect();
         let exchanges = ExchangeSeries::new(&exchanges);
         Metrics {
             registry,
             requests,
-            post_ok,
+            route_ok,
             exchanges,
             active_requests,
             connections_open,
@@ -223,11 +228,12 @@ impl Metrics {
         self.active_requests.dec();
     }
 
-    /// A `POST` to route `route` (an index of the routes given to
-    /// [`Metrics::new`]) was answered 200: the hot path, no label lookup.
+    /// A request to route `route` (an index of the routes given to
+    /// [`Metrics::new`]) with its method was answered with its success
+    /// status: the hot path, no label lookup.
     pub fn request_ok(&self, route: usize, took: Duration) {
         self.active_requests.dec();
-        self.post_ok[route].observe(took.as_secs_f64());
+        self.route_ok[route].observe(took.as_secs_f64());
     }
 
     /// Any other answer.
@@ -336,7 +342,7 @@ mod tests {
 
     #[test]
     fn each_exchange_outcome_has_its_own_series() {
-        let metrics = Metrics::new(&["/oauth/token".to_string()]);
+        let metrics = Metrics::new(&ias_api::ROUTES);
         let outcomes = [
             (ExchangeOutcome::Token, "token", 1),
             (
@@ -365,6 +371,11 @@ mod tests {
             log_records_dropped: 7,
         };
         let text = metrics.render(&readings);
+        let route = &ias_api::ROUTES[0];
+        let hot = format!(
+            "http_server_request_duration_seconds_count{{http_request_method=\"{}\",http_response_status_code=\"{}\",http_route=\"{}\",outcome=\"ok\"}} 1",
+            route.method, route.status, route.path
+        );
         let mut expected: Vec<String> = outcomes
             .iter()
             .map(|(_, label, n)| {
@@ -373,7 +384,7 @@ mod tests {
             .collect();
         expected.extend(
             [
-                "http_server_request_duration_seconds_count{http_request_method=\"POST\",http_response_status_code=\"200\",http_route=\"/oauth/token\",outcome=\"ok\"} 1",
+                hot.as_str(),
                 "http_server_active_requests 0",
                 "ias_connections_open 2",
                 "ias_exchanges_in_flight 1",
@@ -385,6 +396,12 @@ mod tests {
         for line in &expected {
             assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
         }
+        // Only each route's own success series is registered up front.
+        let registered: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("http_server_request_duration_seconds_count"))
+            .collect();
+        assert_eq!(registered.len(), ias_api::ROUTES.len(), "{registered:?}");
         // The drop count is read, not added: the same reading scrapes the same.
         assert_eq!(metrics.render(&readings), text);
     }

@@ -149,7 +149,10 @@ pub fn parse(name: &str, text: &str) -> Result<SpecDocument, SpecError> {
 
 /// The 1-based line of a block-style YAML key path such as
 /// `["paths", "/oauth/token", "post"]`, or `None` when it cannot be found
-/// (flow style, JSON on one line, or a missing key).
+/// (flow style, JSON on one line, or a missing key). A key `#N` is the N-th
+/// (from 0) item of a block sequence (`- ...`), so
+/// `["paths", "/items", "get", "parameters", "#1", "schema"]` is the schema
+/// of the second parameter.
 pub fn locate(text: &str, keys: &[&str]) -> Option<usize> {
     let mut parent_indent: Option<usize> = None;
     let mut start = 0;
@@ -160,6 +163,7 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<usize> {
         // The parent's children are at the indent of its first one; deeper
         // lines belong to them (a `code:` inside a sibling is not the key).
         let mut child_indent = None;
+        let mut item = key.strip_prefix('#').and_then(|n| n.parse::<usize>().ok());
         for (i, line) in lines.iter().enumerate().skip(start) {
             let trimmed = line.trim_start();
             if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -170,6 +174,19 @@ pub fn locate(text: &str, keys: &[&str]) -> Option<usize> {
                 if indent <= p {
                     break; // left the parent's block
                 }
+            }
+            if let Some(n) = item.as_mut() {
+                // An item: `- ...` (YAML) or `{`/`[` (JSON), at the items' indent.
+                let opens =
+                    trimmed == "-" || trimmed.starts_with(['{', '[']) || trimmed.starts_with("- ");
+                if opens && *child_indent.get_or_insert(indent) == indent {
+                    if *n == 0 {
+                        hit = Some((i, indent));
+                        break;
+                    }
+                    *n -= 1;
+                }
+                continue;
             }
             if trimmed.starts_with(['{', '}', '[', ']']) {
                 continue; // JSON's brackets on lines of their own
@@ -238,6 +255,22 @@ mod tests {
         assert_eq!(locate(MINI, &["paths", "/a", "get"]), Some(7));
         assert_eq!(locate(MINI, &["paths", "/b"]), None);
         assert_eq!(locate(MINI, &["info", "version"]), Some(4));
+    }
+
+    #[test]
+    fn locate_counts_sequence_items() {
+        let text = "get:\n  parameters:\n    - name: a\n      in: query\n    -\n      name: b\n      schema:\n        type: string\n";
+        assert_eq!(locate(text, &["get", "parameters", "#0"]), Some(3));
+        assert_eq!(locate(text, &["get", "parameters", "#1"]), Some(5));
+        assert_eq!(
+            locate(text, &["get", "parameters", "#1", "schema", "type"]),
+            Some(8)
+        );
+        assert_eq!(locate(text, &["get", "parameters", "#2"]), None);
+        assert_eq!(locate(text, &["get", "parameters", "#x"]), None);
+        let json = "{\n  \"p\": [\n    {\n      \"a\": 1\n    },\n    {\n      \"a\": {\n        \"b\": 2\n      }\n    }\n  ]\n}\n";
+        assert_eq!(locate(json, &["p", "#1"]), Some(6));
+        assert_eq!(locate(json, &["p", "#1", "a", "b"]), Some(8));
     }
 
     /// A key of the same name deeper inside an earlier sibling is not the key.

@@ -190,6 +190,15 @@ fn security(v: Option<&Value>) -> BTreeSet<BTreeSet<String>> {
         .collect()
 }
 
+/// A number with no fraction as an integer: `0.0` (how schemars writes a
+/// bound) and `0` (how a spec does) are one bound.
+fn whole_as_integer(v: &Value) -> Value {
+    match v.as_f64() {
+        Some(f) if v.is_f64() && f.fract() == 0.0 && f.abs() < 9e15 => Value::from(f as i64),
+        _ => v.clone(),
+    }
+}
+
 /// Converts a YAML value to JSON, turning non-string keys (such as an
 /// unquoted `200:`) into strings.
 pub fn yaml_to_json(v: &serde_yaml::Value) -> Value {
@@ -409,7 +418,7 @@ impl Resolver<'_> {
             .chain(OTHER_CONSTRAINTS)
         {
             if let Some(c) = v.get(*key) {
-                s.constraints.insert(key, c.clone());
+                s.constraints.insert(key, whole_as_integer(c));
             }
         }
         s.additional_properties = match v.get("additionalProperties") {
@@ -562,6 +571,19 @@ mod tests {
             s.properties["child"].recursive.as_deref(),
             Some("#/components/schemas/T")
         );
+    }
+
+    #[test]
+    fn bounds_compare_as_numbers() {
+        let doc = |minimum: Value| {
+            let schema = json!({"type": "number", "minimum": minimum, "maximum": 0.5});
+            Resolver { root: &Value::Null }
+                .schema(&schema, &mut Vec::new())
+                .unwrap()
+        };
+        assert_eq!(doc(json!(0)), doc(json!(0.0)));
+        assert_ne!(doc(json!(0)), doc(json!(0.5)));
+        assert_eq!(doc(json!(2)).constraints["maximum"], json!(0.5));
     }
 
     #[test]

@@ -128,6 +128,9 @@ pub struct OperationErrors<'a> {
     pub pairs: &'a [(String, i64)],
     /// The pair dropshot's own server errors become (a documented 5xx).
     pub server_error: (&'a str, i64),
+    /// `request/0`, when the operation has inputs to check (a body or
+    /// parameters).
+    pub invalid_request: Option<(&'a str, i64)>,
     /// `request/1`, when the operation has a required body.
     pub body_required: Option<(&'a str, i64)>,
 }
@@ -145,7 +148,7 @@ pub fn operation_errors(catalogue: &Catalogue, op: &OperationErrors<'_>) -> Toke
         .map(|(g, c)| doc_line(catalogue.get(g, *c).expect("a documented pair")));
     let v = &variants;
     let server_error = variant(op.server_error);
-    let invalid = variant(("request", 0));
+    let invalid = op.invalid_request.map(variant);
     let marker_doc = format!(" `{id}`: names it in `ApiError<{marker}>`.");
     let error_doc = format!(
         " The errors `{id}` documents, and no others: an `ApiError<{marker}>` is made from one."
@@ -158,6 +161,17 @@ pub fn operation_errors(catalogue: &Catalogue, op: &OperationErrors<'_>) -> Toke
             }
         }
     });
+    let with_input = invalid.as_ref().map(|invalid| {
+        quote! {
+            impl crate::error::OperationWithInput for #marker {
+                const INVALID_REQUEST: #error_ty = #error_ty::#invalid;
+            }
+        }
+    });
+    let dropshot_client_error = match &invalid {
+        Some(invalid) => quote!(::std::option::Option::Some(#error_ty::#invalid)),
+        None => quote!(::std::option::Option::None),
+    };
     quote! {
         #[doc = #marker_doc]
         pub enum #marker {}
@@ -177,8 +191,8 @@ pub fn operation_errors(catalogue: &Catalogue, op: &OperationErrors<'_>) -> Toke
         impl crate::Operation for #marker {
             const OPERATION_ID: &'static str = #id;
             type Error = #error_ty;
-            const INVALID_REQUEST: #error_ty = #error_ty::#invalid;
             const SERVER_ERROR: #error_ty = #error_ty::#server_error;
+            const DROPSHOT_CLIENT_ERROR: ::std::option::Option<#error_ty> = #dropshot_client_error;
             #[allow(unreachable_patterns)]
             fn documented(error: ErrorCode) -> ::std::option::Option<#error_ty> {
                 match error {
@@ -187,6 +201,7 @@ pub fn operation_errors(catalogue: &Catalogue, op: &OperationErrors<'_>) -> Toke
                 }
             }
         }
+        #with_input
         #body_required
     }
 }

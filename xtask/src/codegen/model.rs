@@ -95,6 +95,59 @@ const OPERATION_KEYS: &[&str] = &[
     "deprecated",
     "security",
 ];
+/// Keys of a parameter the generator carries (`content`, `allowEmptyValue`,
+/// `allowReserved` and cookies are refused).
+const PARAMETER_KEYS: &[&str] = &[
+    "name",
+    "in",
+    "description",
+    "required",
+    "deprecated",
+    "schema",
+    "example",
+    "examples",
+    "style",
+    "explode",
+];
+/// Keys of a parameter's schema: a scalar type and the rules applied to it.
+const PARAMETER_SCHEMA_KEYS: &[&str] = &[
+    "type",
+    "format",
+    "enum",
+    "$ref",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "pattern",
+    "description",
+    "example",
+    "title",
+];
+/// Keys of a security scheme the generator carries.
+const SECURITY_SCHEME_KEYS: &[&str] = &[
+    "type",
+    "scheme",
+    "bearerFormat",
+    "name",
+    "in",
+    "description",
+];
+/// The documented error a request without a scheme's credential gets.
+pub const SCHEME_ERROR: &str = "x-ias-error";
+/// Headers HTTP or OpenAPI gives a meaning of their own (OpenAPI 3.0:
+/// `Accept`, `Content-Type` and `Authorization` parameters are ignored).
+const RESERVED_HEADERS: &[&str] = &[
+    "accept",
+    "content-type",
+    "authorization",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "host",
+    "cookie",
+];
+
 /// The `format`s the generator carries, by type: each picks the Rust type.
 /// Any other (`date-time`, `uuid`, `email`, ...) would be a check nobody
 /// makes, so it is refused.
@@ -118,6 +171,54 @@ pub struct Model {
     pub schemas: Vec<Schema>,
     /// Every operation, in the spec's order.
     pub operations: Vec<Operation>,
+    /// `components.securitySchemes`, in the spec's order.
+    pub security_schemes: Vec<SecurityScheme>,
+}
+
+/// A security scheme: where a request carries a credential.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityScheme {
+    /// Its name in `components.securitySchemes`.
+    pub name: String,
+    pub kind: SchemeKind,
+    /// `x-ias-error`: the documented pair a request without it gets.
+    pub error: (String, i64),
+}
+
+/// How a scheme carries its credential.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemeKind {
+    /// `type: http`, `scheme: bearer`.
+    Bearer,
+    /// `type: apiKey`, `in: header`: the header's name (lower case).
+    ApiKeyHeader(String),
+}
+
+/// Where a parameter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+/// A parameter of an operation: its rules and Rust field are a
+/// [`Property`] (named as the spec spells it), `Presence::Required` when
+/// `required: true`.
+#[derive(Debug)]
+pub struct Parameter {
+    pub location: Location,
+    pub property: Property,
+    /// Its schema as JSON, for the server's document.
+    pub schema_json: String,
+}
+
+/// An operation's parameters: their struct (a schema of its own, named
+/// `{OperationId}Params`, not in `components`) and each one's place.
+#[derive(Debug)]
+pub struct Params {
+    pub schema: Schema,
+    pub parameters: Vec<Parameter>,
 }
 
 /// A component schema.
@@ -147,7 +248,7 @@ pub enum Shape {
 }
 
 /// A property of an object schema.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Property {
     /// Its name on the wire.
     pub name: String,
@@ -196,7 +297,7 @@ pub enum Presence {
 }
 
 /// The request rules of a property (besides its type and presence).
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Rules {
     pub values: Vec<String>,
     /// `x-ias-enum-error`: the documented pair a value outside `values` gets.
@@ -220,6 +321,12 @@ pub struct Operation {
     pub description: Option<String>,
     /// The request body's schema (a required JSON body).
     pub body: Option<String>,
+    /// Its parameters (path-level ones, overridden by its own), if any.
+    pub params: Option<Params>,
+    /// The security requirements in force (its own, else the document's):
+    /// alternatives, each the schemes that must all be present; an empty
+    /// alternative is anonymous access. Empty: no credential needed.
+    pub security: Vec<Vec<String>>,
     pub success: Success,
     /// Its documented pairs, in the spec's order.
     pub pairs: Vec<(String, i64)>,
@@ -291,6 +398,7 @@ impl Reader<'_> {
                 format!("info.version {version:?} is not a semver version (MAJOR.MINOR.PATCH)")
             ));
         }
+        let security_schemes = self.security_schemes()?;
         let mut operations = Vec::new();
         for (path, item) in entries(&self.doc.yaml["paths"]) {
             self.allowed_keys(item, PATH_ITEM_KEYS, &["paths", path], || {
@@ -298,7 +406,7 @@ impl Reader<'_> {
             })?;
             for method in METHODS {
                 if let Some(op) = item.get(*method) {
-                    operations.push(self.operation(path, method, op, item)?);
+                    operations.push(self.operation(path, method, op, item, &security_schemes)?);
                 }
             }
         }
@@ -317,7 +425,9 @@ impl Reader<'_> {
             version,
             schemas,
             operations,
+            security_schemes,
         };
+        self.check_params_names(&model)?;
         self.check_enum_errors(&model)?;
         self.check_house_body(&model)?;
         Ok(model)
@@ -624,7 +734,14 @@ impl Reader<'_> {
         Ok(name)
     }
 
-    fn operation(&self, path: &str, method: &str, op: &Value, item: &Value) -> Result<Operation> {
+    fn operation(
+        &self,
+        path: &str,
+        method: &str,
+        op: &Value,
+        item: &Value,
+        schemes: &[SecurityScheme],
+    ) -> Result<Operation> {
         let keys = ["paths", path, method];
         let at = |problem: String| self.error(&keys, problem);
         let id = op["operationId"].as_str().unwrap_or_default().to_string();
@@ -632,41 +749,8 @@ impl Reader<'_> {
         self.allowed_keys(op, OPERATION_KEYS, &keys, || {
             format!("operation {id} ({place})")
         })?;
-        let has = |v: &Value, key| {
-            v.get(key)
-                .and_then(Value::as_sequence)
-                .is_some_and(|s| !s.is_empty())
-        };
-        if has(op, "parameters") || has(item, "parameters") {
-            bail!(at(format!(
-                "operation {id} ({place}) has parameters; the server generator does not \
-                 generate parameters yet; remove them, or {EXTEND}"
-            )));
-        }
-        // An operation's own `security` replaces the document's; a requirement
-        // with no scheme (`{}`) is anonymous access.
-        let (security, where_) = match op.get("security") {
-            Some(s) => (s, vec!["paths", path, method, "security"]),
-            None => (&self.doc.yaml["security"], vec!["security"]),
-        };
-        let requirements: Vec<Vec<&str>> = security
-            .as_sequence()
-            .into_iter()
-            .flatten()
-            .map(|r| entries(r).map(|(scheme, _)| scheme).collect())
-            .collect();
-        if !requirements.is_empty() && requirements.iter().all(|r| !r.is_empty()) {
-            let schemes: Vec<&str> = requirements.concat();
-            bail!(self.error(
-                &where_,
-                format!(
-                    "operation {id} ({place}) requires security ({}); the server generator does \
-                     not carry security requirements yet, so the endpoint would be served without \
-                     them. Remove the requirement, or {EXTEND}",
-                    schemes.join(", ")
-                )
-            ));
-        }
+        let params = self.params(&id, &place, path, method, op, item)?;
+        let security = self.operation_security(&id, &place, path, method, op, schemes)?;
         let body = match op.get("requestBody") {
             None => None,
             Some(body) => {
@@ -750,17 +834,33 @@ impl Reader<'_> {
                  500 response (`- [group:**GROUP**, code:**N**]: Message.`)"
             )));
         };
-        let mut needed = vec![("request", 0)];
-        if body.is_some() {
-            needed.push(("request", 1));
+        // What the generated endpoint can answer follows from the inputs.
+        let mut needed = Vec::new();
+        if body.is_some() || params.is_some() {
+            needed.push((("request", 0), "the request rules answer with it"));
         }
-        for (group, code) in needed {
+        if body.is_some() {
+            needed.push((("request", 1), "a missing body is answered with it"));
+        }
+        for ((group, code), why) in needed {
             let status = self.catalogue.get(group, code).map(|e| e.status);
             if !documents(group, code) || status != Some(400) {
                 bail!(at(format!(
                     "operation {id} ({place}) must document [group:**{group}**, \
-                     code:**{code}**] in its 400 response: the request rules and the \
-                     JSON body answer with it"
+                     code:**{code}**] in its 400 response: {why}"
+                )));
+            }
+        }
+        for scheme in schemes {
+            let used = security.iter().flatten().any(|s| *s == scheme.name);
+            let (group, code) = &scheme.error;
+            if used && !documents(group, *code) {
+                bail!(at(format!(
+                    "operation {id} ({place}) requires security scheme {} but does not \
+                     document its `{SCHEME_ERROR}` [group:**{group}**, code:**{code}**]: a \
+                     request without the credential is answered with it; list \
+                     `- [group:**{group}**, code:**{code}**]: ...` in its 401 response",
+                    scheme.name
                 )));
             }
         }
@@ -777,10 +877,428 @@ impl Reader<'_> {
             summary: op["summary"].as_str().map(str::to_string),
             description: op["description"].as_str().map(str::to_string),
             body,
+            params,
+            security,
             success,
             pairs,
             server_error,
         })
+    }
+
+    /// `components.securitySchemes`: bearer tokens and API keys in a header,
+    /// each naming the documented error a request without it gets.
+    fn security_schemes(&self) -> Result<Vec<SecurityScheme>> {
+        let mut out = Vec::new();
+        for (name, scheme) in entries(&self.doc.yaml["components"]["securitySchemes"]) {
+            let keys = ["components", "securitySchemes", name];
+            let at = |problem: String| self.error(&keys, problem);
+            self.allowed_keys(scheme, SECURITY_SCHEME_KEYS, &keys, || {
+                format!("security scheme {name}")
+            })?;
+            let ty = scheme["type"].as_str().unwrap_or_default();
+            let kind = match ty {
+                "http"
+                    if scheme["scheme"]
+                        .as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("bearer")) =>
+                {
+                    SchemeKind::Bearer
+                }
+                "apiKey" if scheme["in"].as_str() == Some("header") => {
+                    let header = scheme["name"].as_str().unwrap_or_default();
+                    if let Some(problem) = header_problem(header) {
+                        bail!(at(format!(
+                            "security scheme {name}: header {header:?} {problem}"
+                        )));
+                    }
+                    SchemeKind::ApiKeyHeader(header.to_ascii_lowercase())
+                }
+                _ => bail!(at(format!(
+                    "security scheme {name} (type {ty}{}): the server generator carries `type: \
+                     http` with `scheme: bearer`, and `type: apiKey` with `in: header`; describe \
+                     it as one of those, or {EXTEND}",
+                    match (scheme["scheme"].as_str(), scheme["in"].as_str()) {
+                        (Some(x), _) | (None, Some(x)) => format!(", {x}"),
+                        (None, None) => String::new(),
+                    }
+                ))),
+            };
+            let pair = &scheme[SCHEME_ERROR];
+            let (group, code) = (pair["group"].as_str(), pair["code"].as_i64());
+            let Some(documented) = group.zip(code).and_then(|(g, c)| self.catalogue.get(g, c))
+            else {
+                bail!(at(format!(
+                    "security scheme {name}: `{SCHEME_ERROR}: {{group: GROUP, code: N}}` must \
+                     name the documented pair a request without the credential gets (usually a \
+                     401); it is {}",
+                    if pair.is_null() {
+                        "missing".to_string()
+                    } else {
+                        format!("{}, which no response documents", shown(pair))
+                    }
+                )));
+            };
+            out.push(SecurityScheme {
+                name: name.to_string(),
+                kind,
+                error: (documented.group.clone(), documented.code),
+            });
+        }
+        Ok(out)
+    }
+
+    /// An operation's security requirements (its own `security`, else the
+    /// document's), each scheme one of `components.securitySchemes`.
+    fn operation_security(
+        &self,
+        id: &str,
+        place: &str,
+        path: &str,
+        method: &str,
+        op: &Value,
+        schemes: &[SecurityScheme],
+    ) -> Result<Vec<Vec<String>>> {
+        let (security, keys) = match op.get("security") {
+            Some(s) => (s, vec!["paths", path, method, "security"]),
+            None => (&self.doc.yaml["security"], vec!["security"]),
+        };
+        let mut out = Vec::new();
+        for requirement in security.as_sequence().into_iter().flatten() {
+            let mut alternative = Vec::new();
+            for (scheme, scopes) in entries(requirement) {
+                if !schemes.iter().any(|s| s.name == scheme) {
+                    bail!(self.error(
+                        &keys,
+                        format!(
+                            "operation {id} ({place}) requires security scheme {scheme:?}, which \
+                             components.securitySchemes does not define"
+                        )
+                    ));
+                }
+                if scopes.as_sequence().is_none_or(|s| !s.is_empty()) {
+                    bail!(self.error(
+                        &keys,
+                        format!(
+                            "operation {id} ({place}): security scheme {scheme} takes no scopes \
+                             (`{scheme}: []`); only OAuth2 and OpenID schemes have scopes"
+                        )
+                    ));
+                }
+                alternative.push(scheme.to_string());
+            }
+            out.push(alternative);
+        }
+        if out.iter().all(Vec::is_empty) {
+            // `[]`, `[{}]`: anonymous access only.
+            out.clear();
+        }
+        Ok(out)
+    }
+
+    /// An operation's parameters: the path item's, then its own (which
+    /// replace a path item's of the same `in` and `name`).
+    fn params(
+        &self,
+        id: &str,
+        place: &str,
+        path: &str,
+        method: &str,
+        op: &Value,
+        item: &Value,
+    ) -> Result<Option<Params>> {
+        let mut found: Vec<(Vec<String>, &Value, bool)> = Vec::new();
+        for (owner, list, own) in [
+            (vec!["paths", path], item, false),
+            (vec!["paths", path, method], op, true),
+        ] {
+            for (i, p) in list["parameters"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let mut keys: Vec<String> = owner.iter().map(|k| k.to_string()).collect();
+                keys.extend(["parameters".to_string(), format!("#{i}")]);
+                let (keys, p) = self.parameter_ref(keys, p)?;
+                let same = |q: &Value| q["name"] == p["name"] && q["in"] == p["in"];
+                match found.iter().position(|(_, q, _)| same(q)) {
+                    Some(at) if found[at].2 == own => {
+                        let k: Vec<&str> = keys.iter().map(String::as_str).collect();
+                        bail!(self.error(
+                            &k,
+                            format!(
+                                "operation {id} ({place}): parameter {} ({}) is listed twice",
+                                shown(&p["name"]),
+                                shown(&p["in"])
+                            )
+                        ));
+                    }
+                    Some(at) => found[at] = (keys, p, own),
+                    None => found.push((keys, p, own)),
+                }
+            }
+        }
+        let params_rust = format!("{}Params", id.to_upper_camel_case());
+        let mut parameters = Vec::new();
+        for (keys, p, _) in &found {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            parameters.push(self.parameter(id, place, &params_rust, &keys, p)?);
+        }
+        // Every `{name}` of the path template is a path parameter, and back.
+        let template: BTreeSet<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        let declared: BTreeSet<&str> = parameters
+            .iter()
+            .filter(|p| p.location == Location::Path)
+            .map(|p| p.property.name.as_str())
+            .collect();
+        if template != declared {
+            let missing: Vec<&&str> = template.difference(&declared).collect();
+            let extra: Vec<&&str> = declared.difference(&template).collect();
+            bail!(self.error(
+                &["paths", path, method],
+                format!(
+                    "operation {id} ({place}): the path template's variables and its path \
+                     parameters differ (in the template only: {missing:?}; declared only: \
+                     {extra:?}); declare each `{{name}}` as `in: path`, `required: true`"
+                )
+            ));
+        }
+        let mut fields = BTreeSet::new();
+        for p in &parameters {
+            if !fields.insert(p.property.field.clone()) {
+                bail!(self.error(
+                    &["paths", path, method],
+                    format!(
+                        "operation {id} ({place}): two parameters become the Rust field {} \
+                         (one is {:?}); rename one",
+                        p.property.field, p.property.name
+                    )
+                ));
+            }
+        }
+        if parameters.is_empty() {
+            return Ok(None);
+        }
+        let properties: Vec<(String, serde_json::Value)> = parameters
+            .iter()
+            .map(|p| {
+                let schema = serde_json::from_str(&p.schema_json).expect("JSON we wrote");
+                (p.property.name.clone(), schema)
+            })
+            .collect();
+        let required: Vec<&str> = parameters
+            .iter()
+            .filter(|p| p.property.presence == Presence::Required)
+            .map(|p| p.property.name.as_str())
+            .collect();
+        let json = serde_json::json!({
+            "type": "object",
+            "properties": serde_json::Map::from_iter(properties),
+            "required": required,
+        });
+        let mut schema = Schema {
+            name: params_rust.clone(),
+            rust: params_rust,
+            description: Some(format!("The parameters of `{id}` ({place}).")),
+            shape: Shape::Object(Vec::new()),
+            json: serde_json::to_string_pretty(&json).expect("JSON"),
+            refs: BTreeSet::new(),
+            request_body: false,
+        };
+        let shape = Shape::Object(parameters.iter().map(|p| p.property.clone()).collect());
+        schema.refs = refs_of(&shape);
+        schema.shape = shape;
+        Ok(Some(Params { schema, parameters }))
+    }
+
+    /// A parameter, or the one its `$ref` names (`#/components/parameters/X`),
+    /// with the keys that locate it.
+    fn parameter_ref<'v>(
+        &'v self,
+        keys: Vec<String>,
+        p: &'v Value,
+    ) -> Result<(Vec<String>, &'v Value)> {
+        let Some(target) = p["$ref"].as_str() else {
+            return Ok((keys, p));
+        };
+        let k: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let name = target
+            .strip_prefix("#/components/parameters/")
+            .ok_or_else(|| {
+                self.error(
+                    &k,
+                    format!("$ref {target:?} is not to #/components/parameters/"),
+                )
+            })?;
+        let found = self.doc.yaml["components"]["parameters"]
+            .get(name)
+            .ok_or_else(|| {
+                self.error(&k, format!("$ref {target:?}: there is no parameter {name}"))
+            })?;
+        let keys = ["components", "parameters", name]
+            .map(str::to_string)
+            .to_vec();
+        Ok((keys, found))
+    }
+
+    fn parameter(
+        &self,
+        id: &str,
+        place: &str,
+        params_rust: &str,
+        keys: &[&str],
+        p: &Value,
+    ) -> Result<Parameter> {
+        let at = |problem: String| self.error(keys, problem);
+        let name = p["name"].as_str().unwrap_or_default();
+        let what = || format!("operation {id} ({place}): parameter {name:?}");
+        self.allowed_keys(p, PARAMETER_KEYS, keys, what)?;
+        if name.is_empty() {
+            bail!(at(format!("{}: a parameter needs a `name`", what())));
+        }
+        let location = match p["in"].as_str() {
+            Some("path") => Location::Path,
+            Some("query") => Location::Query,
+            Some("header") => Location::Header,
+            other => bail!(at(format!(
+                "{}: `in: {}` is not carried; the server generator carries path, query and \
+                 header parameters; {EXTEND}",
+                what(),
+                other.unwrap_or("(missing)")
+            ))),
+        };
+        let (style, explode) = match location {
+            Location::Query => ("form", true),
+            Location::Path | Location::Header => ("simple", false),
+        };
+        if p.get("style").is_some_and(|s| s.as_str() != Some(style))
+            || p.get("explode")
+                .is_some_and(|e| e.as_bool() != Some(explode))
+        {
+            bail!(at(format!(
+                "{}: only the default serialization is carried for {} parameters (style: \
+                 {style}, explode: {explode}); remove `style`/`explode`, or {EXTEND}",
+                what(),
+                p["in"].as_str().unwrap_or_default()
+            )));
+        }
+        let required = p["required"].as_bool() == Some(true);
+        match location {
+            Location::Path if !required => bail!(at(format!(
+                "{}: a path parameter must be `required: true` (OpenAPI 3.0)",
+                what()
+            ))),
+            Location::Path if !is_path_variable(name) => bail!(at(format!(
+                "{}: a path parameter's name must be letters, digits and `_` (not starting \
+                 with a digit), so that the path template can name it",
+                what()
+            ))),
+            Location::Header => {
+                if let Some(problem) = header_problem(name) {
+                    bail!(at(format!("{}: header {name:?} {problem}", what())));
+                }
+            }
+            _ => {}
+        }
+        let Some(schema) = p.get("schema") else {
+            bail!(at(format!("{}: a parameter needs a `schema`", what())));
+        };
+        let schema_keys = [keys, &["schema"]].concat();
+        let schema_at = |problem: String| self.error(&schema_keys, problem);
+        let not_scalar = || {
+            schema_at(format!(
+                "{}: a parameter must be a string, integer, number or boolean (or a $ref to a \
+                 string enum); give its schema one of those types",
+                what()
+            ))
+        };
+        match schema["type"].as_str() {
+            Some("array") => bail!(schema_at(format!(
+                "{}: an array parameter is not carried yet (dropshot's Query cannot bind a \
+                 repeated key, dropshot PR #1553, and the generated binding reads one value \
+                 per name); send a comma-separated string with a `pattern`, or {EXTEND}",
+                what()
+            ))),
+            Some("string" | "integer" | "number" | "boolean") => {}
+            None if schema.get("$ref").is_some() => {}
+            _ => bail!(not_scalar()),
+        }
+        self.allowed_keys(schema, PARAMETER_SCHEMA_KEYS, &schema_keys, what)?;
+        self.check_format(schema, &schema_keys, what)?;
+        let ty = self.property_type(params_rust, name, schema, &schema_at)?;
+        let scalar = match &ty {
+            Type::String | Type::I32 | Type::I64 | Type::F64 | Type::Bool => true,
+            Type::InlineEnum { .. } => true,
+            Type::Ref(target) => {
+                self.schemas[target.as_str()]["type"].as_str() == Some("string")
+                    && self.schemas[target.as_str()].get("enum").is_some()
+            }
+            Type::Any | Type::Array(_) => false,
+        };
+        if !scalar {
+            bail!(not_scalar());
+        }
+        let mut rules = self.rules(params_rust, name, schema, &schema_keys)?;
+        if ty == Type::I32 {
+            // Beyond int32 the value would not fit the Rust type: say so as a rule.
+            rules.minimum.get_or_insert(f64::from(i32::MIN));
+            rules.maximum.get_or_insert(f64::from(i32::MAX));
+        }
+        let secret = [p, schema]
+            .iter()
+            .any(|v| v.get(SECRET).and_then(Value::as_bool) == Some(true));
+        if secret && !matches!(ty, Type::String) {
+            bail!(at(format!(
+                "{}: `{SECRET}: true` is for strings (a credential); this parameter is not a string",
+                what()
+            )));
+        }
+        let field = field_name(name);
+        if syn::parse_str::<syn::Ident>(&field).is_err() {
+            bail!(at(format!(
+                "{}: the name does not make a Rust field name ({field:?}); rename the parameter",
+                what()
+            )));
+        }
+        Ok(Parameter {
+            location,
+            property: Property {
+                name: name.to_string(),
+                field,
+                description: description(p),
+                ty,
+                presence: if required {
+                    Presence::Required
+                } else {
+                    Presence::Optional
+                },
+                secret,
+                plain_when_absent: false,
+                rules,
+            },
+            schema_json: serde_json::to_string_pretty(schema).expect("a YAML schema is JSON"),
+        })
+    }
+
+    /// An operation's parameters struct must not take a component schema's name.
+    fn check_params_names(&self, model: &Model) -> Result<()> {
+        for op in &model.operations {
+            let Some(params) = &op.params else { continue };
+            if model.schemas.iter().any(|s| s.rust == params.schema.rust) {
+                bail!(self.error(
+                    &["components", "schemas", &params.schema.name],
+                    format!(
+                        "schema {}: the parameters of operation {} are generated as a type of \
+                         this name; rename the schema",
+                        params.schema.name, op.id
+                    )
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A body's rules may answer a documented error of their own
@@ -788,16 +1306,22 @@ impl Reader<'_> {
     /// document it too.
     fn check_enum_errors(&self, model: &Model) -> Result<()> {
         for op in &model.operations {
-            let Some(body) = &op.body else { continue };
             let mut named = Vec::new();
-            enum_errors(model, body, &mut BTreeSet::new(), &mut named);
+            if let Some(body) = &op.body {
+                enum_errors(model, body, &mut BTreeSet::new(), &mut named);
+            }
+            for p in op.params.iter().flat_map(|p| &p.parameters) {
+                if let Some(pair) = &p.property.rules.enum_error {
+                    named.push((pair.clone(), format!("parameter {}", p.property.name)));
+                }
+            }
             for ((group, code), prop) in named {
                 if !op.pairs.iter().any(|(g, c)| *g == group && *c == code) {
                     let place = format!("{} {}", op.method.to_uppercase(), op.path);
                     bail!(self.error(
                         &["paths", &op.path, &op.method],
                         format!(
-                            "operation {} ({place}): its body can be answered with error \
+                            "operation {} ({place}): its request can be answered with error \
                              {group}/{code} (`{ENUM_ERROR}` on {prop}), which the operation does \
                              not document; list `- [group:**{group}**, code:**{code}**]: ...` in \
                              its error responses",
@@ -930,6 +1454,29 @@ fn field_name(prop: &str) -> String {
     } else {
         name
     }
+}
+
+/// Why `name` cannot be a header parameter or an API key's header, if it cannot.
+fn header_problem(name: &str) -> Option<&'static str> {
+    let token = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !token {
+        return Some("is not a header name (RFC 9110 §5.1: letters, digits and !#$%&'*+-.^_`|~)");
+    }
+    RESERVED_HEADERS
+        .contains(&name.to_ascii_lowercase().as_str())
+        .then_some(
+            "has a meaning of its own in HTTP or OpenAPI (a credential is a security scheme, \
+             the body's type is its media type); use another name",
+        )
+}
+
+/// Whether `name` can be a variable of a path template (`{name}`).
+fn is_path_variable(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn semver_like(v: &str) -> Option<()> {
@@ -1246,8 +1793,6 @@ components:
             ("x-ias-enum-error: {group: item, code: 1}", "x-ias-enum-error: {group: item, code: 9}", "s.yaml:116: Item.kind: `x-ias-enum-error: {\"group\":\"item\",\"code\":9}` must name a documented pair"),
             ("          enum: [a, b]\n", "", "s.yaml:116: Item.kind: `x-ias-enum-error` needs an `enum`"),
             ("          pattern: '^[a-z]+$'\n", "          pattern: '(['\n", "s.yaml:88: Item.name: pattern \"([\" is not a regular expression the server can apply"),
-            ("    get:\n      operationId: listItems\n", "    get:\n      operationId: listItems\n      parameters:\n        - {name: q, in: query, schema: {type: string}}\n", "s.yaml:7: operation listItems (GET /items) has parameters"),
-            ("    get:\n      operationId: listItems\n", "    get:\n      operationId: listItems\n      security:\n        - bearer: []\n", "s.yaml:9: operation listItems (GET /items) requires security (bearer)"),
             ("    get:\n      operationId: listItems\n", "    get:\n      operationId: listItems\n      servers: []\n", "s.yaml:9: operation listItems (GET /items): `servers` is not carried"),
             ("  /items:\n", "  /items:\n    servers: []\n", "s.yaml:7: path /items: `servers` is not carried"),
             ("      requestBody:\n        required: true\n", "      requestBody:\n        required: false\n", "s.yaml:30: operation createItem (POST /items): the request body must be `required: true`"),
@@ -1280,6 +1825,253 @@ components:
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
+    /// SPEC with an operation that has parameters (path-level and its own)
+    /// and a security requirement; its lines start after SPEC's paths.
+    const USERS: &str = r#"  /users/{userId}:
+    parameters:
+      - name: userId
+        in: path
+        required: true
+        description: The user.
+        schema:
+          type: string
+          maxLength: 8
+    get:
+      operationId: getUser
+      security:
+        - bearer: []
+        - {}
+      parameters:
+        - name: limit
+          in: query
+          schema:
+            type: integer
+            format: int32
+            minimum: 1
+        - name: X-Tenant
+          in: header
+          required: true
+          schema:
+            type: string
+            enum: [a, b]
+        - $ref: '#/components/parameters/Order'
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Item'
+        '400':
+          description: |
+            - [group:**request**, code:**0**]: Invalid field.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
+        '401':
+          description: |
+            - [group:**auth**, code:**1**]: Token required.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
+        '500':
+          description: |
+            - [group:**item**, code:**500**]: Failed.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ErrStatusMsg'
+components:
+  securitySchemes:
+    bearer:
+      type: http
+      scheme: bearer
+      x-ias-error: {group: auth, code: 1}
+    key:
+      type: apiKey
+      in: header
+      name: X-Api-Key
+      x-ias-error: {group: auth, code: 1}
+  parameters:
+    Order:
+      name: order
+      in: query
+      schema:
+        $ref: '#/components/schemas/Status'
+"#;
+
+    fn users_spec() -> String {
+        SPEC.replacen("components:\n", USERS, 1)
+    }
+
+    #[test]
+    fn reads_parameters_and_security() {
+        let model = read_text(&users_spec()).unwrap();
+        let op = model.operations.iter().find(|o| o.id == "getUser").unwrap();
+        let params = op.params.as_ref().unwrap();
+        let got: Vec<(&str, Location, &str, Presence, &Type)> = params
+            .parameters
+            .iter()
+            .map(|p| {
+                let q = &p.property;
+                (
+                    q.name.as_str(),
+                    p.location,
+                    q.field.as_str(),
+                    q.presence,
+                    &q.ty,
+                )
+            })
+            .collect();
+        let tenant = Type::InlineEnum {
+            rust: "GetUserParamsXTenant".into(),
+            values: vec!["a".into(), "b".into()],
+            description: None,
+        };
+        assert_eq!(
+            got,
+            [
+                (
+                    "userId",
+                    Location::Path,
+                    "user_id",
+                    Presence::Required,
+                    &Type::String
+                ),
+                (
+                    "limit",
+                    Location::Query,
+                    "limit",
+                    Presence::Optional,
+                    &Type::I32
+                ),
+                (
+                    "X-Tenant",
+                    Location::Header,
+                    "x_tenant",
+                    Presence::Required,
+                    &tenant
+                ),
+                (
+                    "order",
+                    Location::Query,
+                    "order",
+                    Presence::Optional,
+                    &Type::Ref("Status".into())
+                ),
+            ]
+        );
+        assert_eq!(params.schema.rust, "GetUserParams");
+        assert_eq!(params.parameters[0].property.rules.max_length, Some(8));
+        assert_eq!(
+            params.parameters[0].property.description.as_deref(),
+            Some("The user.")
+        );
+        // int32 bounds are rules: the spec's minimum, the type's maximum.
+        let limit = &params.parameters[1].property.rules;
+        assert_eq!(
+            (limit.minimum, limit.maximum),
+            (Some(1.0), Some(f64::from(i32::MAX)))
+        );
+        assert_eq!(params.schema.refs, ["Status".to_string()].into());
+        assert_eq!(op.security, [vec!["bearer".to_string()], vec![]]);
+        assert_eq!(
+            model.security_schemes,
+            [
+                SecurityScheme {
+                    name: "bearer".into(),
+                    kind: SchemeKind::Bearer,
+                    error: ("auth".into(), 1)
+                },
+                SecurityScheme {
+                    name: "key".into(),
+                    kind: SchemeKind::ApiKeyHeader("x-api-key".into()),
+                    error: ("auth".into(), 1)
+                },
+            ]
+        );
+        // An operation without inputs demands no request/0 (deleteItems
+        // documents none), one without security no credential.
+        let delete = model
+            .operations
+            .iter()
+            .find(|o| o.id == "deleteItems")
+            .unwrap();
+        assert!(delete.params.is_none() && delete.security.is_empty());
+    }
+
+    /// Each refusal of a parameter or a security requirement: (edit from,
+    /// edit to, the error's line and words), on SPEC + USERS.
+    #[test]
+    fn refuses_parameters_and_security_it_cannot_carry_at_their_line() {
+        let spec = users_spec();
+        #[rustfmt::skip]
+        let cases = [
+            // parameters
+            ("        required: true\n        description: The user.", "        required: false\n        description: The user.", "s.yaml:L3: operation getUser (GET /users/{userId}): parameter \"userId\": a path parameter must be `required: true`"),
+            ("      - name: userId\n", "      - name: user-id\n", "s.yaml:L3: operation getUser (GET /users/{userId}): parameter \"user-id\": a path parameter's name must be letters, digits and `_`"),
+            ("  /users/{userId}:\n", "  /users/{userId}/{extra}:\n", "s.yaml:L10: operation getUser (GET /users/{userId}/{extra}): the path template's variables and its path parameters differ (in the template only: [\"extra\"]"),
+            ("        - name: limit\n          in: query\n", "        - name: limit\n          in: cookie\n", "s.yaml:L16: operation getUser (GET /users/{userId}): parameter \"limit\": `in: cookie` is not carried"),
+            ("        - name: limit\n          in: query\n", "        - name: limit\n          in: query\n          style: spaceDelimited\n", "s.yaml:L16: operation getUser (GET /users/{userId}): parameter \"limit\": only the default serialization is carried for query parameters (style: form, explode: true)"),
+            ("        - name: limit\n          in: query\n", "        - name: limit\n          in: query\n          explode: false\n", "s.yaml:L16: operation getUser (GET /users/{userId}): parameter \"limit\": only the default serialization"),
+            ("        - name: limit\n          in: query\n", "        - name: limit\n          in: query\n          allowEmptyValue: true\n", "s.yaml:L18: operation getUser (GET /users/{userId}): parameter \"limit\": `allowEmptyValue` is not carried"),
+            ("          schema:\n            type: integer\n            format: int32\n            minimum: 1\n", "          content:\n            application/json:\n              schema: {type: integer}\n", "s.yaml:L18: operation getUser (GET /users/{userId}): parameter \"limit\": `content` is not carried"),
+            ("            type: integer\n            format: int32\n            minimum: 1\n", "            type: array\n            items: {type: string}\n", "s.yaml:L18: operation getUser (GET /users/{userId}): parameter \"limit\": an array parameter is not carried yet (dropshot's Query cannot bind a repeated key"),
+            ("            type: integer\n            format: int32\n            minimum: 1\n", "            type: object\n", "s.yaml:L18: operation getUser (GET /users/{userId}): parameter \"limit\": a parameter must be a string, integer, number or boolean"),
+            ("            type: integer\n            format: int32\n            minimum: 1\n", "            minimum: 1\n", "s.yaml:L18: operation getUser (GET /users/{userId}): parameter \"limit\": a parameter must be a string, integer, number or boolean"),
+            ("            format: int32\n", "            format: int32\n            default: 10\n", "s.yaml:L21: operation getUser (GET /users/{userId}): parameter \"limit\": `default` is not carried"),
+            ("            format: int32\n", "            format: uint8\n", "s.yaml:L20: operation getUser (GET /users/{userId}): parameter \"limit\": format \"uint8\" on type integer is not carried"),
+            ("        - name: limit\n", "        - name: X-Tenant\n          in: header\n          schema: {type: string}\n        - name: limit\n", "s.yaml:L25: operation getUser (GET /users/{userId}): parameter \"X-Tenant\" (\"header\") is listed twice"),
+            ("        - name: limit\n", "        - name: Limit\n          in: query\n          schema: {type: string}\n        - name: limit\n", "s.yaml:L10: operation getUser (GET /users/{userId}): two parameters become the Rust field limit"),
+            ("        - name: limit\n", "        - name: 1st\n          in: query\n          schema: {type: string}\n        - name: limit\n", "s.yaml:L16: operation getUser (GET /users/{userId}): parameter \"1st\": the name does not make a Rust field name"),
+            ("        - name: X-Tenant\n", "        - name: Authorization\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"Authorization\": header \"Authorization\" has a meaning of its own in HTTP or OpenAPI"),
+            ("        - name: X-Tenant\n", "        - name: \"X Tenant\"\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"X Tenant\": header \"X Tenant\" is not a header name"),
+            ("        - name: X-Tenant\n          in: header\n", "        - name: ''\n          in: header\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"\": a parameter needs a `name`"),
+            ("            enum: [a, b]\n", "            enum: [a, b]\n            x-ias-secret: true\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"X-Tenant\": `x-ias-secret: true` is for strings"),
+            ("            enum: [a, b]\n", "            enum: [a, b]\n            x-ias-enum-error: {group: item, code: 1}\n", "s.yaml:L10: operation getUser (GET /users/{userId}): its request can be answered with error item/1 (`x-ias-enum-error` on parameter X-Tenant)"),
+            ("        - $ref: '#/components/parameters/Order'\n", "        - $ref: '#/components/parameters/Nope'\n", "s.yaml:L28: $ref \"#/components/parameters/Nope\": there is no parameter Nope"),
+            ("        $ref: '#/components/schemas/Status'\n  schemas:", "        $ref: '#/components/schemas/Item'\n  schemas:", "s.yaml:L72: operation getUser (GET /users/{userId}): parameter \"order\": a parameter must be a string, integer, number or boolean (or a $ref to a string enum)"),
+            ("            - [group:**request**, code:**0**]: Invalid field.\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ErrStatusMsg'\n        '401'", "            - [group:**auth**, code:**9**]: Other.\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/ErrStatusMsg'\n        '401'", "s.yaml:L10: operation getUser (GET /users/{userId}) must document [group:**request**, code:**0**] in its 400 response: the request rules answer with it"),
+            // security
+            ("        - bearer: []\n", "        - bearer: []\n          other: []\n", "s.yaml:L12: operation getUser (GET /users/{userId}) requires security scheme \"other\", which components.securitySchemes does not define"),
+            ("        - bearer: []\n", "        - bearer: [read]\n", "s.yaml:L12: operation getUser (GET /users/{userId}): security scheme bearer takes no scopes"),
+            ("        - bearer: []\n", "        - key: []\n", ""),
+            ("            - [group:**auth**, code:**1**]: Token required.\n", "            - [group:**auth**, code:**2**]: Token required.\n", "s.yaml:L59: security scheme bearer: `x-ias-error: {group: GROUP, code: N}` must name the documented pair a request without the credential gets (usually a 401); it is {\"group\":\"auth\",\"code\":1}, which no response documents"),
+            ("      x-ias-error: {group: auth, code: 1}\n    key", "    key", "s.yaml:L59: security scheme bearer: `x-ias-error: {group: GROUP, code: N}` must name the documented pair a request without the credential gets (usually a 401); it is missing"),
+            ("      scheme: bearer\n", "      scheme: basic\n", "s.yaml:L59: security scheme bearer (type http, basic): the server generator carries `type: http` with `scheme: bearer`, and `type: apiKey` with `in: header`"),
+            ("      in: header\n      name: X-Api-Key\n", "      in: query\n      name: key\n", "s.yaml:L63: security scheme key (type apiKey, query): the server generator carries"),
+            ("      name: X-Api-Key\n", "      name: Content-Type\n", "s.yaml:L63: security scheme key: header \"Content-Type\" has a meaning of its own"),
+            ("      scheme: bearer\n", "      scheme: bearer\n      flows: {}\n", "s.yaml:L62: security scheme bearer: `flows` is not carried"),
+        ];
+        let first = spec
+            .lines()
+            .position(|l| l == "  /users/{userId}:")
+            .unwrap();
+        let mut failures = Vec::new();
+        for (from, to, expected) in cases {
+            assert!(spec.contains(from), "{from:?} is not in the spec");
+            // `L<n>`: the n-th line of USERS.
+            let expected = match expected.split_once(":L") {
+                Some((file, rest)) => {
+                    let (n, tail) = rest.split_once(':').unwrap();
+                    format!("{file}:{}:{tail}", first + n.parse::<usize>().unwrap())
+                }
+                None => expected.to_string(),
+            };
+            match read_text(&spec.replacen(from, to, 1)) {
+                Ok(_) if expected.is_empty() => {}
+                Ok(_) => failures.push(format!("accepted: {to:?}\n  expected: {expected}")),
+                Err(e) if expected.is_empty() || !e.to_string().starts_with(&expected) => {
+                    failures.push(format!("{e}\n  expected: {expected}"))
+                }
+                Err(_) => {}
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
     #[test]
     fn an_operation_must_document_the_pairs_its_body_can_answer() {
         // item/1 documented by another operation, not by createItem.
@@ -1291,7 +2083,7 @@ components:
                 1,
             );
         let e = read_text(&text).unwrap_err().to_string();
-        let expected = "s.yaml:31: operation createItem (POST /items): its body can be answered with error item/1 (`x-ias-enum-error` on Item.kind), which the operation does not document";
+        let expected = "s.yaml:31: operation createItem (POST /items): its request can be answered with error item/1 (`x-ias-enum-error` on Item.kind), which the operation does not document";
         assert!(e.starts_with(expected), "{e}");
     }
 

@@ -380,20 +380,34 @@ fn what_the_server_cannot_carry_is_refused() {
     let (p4, m4, body4) = (p.clone(), m.clone(), body.clone());
     let (list_schema2, list2) = (list_schema.clone(), list.clone());
     let body5 = body.clone();
+    let (p6, m6) = (p.clone(), m.clone());
     let cases: Vec<(Edit, String)> = vec![
         (
             Box::new(|spec| {
                 spec["security"] = json!([{"bearer": []}]);
                 path(&["security"])
             }),
-            format!("{place} requires security (bearer); the server generator does not carry security requirements yet, so the endpoint would be served without them"),
+            format!("{place} requires security scheme \"bearer\", which components.securitySchemes does not define"),
         ),
         (
             Box::new(move |spec| {
-                spec["paths"][&p2][&m2]["security"] = json!([{"apiKey": [], "bearer": []}]);
-                path(&["paths", &p2, &m2, "security"])
+                spec["components"]["securitySchemes"] = json!({"bearer": {
+                    "type": "http", "scheme": "bearer",
+                    "x-ias-error": {"group": "auth", "code": 1}
+                }});
+                spec["paths"][&p2][&m2]["security"] = json!([{"bearer": []}]);
+                path(&["components", "securitySchemes", "bearer"])
             }),
-            format!("{place} requires security (apiKey, bearer)"),
+            "security scheme bearer: `x-ias-error: {group: GROUP, code: N}` must name the documented pair a request without the credential gets (usually a 401); it is {\"code\":1,\"group\":\"auth\"}, which no response documents".to_string(),
+        ),
+        (
+            Box::new(move |spec| {
+                spec["paths"][&p6][&m6]["parameters"] = json!([{
+                    "name": "page", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}
+                }]);
+                path(&["paths", &p6, &m6, "parameters", "#0", "schema"])
+            }),
+            format!("{place}: parameter \"page\": an array parameter is not carried yet"),
         ),
         (
             on_plain("format", json!("uuid")),
@@ -471,7 +485,7 @@ fn what_the_server_cannot_carry_is_refused() {
             assert!(removed, "{entry} is documented by {p4}");
             path(&["paths", &p4, &m4])
         },
-        &format!("{place}: its body can be answered with error {group}/{code} (`x-ias-enum-error` on {body4}.{enum_prop}), which the operation does not document"),
+        &format!("{place}: its request can be answered with error {group}/{code} (`x-ias-enum-error` on {body4}.{enum_prop}), which the operation does not document"),
     );
     // An x-ias-enum-error naming a pair nothing documents.
     let (body6, enum6) = (body4.clone(), enum_prop.clone());

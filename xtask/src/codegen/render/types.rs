@@ -52,7 +52,7 @@ pub fn rust_type(ty: &Type) -> TokenStream {
 }
 
 /// A struct, `new`, its `JsonSchema`, its rules, and its inline enums.
-fn object(
+pub fn object(
     model: &Model,
     catalogue: &Catalogue,
     schema: &Schema,
