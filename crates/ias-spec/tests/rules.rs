@@ -225,9 +225,52 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "query parameter added, required",
-        edits: &[("            format: int32\n", "            format: int32\n        - name: cursor\n          in: query\n          required: true\n          schema:\n            type: string\n")],
+        edits: &[("            maximum: 1000\n", "            maximum: 1000\n        - name: cursor\n          in: query\n          required: true\n          schema:\n            type: string\n")],
         changes: &[
             (ParameterAdded { required: true }, "/paths/~1items/get/parameters/query/cursor", Major),
+        ],
+    },
+    Case {
+        name: "query parameter added, optional",
+        edits: &[("            maximum: 1000\n", "            maximum: 1000\n        - name: cursor\n          in: query\n          schema:\n            type: string\n")],
+        changes: &[
+            (ParameterAdded { required: false }, "/paths/~1items/get/parameters/query/cursor", Minor),
+        ],
+    },
+    Case {
+        name: "header parameter added, required",
+        edits: &[("            maximum: 1000\n", "            maximum: 1000\n        - name: X-Tenant\n          in: header\n          required: true\n          schema:\n            type: string\n")],
+        changes: &[
+            (ParameterAdded { required: true }, "/paths/~1items/get/parameters/header/X-Tenant", Major),
+        ],
+    },
+    Case {
+        name: "query parameter's bound tightened",
+        edits: &[("            maximum: 1000\n", "            maximum: 100\n")],
+        changes: &[
+            (ConstraintChanged { tightened: Some(true) }, "/paths/~1items/get/parameters/query/limit/schema/maximum", Major),
+        ],
+    },
+    Case {
+        name: "query parameter's bound loosened",
+        edits: &[("            maximum: 1000\n", "            maximum: 5000\n")],
+        changes: &[
+            (ConstraintChanged { tightened: Some(false) }, "/paths/~1items/get/parameters/query/limit/schema/maximum", Minor),
+        ],
+    },
+    Case {
+        name: "query parameter's rule added",
+        edits: &[("            maximum: 1000\n", "            maximum: 1000\n            minimum: 5\n")],
+        changes: &[
+            // a lower bound of 0 or more makes the client's type unsigned
+            (ConstraintAdded { retypes: true }, "/paths/~1items/get/parameters/query/limit/schema/minimum", Major),
+        ],
+    },
+    Case {
+        name: "security required by one operation",
+        edits: &[("      operationId: listItems\n", "      operationId: listItems\n      security:\n        - bearer: []\n")],
+        changes: &[
+            (SecurityChanged(NowRequired), "/paths/~1items/get/security", Major),
         ],
     },
     Case {
@@ -335,7 +378,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "query parameter removed",
-        edits: &[("      parameters:\n        - name: limit\n          in: query\n          required: false\n          schema:\n            type: integer\n            format: int32\n", "")],
+        edits: &[("      parameters:\n        - name: limit\n          in: query\n          required: false\n          schema:\n            type: integer\n            format: int32\n            maximum: 1000\n", "")],
         changes: &[(ParameterRemoved, "/paths/~1items/get/parameters/query/limit", Major)],
     },
     Case {
