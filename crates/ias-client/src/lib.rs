@@ -31,6 +31,23 @@
 //! output is `Secret([redacted])`, so logging a request or a response does not
 //! leak them.
 //!
+//! An operation behind a `security` requirement takes its credential the
+//! progenitor way: set once on the reqwest client the API client is built
+//! with, never per call (the generated methods have no credential argument):
+//!
+//! ```no_run
+//! # fn example(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let mut headers = reqwest::header::HeaderMap::new();
+//! let mut bearer: reqwest::header::HeaderValue = format!("Bearer {token}").parse()?;
+//! bearer.set_sensitive(true); // kept out of reqwest's Debug output
+//! headers.insert(reqwest::header::AUTHORIZATION, bearer);
+//! let http = reqwest::Client::builder().default_headers(headers).build()?;
+//! let client = ias_client::Client::new_with_client("https://console.gmicloud.ai/api/v1", http);
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Example
 //!
 //! ```no_run
