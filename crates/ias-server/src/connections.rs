@@ -554,8 +554,10 @@ fn is_origin_or_http_target(uri: &http::Uri) -> bool {
 
 /// Whether `path` is the one spelling of itself: no empty segment (`//`, a
 /// trailing `/`), no `.` or `..` segment, no percent-escape of a character
-/// that needs none (RFC 3986 §2.3: letters, digits, `-._~`). Escapes of
-/// other characters are kept for path parameters.
+/// that needs none (RFC 3986 §2.3: letters, digits, `-._~`), and every
+/// segment UTF-8 once decoded (dropshot's router would answer any other in a
+/// body of its own). Escapes of other characters are kept for path
+/// parameters.
 fn is_canonical(path: &str) -> bool {
     if path == "/" {
         return true;
@@ -564,12 +566,21 @@ fn is_canonical(path: &str) -> bool {
         return false;
     };
     rest.split('/').all(|segment| {
+        if !segment.contains('%') {
+            // Text as sent (the hot path: no allocation).
+            return !matches!(segment, "" | "." | "..");
+        }
+        let mut escaped = segment.split('%');
+        let mut decoded: Vec<u8> = escaped.next().unwrap_or_default().into();
         !matches!(segment, "" | "." | "..")
-            && !segment.split('%').skip(1).any(|escape| {
+            && escaped.all(|escape| {
                 let hex = escape.get(..2).and_then(|h| u8::from_str_radix(h, 16).ok());
-                // An unreserved character escaped, or a broken escape.
-                hex.is_none_or(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+                // Not an unreserved character escaped, nor a broken escape.
+                let kept = hex.filter(|b| !(b.is_ascii_alphanumeric() || b"-._~".contains(b)));
+                decoded.extend(kept.into_iter().chain(escape.bytes().skip(2)));
+                kept.is_some()
             })
+            && std::str::from_utf8(&decoded).is_ok()
     })
 }
 
@@ -906,6 +917,10 @@ mod tests {
             ("/x/../oauth/token", false),
             ("/oauth/tok%", false),
             ("/oauth/tok%zz", false),
+            ("/items/%FF", false),            // not UTF-8 once decoded
+            ("/items/caf%C3", false),         // a sequence cut short
+            ("/items/%E2%82%AC%20x", true),   // "€ x"
+            ("/items/a%2F%C3%A9", true),
             ("*", false),
             ("", false),
         ];
