@@ -418,56 +418,6 @@ pub mod types {
                 })
         }
     }
-    /// `SearchItemsCursor`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SearchItemsCursor(::std::string::String);
-    impl ::std::ops::Deref for SearchItemsCursor {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SearchItemsCursor> for ::std::string::String {
-        fn from(value: SearchItemsCursor) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SearchItemsCursor {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 4usize {
-                return Err("shorter than 4 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SearchItemsCursor {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SearchItemsCursor {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SearchItemsCursor {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     /// `SearchItemsKind`
     #[derive(
         ::serde::Deserialize,
@@ -558,6 +508,56 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SearchItemsQ {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `SearchItemsXSession`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SearchItemsXSession(::std::string::String);
+    impl ::std::ops::Deref for SearchItemsXSession {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SearchItemsXSession> for ::std::string::String {
+        fn from(value: SearchItemsXSession) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SearchItemsXSession {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 4usize {
+                return Err("shorter than 4 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SearchItemsXSession {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SearchItemsXSession {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SearchItemsXSession {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1032,31 +1032,34 @@ impl Client {
     /// Sends a `GET` request to `/search`
     ///
     /// Arguments:
-    /// - `cursor`
     /// - `fragile`
     /// - `kind`
     /// - `limit`
     /// - `min_weight`
     /// - `q`: What to look for.
     /// - `status`
+    /// - `x_session`: A credential of the caller's session (a header, never the query).
     /// - `x_trace_depth`
     pub async fn search_items<'a>(
         &'a self,
-        cursor: Option<&'a types::SearchItemsCursor>,
         fragile: Option<bool>,
         kind: Option<types::SearchItemsKind>,
         limit: Option<::std::num::NonZeroU32>,
         min_weight: Option<f64>,
         q: &'a types::SearchItemsQ,
         status: Option<types::Status>,
+        x_session: Option<&'a types::SearchItemsXSession>,
         x_trace_depth: Option<i32>,
     ) -> Result<ResponseValue<types::ItemList>, Error<types::ErrStatusMsg>> {
         let url = format!("{}/search", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
         header_map.append(
             ::reqwest::header::HeaderName::from_static("api-version"),
             ::reqwest::header::HeaderValue::from_static(Self::api_version()),
         );
+        if let Some(value) = x_session {
+            header_map.append("X-Session", value.to_string().try_into()?);
+        }
         if let Some(value) = x_trace_depth {
             header_map.append("X-Trace-Depth", value.to_string().try_into()?);
         }
@@ -1068,7 +1071,6 @@ impl Client {
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .query(&progenitor_client::QueryParam::new("cursor", &cursor))
             .query(&progenitor_client::QueryParam::new("fragile", &fragile))
             .query(&progenitor_client::QueryParam::new("kind", &kind))
             .query(&progenitor_client::QueryParam::new("limit", &limit))

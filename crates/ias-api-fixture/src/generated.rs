@@ -1137,8 +1137,10 @@ pub struct SearchItemsParams {
     pub status: ::std::option::Option<Status>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: ::std::option::Option<SearchItemsParamsKind>,
+    /// A credential of the caller's session (a header, never the query).
+    #[serde(rename = "X-Session")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: ::std::option::Option<crate::Secret>,
+    pub x_session: ::std::option::Option<crate::Secret>,
     #[serde(rename = "X-Trace-Depth")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x_trace_depth: ::std::option::Option<i32>,
@@ -1155,7 +1157,7 @@ impl SearchItemsParams {
             min_weight: ::std::default::Default::default(),
             status: ::std::default::Default::default(),
             kind: ::std::default::Default::default(),
-            cursor: ::std::default::Default::default(),
+            x_session: ::std::default::Default::default(),
             x_trace_depth: ::std::default::Default::default(),
         }
     }
@@ -1169,13 +1171,13 @@ impl schemars::JsonSchema for SearchItemsParams {
         crate::validate::spec_schema(
             r##"{
   "properties": {
+    "X-Session": {
+      "minLength": 4,
+      "type": "string"
+    },
     "X-Trace-Depth": {
       "format": "int32",
       "type": "integer"
-    },
-    "cursor": {
-      "minLength": 4,
-      "type": "string"
     },
     "fragile": {
       "type": "boolean"
@@ -1231,7 +1233,7 @@ static SEARCH_ITEMS_PARAMS_FIELDS: [Field; 8] = [
     Field::new("kind", Kind::String)
         .one_of(&["tool", "part"])
         .enum_error(ErrorCode::UnknownKind),
-    Field::new("cursor", Kind::String).secret().min_length(4),
+    Field::new("X-Session", Kind::String).secret().min_length(4),
     Field::new("X-Trace-Depth", Kind::Integer)
         .minimum(-2147483648.0)
         .maximum(2147483647.0),
@@ -1302,8 +1304,10 @@ impl crate::params::Parameters for SearchItemsParams {
                 register: |_| {},
             },
             crate::params::Parameter {
-                location: crate::params::Location::Query,
-                description: ::std::option::Option::None,
+                location: crate::params::Location::Header,
+                description: ::std::option::Option::Some(
+                    "A credential of the caller's session (a header, never the query).",
+                ),
                 schema: "{\n  \"type\": \"string\",\n  \"minLength\": 4\n}",
                 register: |_| {},
             },

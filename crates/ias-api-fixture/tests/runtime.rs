@@ -133,14 +133,14 @@ impl IasApi for Handlers {
             min_weight,
             status,
             kind,
-            cursor,
+            x_session,
             x_trace_depth,
         } = params;
         rqctx.context().record(format!(
             "searchItems {q} {limit:?} {fragile:?} {min_weight:?} {:?} {:?} {} {x_trace_depth:?} {}",
             status.map(Status::as_str),
             kind.map(|k| k.as_str()),
-            cursor.as_ref().map_or("-", Secret::expose_secret),
+            x_session.as_ref().map_or("-", Secret::expose_secret),
             credential.as_ref().map_or("anonymous", Secret::expose_secret),
         ));
         Ok(HttpResponseOk(ItemList::new(Vec::new())))
@@ -223,19 +223,19 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
     let keyed = client_with(&base, &[("x-api-key", "key-2")]);
     assert_eq!(keyed.delete_item(id).await.unwrap().status(), 204);
     let q = "wid get".parse().unwrap();
-    let cursor = "c-1234".parse().unwrap();
+    let session = "s-1234".parse().unwrap();
     let found = keyed.search_items(
-        Some(&cursor),
         Some(true),
         Some(client::types::SearchItemsKind::Part),
         Some(std::num::NonZeroU32::new(50).unwrap()),
         Some(0.5),
         &q,
         Some(client::types::Status::Archived),
+        Some(&session),
         Some(-3),
     );
     assert_eq!(found.await.unwrap().status(), 200);
-    let anonymous = api.search_items(None, None, None, None, None, &q, None, None);
+    let anonymous = api.search_items(None, None, None, None, &q, None, None, None);
     assert_eq!(anonymous.await.unwrap().status(), 200);
     let calls = server.app_private();
     assert_eq!(
@@ -249,7 +249,7 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
             "getItem 42 None acme tok-2",
             "deleteItem 42 bearer tok-2",
             "deleteItem 42 key key-2",
-            "searchItems wid get Some(50) Some(true) Some(0.5) Some(\"archived\") Some(\"part\") c-1234 Some(-3) key-2",
+            "searchItems wid get Some(50) Some(true) Some(0.5) Some(\"archived\") Some(\"part\") s-1234 Some(-3) key-2",
             "searchItems wid get None None None None None - None anonymous",
         ]
     );
@@ -351,7 +351,7 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         ("GET", "/search?q=ab&minWeight=-1", String::new(), none, 400, "request", 0, vec!["minWeight"]),
         ("GET", "/search?q=ab&minWeight=NaN", String::new(), none, 400, "request", 0, vec!["minWeight"]),
         ("GET", "/search?q=ab&status=lost", String::new(), none, 400, "request", 0, vec!["status"]),
-        ("GET", "/search?q=ab&cursor=abc", String::new(), none, 400, "request", 0, vec!["cursor"]),
+        ("GET", "/search?q=ab", String::new(), &[("x-session", "abc")], 400, "request", 0, vec!["X-Session"]),
         ("GET", "/search?q=ab", String::new(), &[("x-trace-depth", "3000000000")], 400, "request", 0, vec!["X-Trace-Depth"]),
         ("GET", "/search?q=ab", String::new(), &[("x-trace-depth", "1"), ("x-trace-depth", "2")], 400, "request", 0, vec!["X-Trace-Depth"]),
         // A value outside an enum with x-ias-enum-error: that pair, once
@@ -390,7 +390,7 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
             .collect();
         assert_eq!(named, fields, "{case}");
         // A secret is never echoed, whatever it was.
-        if fields == ["secret"] || fields == ["cursor"] {
+        if fields == ["secret"] || fields == ["X-Session"] {
             assert_eq!(answer.validation_detail[0].original_value, None, "{case}");
         }
         // The client names the documented error: by x-ias-error-names
@@ -435,8 +435,10 @@ async fn a_refused_parameter_is_named_with_what_was_sent() {
         ("/search?q=%E9", &[], json!({"field": "q", "expression": "encoding", "originalValue": "\u{FFFD}", "reason": "This parameter is not UTF-8 text once percent-decoded."})),
         ("/search?q=ab%2", &[], json!({"field": "q", "expression": "encoding", "originalValue": "ab%2", "reason": "This parameter's percent-encoding is broken: `%` must be followed by two hex digits."})),
         // A secret parameter: never echoed, whatever was wrong.
-        ("/search?q=ab&cursor=abc", &[], json!({"field": "cursor", "expression": "min", "argument": "4", "reason": "This field must be at least 4 characters long."})),
-        ("/search?q=ab&cursor=%zzabc", &[], json!({"field": "cursor", "expression": "encoding", "reason": "This parameter's percent-encoding is broken: `%` must be followed by two hex digits."})),
+        ("/search?q=ab", &[("x-session", "abc")], json!({"field": "X-Session", "expression": "min", "argument": "4", "reason": "This field must be at least 4 characters long."})),
+        ("/search?q=ab", &[("x-session", "sécret")], json!({"field": "X-Session", "expression": "encoding", "reason": "This header must be visible ASCII text."})),
+        ("/search?q=ab", &[("x-session", "s-1"), ("x-session", "s-2")], json!({"field": "X-Session", "expression": "single", "reason": "This parameter must be sent once; it was sent 2 times."})),
+        ("/search?q=ab", &[("x-trace-depth", "d\u{e9}ep")], json!({"field": "X-Trace-Depth", "expression": "encoding", "originalValue": "d\u{e9}ep", "reason": "This header must be visible ASCII text."})),
         ("/search?q=ab", &[("x-trace-depth", "3000000000")], json!({"field": "X-Trace-Depth", "expression": "max", "argument": "2147483647", "originalValue": 3_000_000_000_i64, "reason": "This field must be at most 2147483647."})),
         ("/items/x1", &[("authorization", "Bearer t"), ("x-tenant", "acme")], json!({"field": "itemId", "expression": "type", "argument": "integer", "originalValue": "x1", "reason": "This parameter must be an integer."})),
     ];
@@ -495,7 +497,7 @@ fn the_fixture_document_conforms_to_its_spec() {
             "minWeight",
             "status",
             "kind",
-            "cursor",
+            "X-Session",
             "X-Trace-Depth"
         ]
     );

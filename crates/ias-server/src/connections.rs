@@ -917,9 +917,9 @@ mod tests {
             ("/x/../oauth/token", false),
             ("/oauth/tok%", false),
             ("/oauth/tok%zz", false),
-            ("/items/%FF", false),            // not UTF-8 once decoded
-            ("/items/caf%C3", false),         // a sequence cut short
-            ("/items/%E2%82%AC%20x", true),   // "€ x"
+            ("/items/%FF", false),          // not UTF-8 once decoded
+            ("/items/caf%C3", false),       // a sequence cut short
+            ("/items/%E2%82%AC%20x", true), // "€ x"
             ("/items/a%2F%C3%A9", true),
             ("*", false),
             ("", false),

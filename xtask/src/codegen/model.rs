@@ -1254,6 +1254,19 @@ impl Reader<'_> {
         let secret = [p, schema]
             .iter()
             .any(|v| v.get(SECRET).and_then(Value::as_bool) == Some(true));
+        if secret && location != Location::Header {
+            bail!(at(format!(
+                "{}: a credential (`{SECRET}: true`) in the {} is logged by servers and \
+                 proxies and kept in browser history (RFC 6750 §5.3); send it in a header \
+                 (a header parameter or a security scheme)",
+                what(),
+                if location == Location::Path {
+                    "path"
+                } else {
+                    "query string"
+                }
+            )));
+        }
         if secret && !matches!(ty, Type::String) {
             bail!(at(format!(
                 "{}: `{SECRET}: true` is for strings (a credential); this parameter is not a string",
@@ -2034,6 +2047,8 @@ components:
             ("        - name: X-Tenant\n", "        - name: Authorization\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"Authorization\": header \"Authorization\" has a meaning of its own in HTTP or OpenAPI"),
             ("        - name: X-Tenant\n", "        - name: \"X Tenant\"\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"X Tenant\": header \"X Tenant\" is not a header name"),
             ("        - name: X-Tenant\n          in: header\n", "        - name: ''\n          in: header\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"\": a parameter needs a `name`"),
+            ("          in: query\n          schema:\n            type: integer\n", "          in: query\n          x-ias-secret: true\n          schema:\n            type: integer\n", "s.yaml:L16: operation getUser (GET /users/{userId}): parameter \"limit\": a credential (`x-ias-secret: true`) in the query string is logged"),
+            ("        description: The user.\n", "        description: The user.\n        x-ias-secret: true\n", "s.yaml:L3: operation getUser (GET /users/{userId}): parameter \"userId\": a credential (`x-ias-secret: true`) in the path is logged"),
             ("            enum: [a, b]\n", "            enum: [a, b]\n            x-ias-secret: true\n", "s.yaml:L22: operation getUser (GET /users/{userId}): parameter \"X-Tenant\": `x-ias-secret: true` is for strings"),
             ("            enum: [a, b]\n", "            enum: [a, b]\n            x-ias-enum-error: {group: item, code: 1}\n", "s.yaml:L10: operation getUser (GET /users/{userId}): its request can be answered with error item/1 (`x-ias-enum-error` on parameter X-Tenant)"),
             ("        - $ref: '#/components/parameters/Order'\n", "        - $ref: '#/components/parameters/Nope'\n", "s.yaml:L28: $ref \"#/components/parameters/Nope\": there is no parameter Nope"),
