@@ -153,6 +153,7 @@ pub fn start(
             max_connections: MAX_CONNECTIONS,
             max_per_peer: None,
             trust_request_id: config.trust_request_id,
+            evict_silent: true,
         },
         log.clone(),
         None,

@@ -41,11 +41,11 @@
 //! deadline passes. It wakes once per the shorter of the two timeouts, never
 //! per request, so a request costs a few uncontended lock operations here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -134,6 +134,12 @@ pub struct Limits {
     pub max_per_peer: Option<usize>,
     /// Whether a sane `X-Request-Id` becomes the request's id.
     pub trust_request_id: bool,
+    /// At the cap, a new connection closes the oldest one that has not sent
+    /// a byte yet rather than being refused: for a listener whose clients
+    /// send at once (probes), so sockets that send nothing cannot starve
+    /// them. Connections closing so are at most `max_connections` at a time,
+    /// so the listener holds at most twice its cap of sockets, for an instant.
+    pub evict_silent: bool,
 }
 
 /// The limits, and what the server's connections are doing now.
@@ -144,11 +150,17 @@ pub struct Connections {
     /// Open connections per peer address (when `max_per_peer` is set).
     peers: Arc<Peers>,
     refused: AtomicU64,
-    /// When a refusal was last logged, in seconds since `started`.
+    evicted: AtomicU64,
+    /// When a refusal or eviction was last logged, in seconds since `started`.
     refusal_logged: AtomicU64,
     started: Instant,
     log: slog::Logger,
     observe: Option<Arc<Observe>>,
+    /// Connections in the order they were accepted, for eviction (when
+    /// `evict_silent`); entries that closed or have spoken are skipped.
+    silent: Mutex<VecDeque<Weak<Conn>>>,
+    /// Evicted connections not closed yet (shared with their streams).
+    evicting: Arc<AtomicUsize>,
 }
 
 /// Why a connection was closed as soon as it was accepted.
@@ -169,10 +181,13 @@ impl Connections {
             open: Arc::new(AtomicUsize::new(0)),
             peers: Arc::new(Mutex::new(HashMap::new())),
             refused: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
             refusal_logged: AtomicU64::new(0),
             started: Instant::now(),
             log,
             observe: observe.map(Arc::new),
+            silent: Mutex::new(VecDeque::new()),
+            evicting: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -186,14 +201,7 @@ impl Connections {
         if let Some(observe) = &self.observe {
             observe.metrics.connection_refused(why == Refusal::PeerFull);
         }
-        let now = self.started.elapsed().as_secs() + 1;
-        let last = self.refusal_logged.load(Ordering::Relaxed);
-        if now > last
-            && self
-                .refusal_logged
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+        self.log_at_most_once_a_second(|| {
             let l = &self.limits;
             let (message, cap, hint) = match (l.listener, why) {
                 (Listener::Public, Refusal::Full) => (
@@ -217,12 +225,28 @@ impl Connections {
                 "max_connections" => cap,
                 "refused_total" => total,
                 "hint" => hint);
+        });
+    }
+
+    /// Runs `log` unless a refusal or eviction was logged this second.
+    fn log_at_most_once_a_second(&self, log: impl FnOnce()) {
+        let now = self.started.elapsed().as_secs() + 1;
+        let last = self.refusal_logged.load(Ordering::Relaxed);
+        if now > last
+            && self
+                .refusal_logged
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            log();
         }
     }
 
     /// Takes a place for a connection from `peer`, or says why not.
     fn admit(&self, peer: IpAddr) -> Result<(), Refusal> {
-        if self.open.fetch_add(1, Ordering::Relaxed) >= self.limits.max_connections {
+        if self.open.fetch_add(1, Ordering::Relaxed) >= self.limits.max_connections
+            && !(self.limits.evict_silent && self.evict_oldest_silent())
+        {
             self.open.fetch_sub(1, Ordering::Relaxed);
             return Err(Refusal::Full);
         }
@@ -237,6 +261,54 @@ impl Connections {
             *n += 1;
         }
         Ok(())
+    }
+}
+
+impl Connections {
+    /// Closes the oldest connection that has not sent a byte, so that a new
+    /// one can take its place; whether there was one (and room for one more
+    /// eviction in flight).
+    fn evict_oldest_silent(&self) -> bool {
+        if self.evicting.load(Ordering::Relaxed) >= self.limits.max_connections {
+            return false;
+        }
+        let mut silent = self.silent.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(conn) = silent.pop_front() {
+            let Some(conn) = conn.upgrade() else { continue };
+            if conn.state().protocol == Protocol::Unknown
+                && !conn.evicted.swap(true, Ordering::Relaxed)
+            {
+                self.evicting.fetch_add(1, Ordering::Relaxed);
+                conn.evict.notify_one();
+                drop(silent);
+                let total = self.evicted.fetch_add(1, Ordering::Relaxed) + 1;
+                self.log_at_most_once_a_second(|| {
+                    let hint = match self.limits.listener {
+                        Listener::Admin => "something holds connections to IAS_ADMIN_ADDRESS that send nothing; keep the admin port off the public network",
+                        Listener::Public => "something holds connections that send nothing",
+                    };
+                    slog::warn!(self.log, "connection closed to make room: the listener is at its connection limit, and the oldest connection had sent nothing";
+                        "max_connections" => self.limits.max_connections,
+                        "evicted_total" => total,
+                        "hint" => hint);
+                });
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Remembers a new connection, for eviction; forgets closed and spoken
+    /// ones when the list grows past twice the cap.
+    fn remember(&self, conn: &Arc<Conn>) {
+        let mut silent = self.silent.lock().unwrap_or_else(|e| e.into_inner());
+        if silent.len() >= 2 * self.limits.max_connections {
+            silent.retain(|c| {
+                c.upgrade()
+                    .is_some_and(|c| c.state().protocol == Protocol::Unknown)
+            });
+        }
+        silent.push_back(Arc::downgrade(conn));
     }
 }
 
@@ -272,6 +344,8 @@ impl ConnectionPolicy for Connections {
             request_timeout: self.limits.request_timeout,
             trust_request_id: self.limits.trust_request_id,
             log: self.log.clone(),
+            evict: tokio::sync::Notify::new(),
+            evicted: AtomicBool::new(false),
             state: Mutex::new(ConnState {
                 active: 0,
                 idle_since: Instant::now(),
@@ -280,6 +354,9 @@ impl ConnectionPolicy for Connections {
                 h2: H2Frames::new(),
             }),
         });
+        if self.limits.evict_silent {
+            self.remember(&conn);
+        }
         let on_request: OnRequest = {
             let conn = Arc::clone(&conn);
             Arc::new(move |request| conn.request_started(request))
@@ -289,6 +366,7 @@ impl ConnectionPolicy for Connections {
                 stream,
                 conn: Arc::clone(&conn),
                 open: Arc::clone(&self.open),
+                evicting: Arc::clone(&self.evicting),
                 peer: self
                     .limits
                     .max_per_peer
@@ -405,6 +483,10 @@ struct Conn {
     request_timeout: Duration,
     trust_request_id: bool,
     log: slog::Logger,
+    /// Wakes `supervise` to close the connection (an eviction).
+    evict: tokio::sync::Notify,
+    /// Whether it was chosen for eviction.
+    evicted: AtomicBool,
     state: Mutex<ConnState>,
 }
 
@@ -682,7 +764,10 @@ async fn supervise(conn: Arc<Conn>) {
         // either gives a deadline no earlier than `now` plus the shorter
         // timeout: look again by then.
         let wake = now + conn.request_timeout.min(conn.idle_timeout);
-        tokio::time::sleep_until(deadline.map_or(wake, |at| at.min(wake))).await;
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline.map_or(wake, |at| at.min(wake))) => {}
+            () = conn.evict.notified() => return,
+        }
     }
 }
 
@@ -691,6 +776,8 @@ struct WatchedIo {
     stream: TcpStream,
     conn: Arc<Conn>,
     open: Arc<AtomicUsize>,
+    /// The listener's evictions in flight (this one's ends when it drops).
+    evicting: Arc<AtomicUsize>,
     /// Its peer's count, when connections are capped per peer.
     peer: Option<(Arc<Peers>, IpAddr)>,
 }
@@ -699,6 +786,9 @@ struct WatchedIo {
 impl Drop for WatchedIo {
     fn drop(&mut self) {
         self.open.fetch_sub(1, Ordering::Relaxed);
+        if self.conn.evicted.load(Ordering::Relaxed) {
+            self.evicting.fetch_sub(1, Ordering::Relaxed);
+        }
         if let Some((peers, ip)) = &self.peer {
             let mut peers = peers.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(n) = peers.get_mut(ip) {
@@ -763,6 +853,72 @@ impl AsyncWrite for WatchedIo {
 mod tests {
     use super::{is_canonical, route_of, Connections, H2Frames, Limits, Listener};
 
+    /// At its cap, a listener that evicts closes the oldest connection that
+    /// has sent nothing to admit a new one; one that has spoken stays; with
+    /// as many closings pending as the cap, a new one is refused.
+    #[tokio::test]
+    async fn at_the_cap_the_oldest_silent_connection_makes_room() {
+        use dropshot::{ConnectionPolicy as _, PolicedConnection};
+        use std::io::Write as _;
+        use std::time::Duration;
+        use tokio::io::AsyncReadExt as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Connections::new(
+            Limits {
+                listener: Listener::Admin,
+                idle_timeout: Duration::from_secs(30),
+                request_timeout: Duration::from_secs(30),
+                max_connections: 2,
+                max_per_peer: None,
+                trust_request_id: false,
+                evict_silent: true,
+            },
+            slog::Logger::root(slog::Discard, slog::o!()),
+            None,
+        );
+        let peers = std::cell::RefCell::new(Vec::new());
+        let accept = async || -> Option<PolicedConnection> {
+            peers
+                .borrow_mut()
+                .push(std::net::TcpStream::connect(addr).unwrap());
+            let (stream, remote) = listener.accept().await.unwrap();
+            connections.accept(stream, remote)
+        };
+        let mut a = accept().await.expect("a: room");
+        let mut b = accept().await.expect("b: room");
+        // b speaks: it is no longer silent.
+        peers.borrow_mut()[1].write_all(b"G").unwrap();
+        let mut byte = [0u8; 1];
+        b.io.read_exact(&mut byte).await.unwrap();
+        let c = accept().await.expect("c: a makes room");
+        assert_eq!(connections.open(), 3, "a is closing, not closed yet");
+        // a's supervisor ends (dropshot then drops it); b's and c's do not.
+        tokio::time::timeout(Duration::from_secs(5), &mut a.closed)
+            .await
+            .expect("a is evicted");
+        let b_open = tokio::time::timeout(Duration::from_millis(200), &mut b.closed).await;
+        assert!(b_open.is_err(), "b has spoken: never evicted");
+        drop(a);
+        assert_eq!(connections.open(), 2);
+        // c, silent, makes room for d; b never does.
+        let d = accept().await.expect("d: c makes room");
+        drop(c);
+        // Evictions in flight are bounded by the cap: keep each evicted
+        // connection open.
+        let mut held = vec![d];
+        for _ in 0..2 {
+            held.push(accept().await.expect("room while evictions are few"));
+        }
+        assert!(
+            accept().await.is_none(),
+            "refused: too many evictions in flight"
+        );
+        drop(held);
+        drop(b);
+        assert_eq!(connections.open(), 0);
+    }
+
     /// To hyper the watched stream is the TCP stream: what it writes, plain
     /// or vectored, arrives whole, vectored writes stay vectored, and a
     /// shutdown ends the peer's read.
@@ -785,6 +941,7 @@ mod tests {
             max_connections: 1,
             max_per_peer: None,
             trust_request_id: false,
+            evict_silent: false,
         };
         let log = slog::Logger::root(slog::Discard, slog::o!());
         let connections = Connections::new(limits, log, None);

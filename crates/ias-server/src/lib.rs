@@ -120,6 +120,7 @@ pub fn start(config: &Config, server_log: &ServerLog) -> anyhow::Result<Server> 
             max_connections: budget.max_connections,
             max_per_peer: config.max_connections_per_client,
             trust_request_id: config.trust_request_id,
+            evict_silent: false,
         },
         log.clone(),
         Some(connections::Observe {

@@ -18,8 +18,9 @@ pub struct FdBudget {
 
 /// File descriptors kept for everything but client connections and GitHub
 /// sockets: the listeners, the runtime, stdio, and the admin listener's
-/// connections.
-pub const RESERVED_FDS: u64 = 64 + crate::admin::MAX_CONNECTIONS as u64;
+/// connections (twice its cap: as many again may be closing to make room
+/// for new ones, `connections::Limits::evict_silent`).
+pub const RESERVED_FDS: u64 = 64 + 2 * crate::admin::MAX_CONNECTIONS as u64;
 
 impl FdBudget {
     /// The configured caps, lowered to fit `nofile`: `RESERVED_FDS` kept aside,

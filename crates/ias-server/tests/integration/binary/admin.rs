@@ -41,6 +41,67 @@ async fn the_admin_listener_binds_the_configured_address() {
     server.stop();
 }
 
+/// Sockets that connect and send nothing, re-opened as soon as they close,
+/// more of them than the admin listener's cap: liveness probes are still
+/// answered (the oldest silent socket makes room for each new connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_sockets_past_the_cap_do_not_starve_the_probes() {
+    let mut server = Running::start_with("http://127.0.0.1:9", &[], None);
+    let admin: std::net::SocketAddr = server.admin_address().parse().unwrap();
+    let silent = ias_server::admin::MAX_CONNECTIONS + 150;
+    let until = Instant::now() + Duration::from_secs(4);
+    // Each task holds one silent socket, opening another when it is closed.
+    let mut flood = Vec::new();
+    for _ in 0..silent {
+        flood.push(tokio::spawn(async move {
+            use tokio::io::AsyncReadExt as _;
+            let mut opened = 0u32;
+            while Instant::now() < until {
+                let Ok(mut socket) = tokio::net::TcpStream::connect(admin).await else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                opened += 1;
+                let mut byte = [0u8; 1];
+                let left = until.saturating_duration_since(Instant::now());
+                let _ = tokio::time::timeout(left, socket.read(&mut byte)).await;
+            }
+            opened
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0) // a new connection per probe, as a kubelet's
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let (mut answered, mut probes) = (0, 0);
+    while Instant::now() + Duration::from_secs(1) < until {
+        probes += 1;
+        let started = Instant::now();
+        if let Ok(r) = http.get(format!("http://{admin}/livez")).send().await {
+            if r.status() == 200 && started.elapsed() < Duration::from_secs(1) {
+                answered += 1;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut reopened = 0;
+    for task in flood {
+        reopened += task.await.unwrap();
+    }
+    assert!(
+        reopened as usize > silent,
+        "the flood was re-opened as it was closed ({reopened} sockets for {silent} tasks)"
+    );
+    assert!(probes >= 10, "{probes} probes");
+    assert!(
+        answered * 10 >= probes * 9,
+        "{answered} of {probes} probes answered within 1 s"
+    );
+    server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_follow_start_serving_and_drain() {
     let mut server =
