@@ -50,7 +50,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use dropshot::{Body, ConnectionPolicy, OnRequest, PolicedConnection, RequestId, RequestObserver};
-use http::header::{HeaderValue, CACHE_CONTROL, PRAGMA};
+use http::header::{HeaderValue, CACHE_CONTROL, CONNECTION, PRAGMA};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -161,6 +161,11 @@ pub struct Connections {
     silent: Mutex<VecDeque<Weak<Conn>>>,
     /// Evicted connections not closed yet (shared with their streams).
     evicting: Arc<AtomicUsize>,
+    /// Every connection, for [`Connections::drain`] (closed ones are
+    /// forgotten when the list grows past twice the cap).
+    all: Mutex<Vec<Weak<Conn>>>,
+    /// Set by [`Connections::drain`]; shared with each connection.
+    draining: Arc<AtomicBool>,
 }
 
 /// Why a connection was closed as soon as it was accepted.
@@ -188,7 +193,29 @@ impl Connections {
             observe: observe.map(Arc::new),
             silent: Mutex::new(VecDeque::new()),
             evicting: Arc::new(AtomicUsize::new(0)),
+            all: Mutex::new(Vec::new()),
+            draining: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The server is stopping (the listener closes later): from now on no
+    /// connection is kept alive. Each that has spoken starts its graceful
+    /// shutdown now (an idle HTTP/1.1 connection is closed, a busy one
+    /// after its response, with `Connection: close`; HTTP/2 gets GOAWAY);
+    /// one that has not spoken yet is answered once with `Connection: close`
+    /// (HTTP/1.1), or gets GOAWAY as its first request starts (HTTP/2). So
+    /// when the listener closes, no idle kept-alive connection is left for a
+    /// client to send a request on.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+        let all = self.all.lock().unwrap_or_else(|e| e.into_inner());
+        let conns: Vec<Arc<Conn>> = all.iter().filter_map(Weak::upgrade).collect();
+        drop(all);
+        for conn in conns {
+            if conn.state().protocol != Protocol::Unknown {
+                conn.drain.notify_one();
+            }
+        }
     }
 
     /// Client connections open now.
@@ -276,6 +303,7 @@ impl Connections {
         while let Some(conn) = silent.pop_front() {
             let Some(conn) = conn.upgrade() else { continue };
             if conn.state().protocol == Protocol::Unknown
+                && !conn.has_bytes_waiting()
                 && !conn.evicted.swap(true, Ordering::Relaxed)
             {
                 self.evicting.fetch_add(1, Ordering::Relaxed);
@@ -344,8 +372,15 @@ impl ConnectionPolicy for Connections {
             request_timeout: self.limits.request_timeout,
             trust_request_id: self.limits.trust_request_id,
             log: self.log.clone(),
+            draining: Arc::clone(&self.draining),
+            drain: tokio::sync::Notify::new(),
             evict: tokio::sync::Notify::new(),
             evicted: AtomicBool::new(false),
+            fd: Mutex::new(
+                self.limits
+                    .evict_silent
+                    .then(|| std::os::fd::AsRawFd::as_raw_fd(&stream)),
+            ),
             state: Mutex::new(ConnState {
                 active: 0,
                 idle_since: Instant::now(),
@@ -356,6 +391,13 @@ impl ConnectionPolicy for Connections {
         });
         if self.limits.evict_silent {
             self.remember(&conn);
+        }
+        {
+            let mut all = self.all.lock().unwrap_or_else(|e| e.into_inner());
+            if all.len() >= 2 * self.limits.max_connections {
+                all.retain(|c| c.strong_count() > 0);
+            }
+            all.push(Arc::downgrade(&conn));
         }
         let on_request: OnRequest = {
             let conn = Arc::clone(&conn);
@@ -373,6 +415,10 @@ impl ConnectionPolicy for Connections {
                     .map(|_| (Arc::clone(&self.peers), remote_addr.ip())),
             }),
             on_request,
+            drain: {
+                let conn = Arc::clone(&conn);
+                Box::pin(async move { conn.drain.notified().await })
+            },
             closed: Box::pin(supervise(conn)),
         })
     }
@@ -483,10 +529,18 @@ struct Conn {
     request_timeout: Duration,
     trust_request_id: bool,
     log: slog::Logger,
+    /// The listener's [`Connections::drain`] flag.
+    draining: Arc<AtomicBool>,
+    /// Starts the connection's graceful shutdown (dropshot's `drain`).
+    drain: tokio::sync::Notify,
     /// Wakes `supervise` to close the connection (an eviction).
     evict: tokio::sync::Notify,
     /// Whether it was chosen for eviction.
     evicted: AtomicBool,
+    /// Its socket while the stream is open (kept when `evict_silent`, so
+    /// that a connection whose request has arrived but not been read yet is
+    /// not taken for silent).
+    fd: Mutex<Option<std::os::fd::RawFd>>,
     state: Mutex<ConnState>,
 }
 
@@ -494,6 +548,21 @@ impl Conn {
     fn state(&self) -> std::sync::MutexGuard<'_, ConnState> {
         // The state stays consistent whatever panicked while holding it.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the client has sent bytes the server has not read yet (a
+    /// peek at the socket): a busy server may read a probe's request only
+    /// after the next connections arrive.
+    fn has_bytes_waiting(&self) -> bool {
+        let fd = self.fd.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(raw) = *fd else { return false };
+        // SAFETY: `fd` is `Some` only while the connection's stream is open:
+        // `WatchedIo::drop` sets it to `None`, under this lock, before the
+        // stream's socket is closed; the lock is held for the whole peek, so
+        // the descriptor cannot be closed (or reused) meanwhile.
+        let socket = unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) };
+        let flags = rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT;
+        matches!(rustix::net::recv(socket, &mut [0u8; 1], flags), Ok((_, n)) if n > 0)
     }
 
     /// Bytes arrived from the client.
@@ -532,12 +601,17 @@ impl Conn {
         self: &Arc<Self>,
         request: &mut http::Request<hyper::body::Incoming>,
     ) -> Box<dyn RequestObserver> {
-        let started = {
+        let (started, protocol) = {
             let mut s = self.state();
             s.active += 1;
-            s.receiving_since.take()
+            (s.receiving_since.take(), s.protocol)
+        };
+        let started = started.unwrap_or_else(Instant::now);
+        // Draining: an HTTP/2 connection that spoke only now gets GOAWAY
+        // (this stream is served); HTTP/1.1's answer says `Connection: close`.
+        if self.draining.load(Ordering::Relaxed) && protocol == Protocol::Http2 {
+            self.drain.notify_one();
         }
-        .unwrap_or_else(Instant::now);
         request.extensions_mut().insert(ias_api::BodyDeadline {
             at: started + self.request_timeout,
             timeout: self.request_timeout,
@@ -693,6 +767,12 @@ impl RequestObserver for InProgress {
         let headers = response.headers_mut();
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+        if self.conn.draining.load(Ordering::Relaxed)
+            && self.conn.state().protocol == Protocol::Http1
+        {
+            // hyper closes the connection once this answer is written.
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         if let (Some(counted), Some(observe)) = (self.counted.as_mut(), self.conn.observe.as_ref())
         {
             counted.answered = true;
@@ -785,6 +865,8 @@ struct WatchedIo {
 /// The stream is closed: its place is free.
 impl Drop for WatchedIo {
     fn drop(&mut self) {
+        // Before the stream (a field) closes the socket: see `Conn::fd`.
+        *self.conn.fd.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.open.fetch_sub(1, Ordering::Relaxed);
         if self.conn.evicted.load(Ordering::Relaxed) {
             self.evicting.fetch_sub(1, Ordering::Relaxed);
@@ -917,6 +999,16 @@ mod tests {
         drop(held);
         drop(b);
         assert_eq!(connections.open(), 0);
+        // A connection whose request has arrived, not read yet, has spoken.
+        let e = accept().await.expect("e: room");
+        let f = accept().await.expect("f: room");
+        let n = peers.borrow().len();
+        for peer in &mut peers.borrow_mut()[n - 2..] {
+            peer.write_all(b"GET").unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(accept().await.is_none(), "refused: no silent connection");
+        drop((e, f));
     }
 
     /// To hyper the watched stream is the TCP stream: what it writes, plain

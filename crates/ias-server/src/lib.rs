@@ -59,9 +59,13 @@ impl Server {
         self.http.wait_for_shutdown()
     }
 
-    /// `/readyz` answers 503 from now on; serving goes on.
+    /// `/readyz` answers 503 from now on, and no public connection is kept
+    /// alive ([`connections::Connections::drain`]: idle ones are closed,
+    /// answers say `Connection: close`, HTTP/2 gets GOAWAY); serving goes on,
+    /// new connections included, until [`Server::close`].
     pub fn start_draining(&self) {
         self.health.start_draining();
+        self.connections.drain();
     }
 
     /// Closes the listening socket at once (new connections are refused), then

@@ -115,6 +115,13 @@ pub struct PolicedConnection {
     pub on_request: OnRequest,
     /// When this resolves the connection is closed, whatever it is doing.
     pub closed: BoxFuture<'static, ()>,
+    /// When this resolves the connection starts hyper's graceful shutdown,
+    /// as every connection does when the server closes: an idle HTTP/1.1
+    /// connection is closed, a busy one after its response (sent with
+    /// `Connection: close`); HTTP/2 sends GOAWAY and finishes its open
+    /// streams.  A policy that never drains early passes
+    /// `Box::pin(std::future::pending())`.
+    pub drain: BoxFuture<'static, ()>,
 }
 
 /// A request id chosen by an [`OnRequest`] hook (inserted as a request
@@ -356,6 +363,11 @@ impl<C: ServerContext> HttpServerStarter<C> {
             // to start a graceful shutdown.
             let graceful =
                 hyper_util::server::graceful::GracefulShutdown::new();
+            // ias patch: a policed connection is not watched by `graceful`
+            // (its graceful shutdown may start earlier, when the policy
+            // drains it); it starts it when this turns true, and holds a
+            // watcher so that `graceful.shutdown()` still waits for it.
+            let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
 
             // The following code looks superficially similar between the HTTP
             // and HTTPS paths.  However, the concrete types of various objects
@@ -396,12 +408,12 @@ impl<C: ServerContext> HttpServerStarter<C> {
                         tokio::select! {
                             (sock, remote_addr) = http_acceptor.accept() => {
                                 // ias patch: each accepted connection goes through the policy.
-                                let (io, on_request, closed) = match &connection_policy {
+                                let (io, on_request, ends) = match &connection_policy {
                                     None => (Box::new(sock) as Box<dyn ConnectionIo>, None, None),
                                     Some(policy) => match policy.accept(sock, remote_addr) {
                                         // Refused: the socket is closed here.
                                         None => continue,
-                                        Some(c) => (c.io, Some(c.on_request), Some(c.closed)),
+                                        Some(c) => (c.io, Some(c.on_request), Some((c.closed, c.drain))),
                                     },
                                 };
                                 let handler = make_service
@@ -410,21 +422,43 @@ impl<C: ServerContext> HttpServerStarter<C> {
                                     .serve_connection_with_upgrades(
                                         TokioIo::new(io),
                                         handler,
-                                    );
-                                let fut = graceful.watch(fut.into_owned());
-                                match closed {
-                                    None => tokio::spawn(async move { let _ = fut.await; }),
-                                    Some(closed) => tokio::spawn(async move {
-                                        tokio::select! {
-                                            _ = fut => {}
-                                            () = closed => {}
-                                        }
-                                    }),
+                                    )
+                                    .into_owned();
+                                match ends {
+                                    None => {
+                                        let fut = graceful.watch(fut);
+                                        tokio::spawn(async move { let _ = fut.await; })
+                                    }
+                                    Some((mut closed, mut drain)) => {
+                                        let held = graceful.watcher();
+                                        let mut closing = closing_rx.clone();
+                                        tokio::spawn(async move {
+                                            let _held = held;
+                                            let mut conn = std::pin::pin!(fut);
+                                            let mut draining = false;
+                                            loop {
+                                                tokio::select! {
+                                                    _ = conn.as_mut() => break,
+                                                    () = &mut closed => break,
+                                                    () = async {
+                                                        tokio::select! {
+                                                            () = &mut drain => {}
+                                                            _ = closing.wait_for(|c| *c) => {}
+                                                        }
+                                                    }, if !draining => {
+                                                        draining = true;
+                                                        conn.as_mut().graceful_shutdown();
+                                                    }
+                                                }
+                                            }
+                                        })
+                                    }
                                 };
                             },
 
                             _ = &mut rx => {
                                 info!(log, "beginning graceful shutdown");
+                                let _ = closing_tx.send(true);
                                 break;
                             }
                         }

@@ -458,6 +458,90 @@ async fn exchanges_over_the_cap_are_answered_at_once_without_reaching_github() {
     server.stop();
 }
 
+/// From SIGTERM on no connection is kept alive, so when the listener closes
+/// there is no idle connection a request could be lost on: an idle
+/// kept-alive HTTP/1.1 connection is closed at once; one that had not
+/// spoken, and one opened during the delay, are answered with
+/// `Connection: close` and closed; an idle HTTP/2 connection gets GOAWAY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_leaves_no_connection_kept_alive() {
+    let mut server = Running::start_with(
+        "http://127.0.0.1:9",
+        &[
+            ("IAS_SHUTDOWN_DELAY", "3s"),
+            ("IAS_IDLE_TIMEOUT", "30s"),
+            ("IAS_REQUEST_TIMEOUT", "30s"),
+        ],
+        None,
+    );
+    let addr = server.address();
+    let pid = server.0.pid();
+    let (before, idle, fresh, during, goaway) = blocking(move || {
+        let mut idle = connect(&addr, EMPTY_POST);
+        let before = read_response(&mut idle);
+        let mut fresh = TcpStream::connect(&addr).unwrap();
+        fresh
+            .set_read_timeout(Some(Duration::from_secs(15)))
+            .unwrap();
+        let mut h2 = connect(&addr, H2_PREFACE_AND_SETTINGS);
+        let mut frame = [0u8; 9];
+        h2.read_exact(&mut frame).unwrap(); // the server's SETTINGS
+        std::thread::sleep(Duration::from_millis(200));
+        signal(pid, Signal::TERM);
+        let idle = until_closed(&mut idle);
+        fresh.write_all(EMPTY_POST).unwrap();
+        let fresh = until_closed(&mut fresh).1;
+        let during = until_closed(&mut connect(&addr, EMPTY_POST)).1;
+        // HTTP/2: the frames sent since the SETTINGS, until a GOAWAY (type 7).
+        let mut goaway = false;
+        let mut bytes = frame[..].to_vec();
+        let mut buf = [0u8; 1024];
+        h2.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        while !goaway {
+            match h2.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            }
+            let mut at = 0;
+            while bytes.len() >= at + 9 {
+                let length = usize::from(bytes[at]) << 16
+                    | usize::from(bytes[at + 1]) << 8
+                    | usize::from(bytes[at + 2]);
+                goaway |= bytes[at + 3] == 7;
+                at += 9 + length;
+            }
+        }
+        (before, idle, fresh, during, goaway)
+    })
+    .await;
+    assert!(
+        before.starts_with("HTTP/1.1 400")
+            && !before.to_ascii_lowercase().contains("connection: close"),
+        "kept alive before the signal: {before}"
+    );
+    let (closed_after, sent) = idle;
+    assert_eq!(sent, "", "the idle connection is closed, not answered");
+    assert!(
+        closed_after < Duration::from_secs(2),
+        "the idle connection is closed at the signal, not at the end of the 3 s delay ({closed_after:?})"
+    );
+    for answer in [&fresh, &during] {
+        assert!(
+            answer.starts_with("HTTP/1.1 400"),
+            "served during the delay: {answer}"
+        );
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
+    }
+    assert!(goaway, "the idle HTTP/2 connection got GOAWAY");
+    let (code, _) = tokio::task::spawn_blocking(move || server.wait_exit())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_serves_through_the_delay_then_refuses_and_exits_within_the_timeout() {
     let github = github().await;
