@@ -358,6 +358,8 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         // nothing else is wrong.
         ("GET", "/search?q=ab&kind=gadget", String::new(), none, 400, "item", 3, vec![]),
         ("GET", "/search?q=a&kind=gadget", String::new(), none, 400, "request", 0, vec!["q"]),
+        ("GET", "/search?q=ab&kind=gadget&limit=abc", String::new(), none, 400, "request", 0, vec!["limit"]),
+        ("GET", "/search?q=ab&kind=gadget&limit=1&limit=2", String::new(), none, 400, "request", 0, vec!["limit"]),
     ];
     let http = reqwest::Client::new();
     for (method, path, body, headers, status, group, code, fields) in cases {
