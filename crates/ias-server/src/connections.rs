@@ -25,7 +25,10 @@
 //!   9110 §9.1: case-sensitive): `post` or `Post` is not `POST`, whose route
 //!   dropshot would find by upper-casing it, so it gets dropshot's 405; and
 //!   with absolute-form targets (RFC 9112 §3.2.2): only `http`/`https` with a
-//!   valid port reach the router (`ftp://x/oauth/token` gets 404).
+//!   valid port reach the router (`ftp://x/oauth/token` gets 404); nor does
+//!   an HTTP/1.1 request-target with a `#fragment`, which the `http` crate
+//!   drops silently (found in the request line's bytes; not for HTTP/2's
+//!   HPACK-encoded `:path`, nor a pipelined request).
 //! - When given [`Observe`], each request is counted in the metrics
 //!   (`http_server_active_requests`, `http_server_request_duration_seconds`).
 //!
@@ -387,6 +390,8 @@ impl ConnectionPolicy for Connections {
                 receiving_since: None,
                 protocol: Protocol::Unknown,
                 h2: H2Frames::new(),
+                in_request_line: false,
+                fragment: false,
             }),
         });
         if self.limits.evict_silent {
@@ -446,6 +451,10 @@ struct ConnState {
     protocol: Protocol,
     /// HTTP/2: where the client is in its frames.
     h2: H2Frames,
+    /// HTTP/1.1: the bytes read are a request line (up to its `\n`).
+    in_request_line: bool,
+    /// HTTP/1.1: the request line being read has a `#`.
+    fragment: bool,
 }
 
 /// Just enough of HTTP/2's framing (RFC 9113 §4.1) to know whether the
@@ -590,8 +599,23 @@ impl Conn {
                 (false, Some(_)) => s.receiving_since = None,
                 _ => {}
             }
-        } else if s.active == 0 && s.receiving_since.is_none() {
-            s.receiving_since = Some(Instant::now());
+        } else {
+            if s.active == 0 && s.receiving_since.is_none() {
+                s.receiving_since = Some(Instant::now());
+                s.in_request_line = true; // a request begins with its line
+            }
+            if s.in_request_line {
+                // The http crate drops a `#fragment` from the request-target
+                // without a word; the bytes still show it.
+                let line = match bytes.iter().position(|b| *b == b'\n') {
+                    Some(end) => {
+                        s.in_request_line = false;
+                        &bytes[..end]
+                    }
+                    None => bytes,
+                };
+                s.fragment |= line.contains(&b'#');
+            }
         }
     }
 
@@ -601,10 +625,12 @@ impl Conn {
         self: &Arc<Self>,
         request: &mut http::Request<hyper::body::Incoming>,
     ) -> Box<dyn RequestObserver> {
-        let (started, protocol) = {
+        let (started, protocol, fragment) = {
             let mut s = self.state();
             s.active += 1;
-            (s.receiving_since.take(), s.protocol)
+            s.in_request_line = false;
+            let fragment = std::mem::take(&mut s.fragment);
+            (s.receiving_since.take(), s.protocol, fragment)
         };
         let started = started.unwrap_or_else(Instant::now);
         // Draining: an HTTP/2 connection that spoke only now gets GOAWAY
@@ -631,7 +657,11 @@ impl Conn {
                 request.extensions_mut().insert(RequestId(ours));
             }
         }
-        if !is_canonical(request.uri().path()) {
+        if fragment {
+            slog::info!(self.log, "a request-target with a #fragment is answered 404";
+                "path" => request.uri().path().chars().take(256).collect::<String>());
+            *request.uri_mut() = http::Uri::from_static(UNROUTABLE);
+        } else if !is_canonical(request.uri().path()) {
             slog::info!(self.log, "a non-canonical path is answered 404";
                 "path" => request.uri().path().chars().take(256).collect::<String>());
             *request.uri_mut() = http::Uri::from_static(UNROUTABLE);

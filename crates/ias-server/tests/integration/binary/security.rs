@@ -157,6 +157,9 @@ async fn method_spellings_and_foreign_targets_get_no_token() {
         ("pOsT", "/oauth/token", "HTTP/1.1 405 "),
         ("POST", "ftp://x/oauth/token", "HTTP/1.1 404 "),
         ("POST", "http://x:99999/oauth/token", "HTTP/1.1 404 "),
+        ("POST", "/oauth/token#frag", "HTTP/1.1 404 "),
+        ("POST", "/oauth/token?x=1#", "HTTP/1.1 404 "),
+        ("POST", "http://x/oauth/token#frag", "HTTP/1.1 404 "),
     ];
     for (method, target, status) in refused {
         let answer = send(method, target);
@@ -169,6 +172,48 @@ async fn method_spellings_and_foreign_targets_get_no_token() {
     assert!(github.received().is_empty(), "a spelling reached GitHub");
     let answer = send("POST", &format!("http://{public}/oauth/token"));
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    // The `#` is found in a request line written in pieces, and on a kept-
+    // alive connection's second request; a `#` in headers or the body is
+    // nothing.
+    let mut stream = std::net::TcpStream::connect(&public).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let body = r##"{"provider":"github","code":"not#spelled"}"##;
+    let request = |target: &str| {
+        format!(
+            "POST {target} HTTP/1.1\r\nhost: x\r\nx-note: a#b\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let mut answers = Vec::new();
+    for (pieces, status) in [
+        (
+            vec![
+                "POST /oauth/to".to_string(),
+                request("/oauth/token")[14..].to_string(),
+            ],
+            "HTTP/1.1 400 ",
+        ),
+        (
+            vec![
+                request("/oauth/token#x")[..20].to_string(),
+                request("/oauth/token#x")[20..].to_string(),
+            ],
+            "HTTP/1.1 404 ",
+        ),
+        (vec![request("/oauth/token")], "HTTP/1.1 400 "),
+    ] {
+        for piece in pieces {
+            stream.write_all(piece.as_bytes()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let answer = super::limits::read_response(&mut stream);
+        assert!(answer.starts_with(status), "{answer}");
+        answers.push(answer);
+    }
+    // GitHub saw the absolute-form exchange and the two without a `#`.
+    assert_eq!(github.received().len(), 3, "{answers:#?}");
     server.stop();
 }
 
