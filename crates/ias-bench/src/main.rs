@@ -11,6 +11,7 @@
 //! time.
 
 mod load;
+mod stall;
 mod yardstick;
 
 use std::collections::BTreeMap;
@@ -65,6 +66,15 @@ struct RunArgs {
     /// The ias-server binary (default: next to this one).
     #[arg(long, value_name = "PATH")]
     server: Option<PathBuf>,
+    /// Instead of the scenarios: ias-server's RSS with N HTTP/2 connections
+    /// whose peer reads nothing, each holding its largest answers, and
+    /// after they close (docs/operating.md, memory).
+    #[arg(long, value_name = "N")]
+    stalled_h2: Option<usize>,
+    /// An environment variable for ias-server, such as an allocator setting
+    /// (repeatable).
+    #[arg(long = "server-env", value_name = "KEY=VALUE")]
+    server_env: Vec<String>,
 }
 
 const CLIENT_ID: &str = "Iv1.bench";
@@ -220,10 +230,53 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             );
         }
     }
+    let mut server_env = Vec::new();
+    for kv in &args.server_env {
+        let Some((k, v)) = kv.split_once('=') else {
+            bail!("--server-env {kv:?} is not KEY=VALUE");
+        };
+        server_env.push((k.to_string(), v.to_string()));
+    }
     let github = GitHubStandIn::start(StandInConfig::new(CLIENT_ID, CLIENT_SECRET))
         .await
         .context("cannot start the GitHub stand-in")?;
     let machine = machine();
+    if let Some(connections) = args.stalled_h2 {
+        let mut server = Server::start(
+            Target::IasServer,
+            &server_bin,
+            &here,
+            &github.base_url(),
+            &server_env,
+        )?;
+        let figures = stall::measure(server.addr, server.process.pid(), connections).await;
+        server.stop()?;
+        let figures = figures?;
+        println!(
+            "ias-bench: {} CPUs ({}), {}\nstalled HTTP/2: {} connections x {} streams, each answer {} bytes; RSS at rest {:.1} MiB",
+            machine.cpus,
+            machine.cpu_model,
+            machine.kernel,
+            figures.connections,
+            figures.streams_per_connection,
+            figures.answer_bytes,
+            figures.rss_at_rest_kib as f64 / 1024.0
+        );
+        for (i, wave) in figures.waves.iter().enumerate() {
+            println!(
+                "  wave {}: RSS stalled {:.1} MiB ({:.1} KiB per connection), 10 s after closing {:.1} MiB",
+                i + 1,
+                wave.rss_stalled_kib as f64 / 1024.0,
+                wave.per_connection_kib,
+                wave.rss_10s_after_close_kib as f64 / 1024.0
+            );
+        }
+        if let Some(path) = &args.json {
+            std::fs::write(path, serde_json::to_string_pretty(&figures)? + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        return Ok(());
+    }
     println!(
         "ias-bench: {} CPUs ({}), {}{}",
         machine.cpus,
@@ -429,7 +482,7 @@ async fn measure(
     body: &bytes::Bytes,
 ) -> anyhow::Result<Figures> {
     let upstream_before = github.connections();
-    let mut server = Server::start(target, server_bin, bench_bin, &github.base_url())?;
+    let mut server = Server::start(target, server_bin, bench_bin, &github.base_url(), &[])?;
     let load = load::Load {
         addr: server.addr,
         body: body.clone(),
@@ -483,10 +536,14 @@ impl Server {
         server_bin: &std::path::Path,
         bench_bin: &std::path::Path,
         github_url: &str,
+        env: &[(String, String)],
     ) -> anyhow::Result<Server> {
         let cmd = match target {
             Target::IasServer => {
-                ias_testing::process::command(server_bin, github_url, CLIENT_ID, CLIENT_SECRET)
+                let mut cmd =
+                    ias_testing::process::command(server_bin, github_url, CLIENT_ID, CLIENT_SECRET);
+                cmd.envs(env.iter().map(|(k, v)| (k, v)));
+                cmd
             }
             Target::Yardstick => {
                 let mut cmd = Command::new(bench_bin);

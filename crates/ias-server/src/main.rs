@@ -7,7 +7,10 @@ use std::time::Duration;
 use clap::Parser;
 
 /// mimalloc: about a quarter of the CPU glibc's malloc/free took per exchange
-/// (docs/performance.md).
+/// (docs/performance.md, which also has what each allocator costs in memory).
+/// The `system-allocator` feature builds with the system's allocator instead,
+/// for measuring one against the other.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
