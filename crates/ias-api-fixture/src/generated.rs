@@ -43,6 +43,14 @@ pub struct NewItem {
     /// Any JSON value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: ::std::option::Option<::serde_json::Value>,
+    /// One to three distinct labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Credentials, each judged and never echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: ::std::option::Option<::std::vec::Vec<crate::Secret>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: ::std::option::Option<f64>,
 }
 impl NewItem {
     /// The required properties, in the spec's order; the optional
@@ -69,6 +77,9 @@ impl NewItem {
             self_: ::std::default::Default::default(),
             secret: ::std::default::Default::default(),
             extra: ::std::default::Default::default(),
+            labels: ::std::default::Default::default(),
+            keys: ::std::default::Default::default(),
+            step: ::std::default::Default::default(),
         }
     }
 }
@@ -167,6 +178,32 @@ impl schemars::JsonSchema for NewItem {
     },
     "extra": {
       "description": "Any JSON value."
+    },
+    "labels": {
+      "type": "array",
+      "description": "One to three distinct labels.",
+      "minItems": 1,
+      "maxItems": 3,
+      "uniqueItems": true,
+      "items": {
+        "type": "string",
+        "maxLength": 8,
+        "pattern": "^[a-z]+$"
+      }
+    },
+    "keys": {
+      "type": "array",
+      "description": "Credentials, each judged and never echoed.",
+      "uniqueItems": true,
+      "items": {
+        "type": "string",
+        "minLength": 4,
+        "x-ias-secret": true
+      }
+    },
+    "step": {
+      "type": "number",
+      "multipleOf": 0.5
     }
   }
 }"##,
@@ -175,7 +212,23 @@ impl schemars::JsonSchema for NewItem {
 }
 static NEW_ITEM_NAME_PATTERN: crate::validate::Pattern =
     crate::validate::Pattern::new("^[a-z][a-z0-9-]*$");
-static NEW_ITEM_FIELDS: [Field; 15] = [
+static NEW_ITEM_HISTORY_ITEMS: Field = Field::new("", Kind::String)
+    .presence(Presence::Present)
+    .one_of(&["active", "archived"]);
+static NEW_ITEM_TAGS_ITEMS: Field = Field::new("", Kind::String).presence(Presence::Present);
+static NEW_ITEM_PARTS_ITEMS: Field =
+    Field::new("", Kind::Object(&PART_FIELDS)).presence(Presence::Present);
+static NEW_ITEM_LABELS_ITEMS__PATTERN: crate::validate::Pattern =
+    crate::validate::Pattern::new("^[a-z]+$");
+static NEW_ITEM_LABELS_ITEMS: Field = Field::new("", Kind::String)
+    .presence(Presence::Present)
+    .max_length(8)
+    .pattern(&NEW_ITEM_LABELS_ITEMS__PATTERN);
+static NEW_ITEM_KEYS_ITEMS: Field = Field::new("", Kind::String)
+    .presence(Presence::Present)
+    .secret()
+    .min_length(4);
+static NEW_ITEM_FIELDS: [Field; 18] = [
     Field::new("name", Kind::String)
         .presence(Presence::Present)
         .min_length(1)
@@ -187,19 +240,25 @@ static NEW_ITEM_FIELDS: [Field; 15] = [
         .enum_error(ErrorCode::UnknownKind),
     Field::new("owner", Kind::String).presence(Presence::NonZero),
     Field::new("status", Kind::String).one_of(&["active", "archived"]),
-    Field::new("history", Kind::Array(&Kind::Enum(&["active", "archived"]))),
+    Field::new("history", Kind::Array(&NEW_ITEM_HISTORY_ITEMS)),
     Field::new("count", Kind::Integer)
         .minimum(1.0)
         .maximum(100.0),
     Field::new("total", Kind::Integer),
     Field::new("weight", Kind::Number).minimum(0.0),
     Field::new("fragile", Kind::Boolean),
-    Field::new("tags", Kind::Array(&Kind::String)),
-    Field::new("parts", Kind::Array(&Kind::Object(&PART_FIELDS))),
+    Field::new("tags", Kind::Array(&NEW_ITEM_TAGS_ITEMS)),
+    Field::new("parts", Kind::Array(&NEW_ITEM_PARTS_ITEMS)),
     Field::new("type", Kind::String),
     Field::new("self", Kind::String),
     Field::new("secret", Kind::String).secret().min_length(8),
     Field::new("extra", Kind::Any),
+    Field::new("labels", Kind::Array(&NEW_ITEM_LABELS_ITEMS))
+        .min_items(1)
+        .max_items(3)
+        .unique_items(),
+    Field::new("keys", Kind::Array(&NEW_ITEM_KEYS_ITEMS)).unique_items(),
+    Field::new("step", Kind::Number).multiple_of(0.5),
 ];
 impl crate::validate::Validate for NewItem {
     fn fields() -> &'static [Field] {
@@ -369,6 +428,8 @@ impl schemars::JsonSchema for Item {
         )
     }
 }
+static ITEM_PARTS_ITEMS: Field =
+    Field::new("", Kind::Object(&PART_FIELDS)).presence(Presence::Present);
 static ITEM_FIELDS: [Field; 6] = [
     Field::new("id", Kind::Integer).presence(Presence::Present),
     Field::new("name", Kind::String).presence(Presence::Present),
@@ -378,7 +439,7 @@ static ITEM_FIELDS: [Field; 6] = [
     Field::new("status", Kind::String)
         .presence(Presence::Present)
         .one_of(&["active", "archived"]),
-    Field::new("parts", Kind::Array(&Kind::Object(&PART_FIELDS))),
+    Field::new("parts", Kind::Array(&ITEM_PARTS_ITEMS)),
     Field::new("token", Kind::String).secret(),
 ];
 impl crate::validate::Validate for Item {
@@ -449,8 +510,10 @@ impl schemars::JsonSchema for ItemList {
         )
     }
 }
+static ITEM_LIST_ITEMS_ITEMS: Field =
+    Field::new("", Kind::Object(&ITEM_FIELDS)).presence(Presence::Present);
 static ITEM_LIST_FIELDS: [Field; 2] = [
-    Field::new("items", Kind::Array(&Kind::Object(&ITEM_FIELDS))).presence(Presence::Present),
+    Field::new("items", Kind::Array(&ITEM_LIST_ITEMS_ITEMS)).presence(Presence::Present),
     Field::new("next", Kind::String),
 ];
 impl crate::validate::Validate for ItemList {
@@ -518,6 +581,7 @@ impl schemars::JsonSchema for Settings {
         crate::validate::spec_schema(
             r##"{
   "type": "object",
+  "additionalProperties": false,
   "required": [
     "pageSize"
   ],
@@ -555,6 +619,7 @@ impl crate::validate::Validate for Settings {
     fn fields() -> &'static [Field] {
         &SETTINGS_FIELDS
     }
+    const CLOSED: bool = true;
 }
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SettingsTheme {
@@ -671,14 +736,18 @@ impl schemars::JsonSchema for ErrStatusMsg {
         )
     }
 }
+static ERR_STATUS_MSG_TRACES_ITEMS: Field =
+    Field::new("", Kind::String).presence(Presence::Present);
+static ERR_STATUS_MSG_VALIDATION_DETAIL_ITEMS: Field =
+    Field::new("", Kind::Object(&VALIDATION_DETAIL_FIELDS)).presence(Presence::Present);
 static ERR_STATUS_MSG_FIELDS: [Field; 5] = [
     Field::new("group", Kind::String).presence(Presence::NonZero),
     Field::new("code", Kind::Integer).presence(Presence::NonZero),
     Field::new("message", Kind::String),
-    Field::new("traces", Kind::Array(&Kind::String)),
+    Field::new("traces", Kind::Array(&ERR_STATUS_MSG_TRACES_ITEMS)),
     Field::new(
         "validationDetail",
-        Kind::Array(&Kind::Object(&VALIDATION_DETAIL_FIELDS)),
+        Kind::Array(&ERR_STATUS_MSG_VALIDATION_DETAIL_ITEMS),
     ),
 ];
 impl crate::validate::Validate for ErrStatusMsg {

@@ -121,7 +121,7 @@ fn clipped(value: &str) -> String {
 fn from_object<T: Validate, Op: OperationWithInput>(
     object: Map<String, Value>,
 ) -> Result<T, ApiError<Op>> {
-    match check(&object, T::fields()) {
+    match check(&object, T::fields(), T::CLOSED) {
         Ok(()) => {}
         Err(Invalid::Fields(details)) => return Err(ApiError::invalid_fields(details)),
         Err(Invalid::Documented(error)) => {

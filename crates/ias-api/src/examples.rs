@@ -35,7 +35,7 @@ pub fn round_trip_request<T: Validate + Serialize>(example: &Value) -> Result<()
             "a request body example must be an object, not {example}"
         ));
     };
-    match check(object, T::fields()) {
+    match check(object, T::fields(), T::CLOSED) {
         Ok(()) => round_trip::<T>(example),
         Err(Invalid::Fields(details)) => {
             let fields: Vec<String> = details

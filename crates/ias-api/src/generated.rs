@@ -271,14 +271,18 @@ impl schemars::JsonSchema for ErrStatusMsg {
         )
     }
 }
+static ERR_STATUS_MSG_TRACES_ITEMS: Field =
+    Field::new("", Kind::String).presence(Presence::Present);
+static ERR_STATUS_MSG_VALIDATION_DETAIL_ITEMS: Field =
+    Field::new("", Kind::Object(&VALIDATION_DETAIL_FIELDS)).presence(Presence::Present);
 static ERR_STATUS_MSG_FIELDS: [Field; 5] = [
     Field::new("group", Kind::String).presence(Presence::NonZero),
     Field::new("code", Kind::Integer).presence(Presence::NonZero),
     Field::new("message", Kind::String),
-    Field::new("traces", Kind::Array(&Kind::String)),
+    Field::new("traces", Kind::Array(&ERR_STATUS_MSG_TRACES_ITEMS)),
     Field::new(
         "validationDetail",
-        Kind::Array(&Kind::Object(&VALIDATION_DETAIL_FIELDS)),
+        Kind::Array(&ERR_STATUS_MSG_VALIDATION_DETAIL_ITEMS),
     ),
 ];
 impl crate::validate::Validate for ErrStatusMsg {

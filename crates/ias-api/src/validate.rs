@@ -22,6 +22,9 @@ use crate::{ErrorCode, ValidationDetail};
 pub trait Validate: DeserializeOwned {
     /// The rules of its properties, in the spec's order.
     fn fields() -> &'static [Field];
+    /// `additionalProperties: false`: a property the schema does not list is
+    /// refused.
+    const CLOSED: bool = false;
 }
 
 /// When a property must be there.
@@ -41,19 +44,18 @@ pub enum Presence {
 pub enum Kind {
     /// `type: string`.
     String,
-    /// A string with an `enum` (an array's items that `$ref` a string enum;
-    /// a property's own `enum` is [`Field::one_of`]).
-    Enum(&'static [&'static str]),
     /// `type: integer`.
     Integer,
     /// `type: number`.
     Number,
     /// `type: boolean`.
     Boolean,
-    /// `type: array` with items of a kind.
-    Array(&'static Kind),
+    /// `type: array`, each item judged by its own rules (named `field[i]`).
+    Array(&'static Field),
     /// An object with rules of its own (a `$ref` to an object schema).
     Object(&'static [Field]),
+    /// The same, with `additionalProperties: false`.
+    ClosedObject(&'static [Field]),
     /// No `type`: any JSON value.
     Any,
 }
@@ -62,23 +64,23 @@ impl Kind {
     /// Its JSON type's name, for messages.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Kind::String | Kind::Enum(_) => "string",
+            Kind::String => "string",
             Kind::Integer => "integer",
             Kind::Number => "number",
             Kind::Boolean => "boolean",
             Kind::Array(_) => "array",
-            Kind::Object(_) => "object",
+            Kind::Object(_) | Kind::ClosedObject(_) => "object",
             Kind::Any => "value",
         }
     }
 
     fn admits(self, value: &Value) -> bool {
         match (self, value) {
-            (Kind::String | Kind::Enum(_), Value::String(_))
+            (Kind::String, Value::String(_))
             | (Kind::Number, Value::Number(_))
             | (Kind::Boolean, Value::Bool(_))
             | (Kind::Array(_), Value::Array(_))
-            | (Kind::Object(_), Value::Object(_))
+            | (Kind::Object(_) | Kind::ClosedObject(_), Value::Object(_))
             | (Kind::Any, _) => true,
             (Kind::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
             _ => false,
@@ -123,6 +125,10 @@ pub struct Field {
     minimum: Option<f64>,
     maximum: Option<f64>,
     pattern: Option<&'static Pattern>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    unique_items: bool,
+    multiple_of: Option<f64>,
 }
 
 #[allow(missing_docs)] // each sets the rule it is named after
@@ -140,6 +146,10 @@ impl Field {
             minimum: None,
             maximum: None,
             pattern: None,
+            min_items: None,
+            max_items: None,
+            unique_items: false,
+            multiple_of: None,
         }
     }
     pub const fn presence(mut self, presence: Presence) -> Self {
@@ -178,6 +188,22 @@ impl Field {
         self.pattern = Some(pattern);
         self
     }
+    pub const fn min_items(mut self, n: u64) -> Self {
+        self.min_items = Some(n);
+        self
+    }
+    pub const fn max_items(mut self, n: u64) -> Self {
+        self.max_items = Some(n);
+        self
+    }
+    pub const fn unique_items(mut self) -> Self {
+        self.unique_items = true;
+        self
+    }
+    pub const fn multiple_of(mut self, n: f64) -> Self {
+        self.multiple_of = Some(n);
+        self
+    }
 }
 
 impl Field {
@@ -205,11 +231,16 @@ pub enum Invalid {
     Documented(ErrorCode),
 }
 
-/// Judges `object` by `fields`.
-pub fn check(object: &Map<String, Value>, fields: &'static [Field]) -> Result<(), Invalid> {
+/// Judges `object` by `fields` (and, when `closed`, refuses a property they
+/// do not list).
+pub fn check(
+    object: &Map<String, Value>,
+    fields: &'static [Field],
+    closed: bool,
+) -> Result<(), Invalid> {
     let mut details = Vec::new();
     let mut documented = None;
-    check_object(object, fields, "", &mut details, &mut documented);
+    check_object(object, fields, closed, "", &mut details, &mut documented);
     match (details.is_empty(), documented) {
         (false, _) => Err(Invalid::Fields(details)),
         (true, Some(error)) => Err(Invalid::Documented(error)),
@@ -220,6 +251,7 @@ pub fn check(object: &Map<String, Value>, fields: &'static [Field]) -> Result<()
 fn check_object(
     object: &Map<String, Value>,
     fields: &'static [Field],
+    closed: bool,
     prefix: &str,
     details: &mut Vec<ValidationDetail>,
     documented: &mut Option<ErrorCode>,
@@ -230,6 +262,22 @@ fn check_object(
             check_field(object.get(field.name), field, &path, details, documented)
         {
             details.push(problem);
+        }
+    }
+    if closed {
+        // In the order sent; the value is not echoed (it may be a credential
+        // sent under the wrong name).
+        for name in object
+            .keys()
+            .filter(|k| !fields.iter().any(|f| f.name == *k))
+        {
+            details.push(ValidationDetail {
+                field: format!("{prefix}{name}"),
+                expression: "unknown".to_string(),
+                argument: String::new(),
+                original_value: None,
+                reason: "This field is not part of the request; remove it.".to_string(),
+            });
         }
     }
 }
@@ -314,9 +362,75 @@ fn check_field(
                 format!("This field must be at most {max}."),
             ));
         }
+        // An integer past int64 (`format: int64`, and the default) is out of
+        // range, not of another type.
+        if matches!(field.kind, Kind::Integer) && value.as_i64().is_none() {
+            return Some(violation(
+                "max",
+                i64::MAX.to_string(),
+                format!("This field must be at most {}.", i64::MAX),
+            ));
+        }
+        if let Some(m) = field.multiple_of.filter(|m| !is_multiple(value, n, *m)) {
+            return Some(violation(
+                "multipleof",
+                m.to_string(),
+                format!("This field must be a multiple of {m}."),
+            ));
+        }
+    }
+    if let Value::Array(items) = value {
+        let n = items.len() as u64;
+        if let Some(min) = field.min_items.filter(|min| n < *min) {
+            return Some(violation(
+                "min",
+                min.to_string(),
+                format!("This field must have at least {min} items."),
+            ));
+        }
+        if let Some(max) = field.max_items.filter(|max| n > *max) {
+            return Some(violation(
+                "max",
+                max.to_string(),
+                format!("This field must have at most {max} items."),
+            ));
+        }
+        if field.unique_items {
+            let repeated = (1..items.len()).find_map(|i| {
+                items[..i]
+                    .iter()
+                    .position(|earlier| *earlier == items[i])
+                    .map(|j| (i, j))
+            });
+            if let Some((i, j)) = repeated {
+                let secret = matches!(field.kind, Kind::Array(item) if item.secret);
+                return Some(ValidationDetail {
+                    field: format!("{path}[{i}]"),
+                    expression: "unique".to_string(),
+                    argument: String::new(),
+                    original_value: (!secret).then(|| items[i].clone()),
+                    reason: format!("This field's items must differ; item {i} repeats item {j}."),
+                });
+            }
+        }
     }
     check_nested(value, field.kind, path, details, documented);
     None
+}
+
+/// Whether `value` (`n` as a float) is a multiple of `m`: exactly for
+/// integers, to a relative 1e-9 for other numbers.
+fn is_multiple(value: &Value, n: f64, m: f64) -> bool {
+    if m == 0.0 {
+        return true;
+    }
+    match (value.as_i64(), m.fract() == 0.0 && m.abs() < 9e15) {
+        (Some(i), true) => i % (m as i64) == 0,
+        _ => {
+            let q = n / m;
+            (q - q.round()).abs() <= 1e-9 * q.abs().max(1.0)
+        }
+    }
 }
 
 /// A value outside an `enum`.
@@ -340,21 +454,30 @@ fn check_nested(
 ) {
     match (kind, value) {
         (Kind::Object(fields), Value::Object(object)) => {
-            check_object(object, fields, &format!("{path}."), details, documented);
+            check_object(
+                object,
+                fields,
+                false,
+                &format!("{path}."),
+                details,
+                documented,
+            );
+        }
+        (Kind::ClosedObject(fields), Value::Object(object)) => {
+            check_object(
+                object,
+                fields,
+                true,
+                &format!("{path}."),
+                details,
+                documented,
+            );
         }
         (Kind::Array(item), Value::Array(items)) => {
             for (i, v) in items.iter().enumerate() {
                 let at = format!("{path}[{i}]");
-                match (item, v) {
-                    _ if !item.admits(v) => {
-                        details.push(ValidationDetail::wrong_type(&at, item.name(), v.clone()));
-                    }
-                    (Kind::Enum(values), Value::String(text))
-                        if !values.contains(&text.as_str()) =>
-                    {
-                        details.push(not_one_of(&at, values, Some(v.clone())));
-                    }
-                    _ => check_nested(v, *item, &at, details, documented),
+                if let Some(problem) = check_field(Some(v), item, &at, details, documented) {
+                    details.push(problem);
                 }
             }
         }
@@ -431,8 +554,16 @@ mod tests {
 
     static PATTERN: Pattern = Pattern::new("^[a-z]+$");
     static INNER: [Field; 1] = [Field::new("n", Kind::Integer).presence(Presence::Present)];
+    static BOOLEAN: Field = Field::new("", Kind::Boolean).presence(Presence::Present);
+    static STATE: Field = Field::new("", Kind::String)
+        .presence(Presence::Present)
+        .one_of(&["on", "off"]);
+    static SHORT_SECRET: Field = Field::new("", Kind::String)
+        .presence(Presence::Present)
+        .secret()
+        .max_length(3);
     /// Rules of every kind, independent of the spec's own types.
-    static FIELDS: [Field; 10] = [
+    static FIELDS: [Field; 14] = [
         Field::new("name", Kind::String).presence(Presence::NonZero),
         Field::new("id", Kind::String)
             .presence(Presence::Present)
@@ -444,15 +575,22 @@ mod tests {
         Field::new("ratio", Kind::Number).maximum(0.5),
         Field::new("secret", Kind::String).secret().min_length(4),
         Field::new("inner", Kind::Object(&INNER)),
-        Field::new("list", Kind::Array(&Kind::Boolean)),
-        Field::new("states", Kind::Array(&Kind::Enum(&["on", "off"]))),
+        Field::new("list", Kind::Array(&BOOLEAN)),
+        Field::new("states", Kind::Array(&STATE))
+            .min_items(1)
+            .max_items(3)
+            .unique_items(),
+        Field::new("keys", Kind::Array(&SHORT_SECRET)).unique_items(),
+        Field::new("step", Kind::Number).multiple_of(0.5),
+        Field::new("count", Kind::Integer).multiple_of(3.0),
+        Field::new("closed", Kind::ClosedObject(&INNER)),
     ];
 
     fn details(object: Value) -> Vec<(String, String, String, Option<Value>, String)> {
         let Value::Object(object) = object else {
             panic!("fixture must be an object")
         };
-        match check(&object, &FIELDS) {
+        match check(&object, &FIELDS, false) {
             Ok(()) => Vec::new(),
             Err(Invalid::Fields(d)) => d
                 .into_iter()
@@ -673,6 +811,22 @@ mod tests {
             (with("states", json!(["on", "off"])), vec![]),
             (with("states", json!(["on", "dim"])), one("states[1]", "oneof", "on off", Some(json!("dim")), "This field must be one of: on, off.")),
             (with("states", json!([1])), one("states[0]", "type", "string", Some(json!(1)), "This field must be a string, not number.")),
+            (with("states", json!([null])), one("states[0]", "required", "", Some(json!("")), "This field is required.")),
+            (with("states", json!([])), one("states", "min", "1", Some(json!([])), "This field must have at least 1 items.")),
+            (with("states", json!(["on", "off", "on", "off"])), one("states", "max", "3", Some(json!(["on", "off", "on", "off"])), "This field must have at most 3 items.")),
+            (with("states", json!(["on", "off", "on"])), one("states[2]", "unique", "", Some(json!("on")), "This field's items must differ; item 2 repeats item 0.")),
+            // a secret's items: never echoed, a repeat or a rule
+            (with("keys", json!(["abc", "abc"])), one("keys[1]", "unique", "", None, "This field's items must differ; item 1 repeats item 0.")),
+            (with("keys", json!(["abc", "abcd"])), one("keys[1]", "max", "3", None, "This field must be at most 3 characters long.")),
+            (with("step", json!(1.5)), vec![]),
+            (with("step", json!(0.7)), one("step", "multipleof", "0.5", Some(json!(0.7)), "This field must be a multiple of 0.5.")),
+            (with("count", json!(-9)), vec![]),
+            (with("count", json!(10)), one("count", "multipleof", "3", Some(json!(10)), "This field must be a multiple of 3.")),
+            (with("size", json!(9_223_372_036_854_775_808_u64)), one("size", "max", "10", Some(json!(9_223_372_036_854_775_808_u64)), "This field must be at most 10.")),
+            (with("count", json!(18_446_744_073_709_551_615_u64)), one("count", "max", "9223372036854775807", Some(json!(18_446_744_073_709_551_615_u64)), "This field must be at most 9223372036854775807.")),
+            (with("closed", json!({"n": 1})), vec![]),
+            (with("closed", json!({"n": 1, "extra": "gho_x"})), one("closed.extra", "unknown", "", None, "This field is not part of the request; remove it.")),
+            (with("inner", json!({"n": 1, "extra": 1})), vec![]),
             // optional and absent, or null: no problem
             (with("word", Value::Null), vec![]),
         ];
@@ -689,7 +843,7 @@ mod tests {
             Field::new("n", Kind::Number).presence(Presence::NonZero),
             Field::new("b", Kind::Boolean).presence(Presence::NonZero),
         ];
-        let check = |v: Value| match check(v.as_object().unwrap(), &RULES) {
+        let check = |v: Value| match check(v.as_object().unwrap(), &RULES, false) {
             Ok(()) => Vec::new(),
             Err(Invalid::Fields(d)) => d.into_iter().map(|d| (d.field, d.expression)).collect(),
             Err(other) => panic!("{other:?}"),
@@ -736,7 +890,7 @@ mod tests {
                 .enum_error(ErrorCode::ALL[0]),
             Field::new("other", Kind::String).presence(Presence::NonZero),
         ];
-        let check = |v: Value| check(v.as_object().unwrap(), &RULES);
+        let check = |v: Value| check(v.as_object().unwrap(), &RULES, false);
         assert!(
             matches!(check(json!({"kind": "b"})), Err(Invalid::Fields(d)) if d.len() == 1 && d[0].field == "other")
         );
@@ -751,7 +905,7 @@ mod tests {
     fn the_generated_request_rules_are_the_go_servers() {
         use crate::{ErrorCode as E, ExchangeAuthorizationCodeRequest as Request};
         let rules = <Request as Validate>::fields();
-        let check = |v: Value| check(v.as_object().unwrap(), rules);
+        let check = |v: Value| check(v.as_object().unwrap(), rules, false);
         // gin's binding: required on every field of the request: "" is missing.
         match check(json!({"code": ""})) {
             Err(Invalid::Fields(d)) => assert!(

@@ -267,6 +267,30 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "request: an array's size bound tightened",
+        edits: &[("          maxItems: 5\n", "          maxItems: 3\n")],
+        changes: &[
+            (ConstraintChanged { tightened: Some(true) }, "$REQ/properties/tags/maxItems", Major),
+        ],
+    },
+    Case {
+        name: "request: an array's size bound loosened",
+        edits: &[("          maxItems: 5\n", "          maxItems: 10\n")],
+        changes: &[
+            (ConstraintChanged { tightened: Some(false) }, "$REQ/properties/tags/maxItems", Minor),
+        ],
+    },
+    Case {
+        name: "request: items made distinct, an item rule and a multipleOf added",
+        edits: &[("          maxItems: 5\n", "          maxItems: 5\n          uniqueItems: true\n"), ("            type: string\n            x-tag: 1\n", "            type: string\n            x-tag: 1\n            maxLength: 8\n"), ("        step:\n          type: number\n", "        step:\n          type: number\n          multipleOf: 0.5\n")],
+        changes: &[
+            (ConstraintAdded { retypes: false }, "$REQ/properties/step/multipleOf", Major),
+            (ConstraintAdded { retypes: false }, "$REQ/properties/tags/uniqueItems", Major),
+            // a bounded string is a newtype in the client
+            (ConstraintAdded { retypes: true }, "$REQ/properties/tags/items/maxLength", Major),
+        ],
+    },
+    Case {
         name: "security required by one operation",
         edits: &[("      operationId: listItems\n", "      operationId: listItems\n      security:\n        - bearer: []\n")],
         changes: &[

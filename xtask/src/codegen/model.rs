@@ -37,6 +37,7 @@ const SCHEMA_KEYS: &[&str] = &[
     "type",
     "properties",
     "required",
+    "additionalProperties",
     "enum",
     "description",
     "example",
@@ -45,8 +46,8 @@ const SCHEMA_KEYS: &[&str] = &[
     "externalDocs",
 ];
 /// Keys of a property schema the generator carries: the type, the rules it
-/// applies, documentation. Anything else (`nullable`, `minItems`, `oneOf`,
-/// `default`, `readOnly`, ...) is refused rather than ignored.
+/// applies, documentation. Anything else (`nullable`, `oneOf`, `default`,
+/// `readOnly`, `exclusiveMinimum`, ...) is refused rather than ignored.
 const PROPERTY_KEYS: &[&str] = &[
     "type",
     "format",
@@ -58,15 +59,33 @@ const PROPERTY_KEYS: &[&str] = &[
     "minimum",
     "maximum",
     "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "multipleOf",
     "description",
     "example",
     "title",
     "deprecated",
     "externalDocs",
 ];
-/// Keys of an array's `items` the generator carries (rules on items are not
-/// applied, so they are refused).
-const ITEMS_KEYS: &[&str] = &["type", "format", "$ref", "description", "example", "title"];
+/// Keys of an array's `items` the generator carries: a type and the rules
+/// each item is judged by (`x-ias-secret` makes each a credential).
+const ITEMS_KEYS: &[&str] = &[
+    "type",
+    "format",
+    "$ref",
+    "enum",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "pattern",
+    "multipleOf",
+    "description",
+    "example",
+    "title",
+];
 /// Keys of a path item the generator carries (parameters are refused where
 /// they are read).
 const PATH_ITEM_KEYS: &[&str] = &[
@@ -236,6 +255,8 @@ pub struct Schema {
     pub refs: BTreeSet<String>,
     /// Whether an operation takes it as its request body.
     pub request_body: bool,
+    /// `additionalProperties: false`: properties it does not list are refused.
+    pub closed: bool,
 }
 
 /// What a component schema becomes in Rust.
@@ -307,6 +328,13 @@ pub struct Rules {
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
     pub pattern: Option<String>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+    pub unique_items: bool,
+    pub multiple_of: Option<f64>,
+    /// An array's items: their rules, and whether each is a credential.
+    pub items: Option<Box<Rules>>,
+    pub item_secret: bool,
 }
 
 /// An operation.
@@ -533,6 +561,19 @@ impl Reader<'_> {
             )),
         };
         let refs = refs_of(&shape);
+        let closed = match schema.get("additionalProperties") {
+            None => false,
+            Some(Value::Bool(allowed)) if matches!(shape, Shape::Object(_)) => !allowed,
+            Some(other) => bail!(self.error(
+                &[&keys[..], &["additionalProperties"]].concat(),
+                format!(
+                    "schema {name}: `additionalProperties: {}` is not carried; the generator \
+                     carries `false` (unknown properties refused) or `true` on an object; a \
+                     map of values is not generated yet: {EXTEND}",
+                    shown(other)
+                )
+            )),
+        };
         Ok(Schema {
             name: name.to_string(),
             rust: name.to_upper_camel_case(),
@@ -541,6 +582,7 @@ impl Reader<'_> {
             json: serde_json::to_string_pretty(schema).expect("a YAML schema is JSON"),
             refs,
             request_body: false,
+            closed,
         })
     }
 
@@ -692,6 +734,43 @@ impl Reader<'_> {
         };
         rules.minimum = number("minimum")?;
         rules.maximum = number("maximum")?;
+        rules.min_items = whole("minItems")?;
+        rules.max_items = whole("maxItems")?;
+        rules.multiple_of = number("multipleOf")?;
+        if rules.multiple_of.is_some_and(|m| m <= 0.0) {
+            bail!(at(format!(
+                "{parent}.{prop}: multipleOf must be greater than 0"
+            )));
+        }
+        if let Some(unique) = p.get("uniqueItems") {
+            rules.unique_items = unique.as_bool().ok_or_else(|| {
+                at(format!(
+                    "{parent}.{prop}: uniqueItems must be true or false"
+                ))
+            })?;
+        }
+        if p["type"].as_str() == Some("integer") && p["format"].as_str() == Some("int32") {
+            // Beyond int32 the value would not fit the Rust type: say so as a rule.
+            rules.minimum.get_or_insert(f64::from(i32::MIN));
+            rules.maximum.get_or_insert(f64::from(i32::MAX));
+        }
+        if p["type"].as_str() == Some("array") {
+            let items = &p["items"];
+            let item_keys = [keys, &["items"]].concat();
+            let mut item_rules = self.rules(parent, &format!("{prop}[]"), items, &item_keys)?;
+            item_rules.items = None;
+            rules.item_secret = items.get(SECRET).and_then(Value::as_bool) == Some(true);
+            if rules.item_secret && items["type"].as_str() != Some("string") {
+                bail!(self.error(
+                    &item_keys,
+                    format!(
+                        "{parent}.{prop}.items: `{SECRET}: true` is for strings (a credential); \
+                         these items are not strings"
+                    )
+                ));
+            }
+            rules.items = Some(Box::new(item_rules));
+        }
         if let Some(pattern) = p.get("pattern") {
             let pattern = pattern
                 .as_str()
@@ -1112,6 +1191,7 @@ impl Reader<'_> {
             json: serde_json::to_string_pretty(&json).expect("JSON"),
             refs: BTreeSet::new(),
             request_body: false,
+            closed: false,
         };
         let shape = Shape::Object(parameters.iter().map(|p| p.property.clone()).collect());
         schema.refs = refs_of(&shape);
@@ -1245,12 +1325,7 @@ impl Reader<'_> {
         if !scalar {
             bail!(not_scalar());
         }
-        let mut rules = self.rules(params_rust, name, schema, &schema_keys)?;
-        if ty == Type::I32 {
-            // Beyond int32 the value would not fit the Rust type: say so as a rule.
-            rules.minimum.get_or_insert(f64::from(i32::MIN));
-            rules.maximum.get_or_insert(f64::from(i32::MAX));
-        }
+        let rules = self.rules(params_rust, name, schema, &schema_keys)?;
         let secret = [p, schema]
             .iter()
             .any(|v| v.get(SECRET).and_then(Value::as_bool) == Some(true));
@@ -1801,7 +1876,10 @@ components:
             ("    Status:\n      type: string\n", "    Status:\n      type: integer\n", "s.yaml:129: schema Status: the generator makes Rust types of objects and string enums; this schema is neither (type \"integer\")"),
             ("          minLength: 1\n", "          minLength: 1\n          nullable: true\n", "s.yaml:91: Item.name: `nullable` is not carried by the server generator"),
             ("        total:\n          type: integer\n", "        total:\n          type: integer\n          format: uint64\n", "s.yaml:100: Item.total: format \"uint64\" on type integer is not carried"),
-            ("            type: string\n          x-go-type", "            type: string\n            pattern: x\n          x-go-type", "s.yaml:111: Item.tags.items: `pattern` is not carried"),
+            ("            type: string\n          x-go-type", "            type: string\n            nullable: true\n          x-go-type", "s.yaml:111: Item.tags.items: `nullable` is not carried"),
+            ("            type: string\n          x-go-type", "            type: integer\n            x-ias-secret: true\n          x-go-type", "s.yaml:109: Item.tags.items: `x-ias-secret: true` is for strings"),
+            ("          minLength: 1\n", "          minLength: 1\n          multipleOf: 0\n", "s.yaml:88: Item.name: multipleOf must be greater than 0"),
+            ("    Item:\n      type: object\n", "    Item:\n      type: object\n      additionalProperties:\n        type: string\n", "s.yaml:86: schema Item: `additionalProperties: {\"type\":\"string\"}` is not carried"),
             ("            $ref: '#/components/schemas/Status'\n        kind", "            type: object\n        kind", "s.yaml:112: Item.children: an array of objects is not generated"),
             ("            $ref: '#/components/schemas/Status'\n        kind", "            $ref: '#/components/schemas/Nope'\n        kind", "s.yaml:112: $ref \"#/components/schemas/Nope\": there is no schema Nope"),
             ("        done:\n          type: boolean\n", "        done:\n          type: object\n", "s.yaml:103: Item.done: a property of type object is not generated"),
@@ -1840,6 +1918,49 @@ components:
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// Arrays with sizes, distinct and judged items (secret ones too),
+    /// `multipleOf`, `int32` bounds and `additionalProperties: false`.
+    #[test]
+    fn reads_array_rules_multiples_int32_bounds_and_closed_objects() {
+        let text = SPEC
+            .replacen(
+                "          x-go-type-skip-optional-pointer: true\n        children:",
+                "          x-go-type-skip-optional-pointer: true\n          minItems: 1\n          maxItems: 3\n          uniqueItems: true\n        keys:\n          type: array\n          items:\n            type: string\n            minLength: 4\n            x-ias-secret: true\n        children:",
+                1,
+            )
+            .replacen("        tags:\n          type: array\n          items:\n            type: string\n", "        tags:\n          type: array\n          items:\n            type: string\n            pattern: '^[a-z]+$'\n            maxLength: 8\n", 1)
+            .replacen("        ratio:\n          type: number\n", "        ratio:\n          type: number\n          multipleOf: 0.25\n", 1)
+            .replacen("        count:\n          type: integer\n          format: int32\n          minimum: 1\n          maximum: 5\n", "        count:\n          type: integer\n          format: int32\n", 1)
+            .replacen("    Item:\n      type: object\n", "    Item:\n      type: object\n      additionalProperties: false\n", 1);
+        let model = read_text(&text).unwrap();
+        let item = model.schema("Item");
+        assert!(item.closed && !model.schema("ErrStatusMsg").closed);
+        let Shape::Object(props) = &item.shape else {
+            panic!("an object")
+        };
+        let prop = |name: &str| props.iter().find(|p| p.name == name).unwrap();
+        let tags = &prop("tags").rules;
+        assert_eq!(
+            (tags.min_items, tags.max_items, tags.unique_items),
+            (Some(1), Some(3), true)
+        );
+        let items = tags.items.as_deref().unwrap();
+        assert_eq!(
+            (items.pattern.as_deref(), items.max_length),
+            (Some("^[a-z]+$"), Some(8))
+        );
+        let keys = &prop("keys").rules;
+        assert!(keys.item_secret && !prop("keys").secret);
+        assert_eq!(keys.items.as_deref().unwrap().min_length, Some(4));
+        assert_eq!(prop("ratio").rules.multiple_of, Some(0.25));
+        // int32 without bounds: its range is the rule.
+        let count = &prop("count").rules;
+        assert_eq!(
+            (count.minimum, count.maximum),
+            (Some(f64::from(i32::MIN)), Some(f64::from(i32::MAX)))
+        );
     }
 
     /// SPEC with an operation that has parameters (path-level and its own)

@@ -30,6 +30,11 @@ pub fn object_rules(
         .collect();
     let table = fields_static(&schema.name);
     let n = Literal::usize_unsuffixed(rules.len());
+    let closed = schema.closed.then(|| {
+        quote!(
+            const CLOSED: bool = true;
+        )
+    });
     quote! {
         #statics
         static #table: [Field; #n] = [#(#rules),*];
@@ -37,11 +42,13 @@ pub fn object_rules(
             fn fields() -> &'static [Field] {
                 &#table
             }
+            #closed
         }
     }
 }
 
-/// The rule of one property, as a `Field` expression.
+/// The rule of one property, as a `Field` expression (an array's items get
+/// a static `Field` of their own in `statics`).
 fn field(
     model: &Model,
     catalogue: &Catalogue,
@@ -50,7 +57,30 @@ fn field(
     statics: &mut TokenStream,
 ) -> TokenStream {
     let prop = &p.name;
-    let kind = kind(model, &p.ty, false);
+    let kind = match (&p.ty, &p.rules.items) {
+        (Type::Array(item), Some(item_rules)) => {
+            let item = Property {
+                name: String::new(),
+                field: String::new(),
+                description: None,
+                ty: (**item).clone(),
+                presence: Presence::Required,
+                secret: p.rules.item_secret,
+                plain_when_absent: false,
+                rules: (**item_rules).clone(),
+            };
+            let name = format_ident!(
+                "{}_{}_ITEMS",
+                parent.to_snake_case().to_uppercase(),
+                prop.to_snake_case().to_uppercase()
+            );
+            let item_parent = format!("{parent}_{prop}_items");
+            let item_field = field(model, catalogue, &item_parent, &item, statics);
+            statics.extend(quote!(static #name: Field = #item_field;));
+            quote!(Kind::Array(&#name))
+        }
+        (ty, _) => kind(model, ty),
+    };
     let mut field = quote!(Field::new(#prop, #kind));
     match p.presence {
         Presence::NonZero => field.extend(quote!(.presence(Presence::NonZero))),
@@ -86,6 +116,23 @@ fn field(
             field.extend(quote!(.#method(#n)));
         }
     }
+    for (value, method) in [
+        (rules.min_items, "min_items"),
+        (rules.max_items, "max_items"),
+    ] {
+        if let Some(n) = value {
+            let method = format_ident!("{method}");
+            let n = Literal::u64_unsuffixed(n);
+            field.extend(quote!(.#method(#n)));
+        }
+    }
+    if rules.unique_items {
+        field.extend(quote!(.unique_items()));
+    }
+    if let Some(m) = rules.multiple_of {
+        let m = Literal::f64_unsuffixed(m);
+        field.extend(quote!(.multiple_of(#m)));
+    }
     for (value, method) in [(rules.minimum, "minimum"), (rules.maximum, "maximum")] {
         if let Some(n) = value {
             let method = format_ident!("{method}");
@@ -106,26 +153,25 @@ fn field(
 }
 
 /// The JSON kind a property's value must have (a `$ref` to an object checks
-/// that object's rules too).
-fn kind(model: &Model, ty: &Type, in_array: bool) -> TokenStream {
+/// that object's rules too; a `$ref`'d enum's values are the field's
+/// `one_of`). Arrays are `field`'s: their items have a `Field` of their own.
+fn kind(model: &Model, ty: &Type) -> TokenStream {
     match ty {
         Type::String | Type::InlineEnum { .. } => quote!(Kind::String),
         Type::I32 | Type::I64 => quote!(Kind::Integer),
         Type::F64 => quote!(Kind::Number),
         Type::Bool => quote!(Kind::Boolean),
         Type::Any => quote!(Kind::Any),
-        Type::Array(item) => {
-            let item = kind(model, item, true);
-            quote!(Kind::Array(&#item))
-        }
+        Type::Array(_) => unreachable!("an array's kind is built with its items' Field"),
         Type::Ref(name) => match &model.schema(name).shape {
             Shape::Object(_) => {
                 let fields = fields_static(name);
-                quote!(Kind::Object(&#fields))
+                if model.schema(name).closed {
+                    quote!(Kind::ClosedObject(&#fields))
+                } else {
+                    quote!(Kind::Object(&#fields))
+                }
             }
-            // A property checks the values with `one_of`; an array's items
-            // carry them in their kind.
-            Shape::StringEnum(values) if in_array => quote!(Kind::Enum(&[#(#values),*])),
             Shape::StringEnum(_) => quote!(Kind::String),
         },
     }

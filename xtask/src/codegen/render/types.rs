@@ -68,6 +68,8 @@ pub fn object(
         let prop = &p.name;
         let rust = if p.secret {
             quote!(crate::Secret)
+        } else if p.rules.item_secret {
+            quote!(::std::vec::Vec<crate::Secret>)
         } else {
             rust_type(&p.ty)
         };
