@@ -1306,9 +1306,9 @@ impl Reader<'_> {
                  per name); send a comma-separated string with a `pattern`, or {EXTEND}",
                 what()
             ))),
-            Some("string" | "integer" | "number" | "boolean") => {}
-            None if schema.get("$ref").is_some() => {}
-            _ => bail!(not_scalar()),
+            // No `type`: a `$ref` (checked below), or any value (refused below).
+            Some("string" | "integer" | "number" | "boolean") | None => {}
+            Some(_) => bail!(not_scalar()),
         }
         self.allowed_keys(schema, PARAMETER_SCHEMA_KEYS, &schema_keys, what)?;
         self.check_format(schema, &schema_keys, what)?;
