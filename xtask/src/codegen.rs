@@ -202,32 +202,50 @@ fn client(mut doc: SpecDocument, catalogue: &Catalogue) -> Result<String> {
 }
 
 /// Marks each property the spec calls a credential (`x-ias-secret: true`,
-/// see `api-spec/README.md`) with progenitor's `x-rust-type`, so the client
-/// types it as `ias_client::Secret`. The spec file itself is not changed.
+/// see `api-spec/README.md`), and each array item so marked, with
+/// progenitor's `x-rust-type`, so the client types it as
+/// `ias_client::Secret`. The spec file itself is not changed.
 fn mark_secret_fields(doc: &mut SpecDocument) {
-    let Some(components) = doc.openapi.components.as_mut() else {
-        return;
+    fn mark(schema: &mut openapiv3::Schema) {
+        schema.schema_data.extensions.insert(
+            "x-rust-type".to_string(),
+            serde_json::json!({"crate": "ias-client", "version": "*", "path": "ias_client::Secret"}),
+        );
+    }
+    let secret = |data: &openapiv3::SchemaData| {
+        data.extensions.get(model::SECRET) == Some(&Value::Bool(true))
     };
-    for schema in components.schemas.values_mut() {
-        let ReferenceOr::Item(schema) = schema else {
-            continue;
-        };
-        let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) = &mut schema.schema_kind
-        else {
-            continue;
-        };
-        for prop in object.properties.values_mut() {
-            let ReferenceOr::Item(prop) = prop else {
+    if let Some(components) = doc.openapi.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            let ReferenceOr::Item(schema) = schema else {
                 continue;
             };
-            if prop.schema_data.extensions.get(model::SECRET) == Some(&Value::Bool(true)) {
-                prop.schema_data.extensions.insert(
-                    "x-rust-type".to_string(),
-                    serde_json::json!({"crate": "ias-client", "version": "*", "path": "ias_client::Secret"}),
-                );
+            let openapiv3::SchemaKind::Type(openapiv3::Type::Object(object)) =
+                &mut schema.schema_kind
+            else {
+                continue;
+            };
+            for prop in object.properties.values_mut() {
+                let ReferenceOr::Item(prop) = prop else {
+                    continue;
+                };
+                if secret(&prop.schema_data) {
+                    mark(prop);
+                } else if let openapiv3::SchemaKind::Type(openapiv3::Type::Array(array)) =
+                    &mut prop.schema_kind
+                {
+                    if let Some(ReferenceOr::Item(items)) = array.items.as_mut() {
+                        if secret(&items.schema_data) {
+                            mark(items);
+                        }
+                    }
+                }
             }
         }
     }
+    // A secret header parameter stays a string in the client: progenitor
+    // writes a header with its value's `Display`, which `Secret` does not
+    // have, on purpose (a `Display` would print it).
 }
 
 /// Makes every description and summary rustdoc-safe ([`prose::sanitize`])

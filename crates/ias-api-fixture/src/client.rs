@@ -222,7 +222,7 @@ pub mod types {
         pub history: ::std::vec::Vec<Status>,
         /// Credentials, each judged and never echoed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub keys: ::std::option::Option<::std::vec::Vec<NewItemKeysItem>>,
+        pub keys: ::std::option::Option<::std::vec::Vec<::ias_client::Secret>>,
         /// What it is (\[tool\] or \[part\]).
         pub kind: NewItemKind,
         /// One to three distinct labels.
@@ -257,56 +257,6 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub weight: ::std::option::Option<f64>,
-    }
-    /// `NewItemKeysItem`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct NewItemKeysItem(::std::string::String);
-    impl ::std::ops::Deref for NewItemKeysItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<NewItemKeysItem> for ::std::string::String {
-        fn from(value: NewItemKeysItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for NewItemKeysItem {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() < 4usize {
-                return Err("shorter than 4 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for NewItemKeysItem {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for NewItemKeysItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for NewItemKeysItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
     }
     /// What it is (\[tool\] or \[part\]).
     #[derive(
