@@ -257,6 +257,11 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub weight: ::std::option::Option<f64>,
+        #[serde(
+            rename = "weightLimit",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub weight_limit: ::std::option::Option<i64>,
     }
     /// What it is (\[tool\] or \[part\]).
     #[derive(

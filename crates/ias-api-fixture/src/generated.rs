@@ -51,6 +51,9 @@ pub struct NewItem {
     pub keys: ::std::option::Option<::std::vec::Vec<crate::Secret>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: ::std::option::Option<f64>,
+    #[serde(rename = "weightLimit")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_limit: ::std::option::Option<i64>,
 }
 impl NewItem {
     /// The required properties, in the spec's order; the optional
@@ -80,6 +83,7 @@ impl NewItem {
             labels: ::std::default::Default::default(),
             keys: ::std::default::Default::default(),
             step: ::std::default::Default::default(),
+            weight_limit: ::std::default::Default::default(),
         }
     }
 }
@@ -203,7 +207,12 @@ impl schemars::JsonSchema for NewItem {
     },
     "step": {
       "type": "number",
-      "multipleOf": 0.5
+      "multipleOf": 0.5,
+      "exclusiveMinimum": 0
+    },
+    "weightLimit": {
+      "type": "integer",
+      "exclusiveMaximum": 1000
     }
   }
 }"##,
@@ -228,7 +237,7 @@ static NEW_ITEM_KEYS_ITEMS: Field = Field::new("", Kind::String)
     .presence(Presence::Present)
     .secret()
     .min_length(4);
-static NEW_ITEM_FIELDS: [Field; 18] = [
+static NEW_ITEM_FIELDS: [Field; 19] = [
     Field::new("name", Kind::String)
         .presence(Presence::Present)
         .min_length(1)
@@ -258,7 +267,13 @@ static NEW_ITEM_FIELDS: [Field; 18] = [
         .max_items(3)
         .unique_items(),
     Field::new("keys", Kind::Array(&NEW_ITEM_KEYS_ITEMS)).unique_items(),
-    Field::new("step", Kind::Number).multiple_of(0.5),
+    Field::new("step", Kind::Number)
+        .multiple_of(0.5)
+        .minimum(0.0)
+        .exclusive_minimum(),
+    Field::new("weightLimit", Kind::Integer)
+        .maximum(1000.0)
+        .exclusive_maximum(),
 ];
 impl crate::validate::Validate for NewItem {
     fn fields() -> &'static [Field] {

@@ -190,7 +190,7 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         "parts": [{"sku": "ABC-1", "quantity": 2}], "self": "s", "type": "t",
         "status": "archived", "history": ["active", "archived"],
         "secret": "a-long-secret", "extra": {"any": [1, "json"]},
-        "labels": ["a", "b"], "keys": ["key-1", "key-2"], "step": 1.5
+        "labels": ["a", "b"], "keys": ["key-1", "key-2"], "step": 1.5, "weightLimit": 999
     }))
     .unwrap();
     let created = api.create_item(&new).await.unwrap();
@@ -320,6 +320,8 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         ("POST", "/items", with("keys", json!(["abcd", "abc"])), json_type, 400, "request", 0, vec!["keys[1]"]),
         ("POST", "/items", with("keys", json!(["abcd", 42])), json_type, 400, "request", 0, vec!["keys[1]"]),
         ("POST", "/items", with("step", json!(0.7)), json_type, 400, "request", 0, vec!["step"]),
+        ("POST", "/items", with("step", json!(0)), json_type, 400, "request", 0, vec!["step"]),
+        ("POST", "/items", with("weightLimit", json!(1000)), json_type, 400, "request", 0, vec!["weightLimit"]),
         ("POST", "/items", with("parts", json!([{"sku": "ABC-1", "quantity": 9_223_372_036_854_775_808_u64}])), json_type, 400, "request", 0, vec!["parts[0].quantity"]),
         ("POST", "/items", with("count", json!(3_000_000_000_u64)), json_type, 400, "request", 0, vec!["count"]),
         // additionalProperties: false

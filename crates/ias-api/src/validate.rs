@@ -125,6 +125,8 @@ pub struct Field {
     minimum: Option<f64>,
     maximum: Option<f64>,
     pattern: Option<&'static Pattern>,
+    exclusive_minimum: bool,
+    exclusive_maximum: bool,
     min_items: Option<u64>,
     max_items: Option<u64>,
     unique_items: bool,
@@ -146,6 +148,8 @@ impl Field {
             minimum: None,
             maximum: None,
             pattern: None,
+            exclusive_minimum: false,
+            exclusive_maximum: false,
             min_items: None,
             max_items: None,
             unique_items: false,
@@ -186,6 +190,14 @@ impl Field {
     }
     pub const fn pattern(mut self, pattern: &'static Pattern) -> Self {
         self.pattern = Some(pattern);
+        self
+    }
+    pub const fn exclusive_minimum(mut self) -> Self {
+        self.exclusive_minimum = true;
+        self
+    }
+    pub const fn exclusive_maximum(mut self) -> Self {
+        self.exclusive_maximum = true;
         self
     }
     pub const fn min_items(mut self, n: u64) -> Self {
@@ -348,19 +360,37 @@ fn check_field(
         }
     }
     if let Some(n) = value.as_f64() {
-        if let Some(min) = field.minimum.filter(|min| n < *min) {
-            return Some(violation(
-                "min",
-                min.to_string(),
-                format!("This field must be at least {min}."),
-            ));
+        if let Some(min) = field.minimum {
+            if field.exclusive_minimum && n <= min {
+                return Some(violation(
+                    "gt",
+                    min.to_string(),
+                    format!("This field must be greater than {min}."),
+                ));
+            }
+            if n < min {
+                return Some(violation(
+                    "min",
+                    min.to_string(),
+                    format!("This field must be at least {min}."),
+                ));
+            }
         }
-        if let Some(max) = field.maximum.filter(|max| n > *max) {
-            return Some(violation(
-                "max",
-                max.to_string(),
-                format!("This field must be at most {max}."),
-            ));
+        if let Some(max) = field.maximum {
+            if field.exclusive_maximum && n >= max {
+                return Some(violation(
+                    "lt",
+                    max.to_string(),
+                    format!("This field must be less than {max}."),
+                ));
+            }
+            if n > max {
+                return Some(violation(
+                    "max",
+                    max.to_string(),
+                    format!("This field must be at most {max}."),
+                ));
+            }
         }
         // An integer past int64 (`format: int64`, and the default) is out of
         // range, not of another type.
@@ -581,7 +611,12 @@ mod tests {
             .max_items(3)
             .unique_items(),
         Field::new("keys", Kind::Array(&SHORT_SECRET)).unique_items(),
-        Field::new("step", Kind::Number).multiple_of(0.5),
+        Field::new("step", Kind::Number)
+            .multiple_of(0.5)
+            .minimum(0.0)
+            .exclusive_minimum()
+            .maximum(2.0)
+            .exclusive_maximum(),
         Field::new("count", Kind::Integer).multiple_of(3.0),
         Field::new("closed", Kind::ClosedObject(&INNER)),
     ];
@@ -819,6 +854,9 @@ mod tests {
             (with("keys", json!(["abc", "abc"])), one("keys[1]", "unique", "", None, "This field's items must differ; item 1 repeats item 0.")),
             (with("keys", json!(["abc", "abcd"])), one("keys[1]", "max", "3", None, "This field must be at most 3 characters long.")),
             (with("step", json!(1.5)), vec![]),
+            (with("step", json!(0)), one("step", "gt", "0", Some(json!(0)), "This field must be greater than 0.")),
+            (with("step", json!(-1)), one("step", "gt", "0", Some(json!(-1)), "This field must be greater than 0.")),
+            (with("step", json!(2.0)), one("step", "lt", "2", Some(json!(2.0)), "This field must be less than 2.")),
             (with("step", json!(0.7)), one("step", "multipleof", "0.5", Some(json!(0.7)), "This field must be a multiple of 0.5.")),
             (with("count", json!(-9)), vec![]),
             (with("count", json!(10)), one("count", "multipleof", "3", Some(json!(10)), "This field must be a multiple of 3.")),

@@ -291,6 +291,14 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "request: an exclusive lower bound added",
+        edits: &[("        step:\n          type: number\n", "        step:\n          type: number\n          minimum: 0\n          exclusiveMinimum: true\n")],
+        changes: &[
+            (ConstraintAdded { retypes: false }, "$REQ/properties/step/minimum", Major),
+            (ConstraintAdded { retypes: false }, "$REQ/properties/step/exclusiveMinimum", Major),
+        ],
+    },
+    Case {
         name: "security required by one operation",
         edits: &[("      operationId: listItems\n", "      operationId: listItems\n      security:\n        - bearer: []\n")],
         changes: &[

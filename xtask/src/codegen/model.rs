@@ -63,6 +63,8 @@ const PROPERTY_KEYS: &[&str] = &[
     "maxItems",
     "uniqueItems",
     "multipleOf",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
     "description",
     "example",
     "title",
@@ -82,6 +84,8 @@ const ITEMS_KEYS: &[&str] = &[
     "maximum",
     "pattern",
     "multipleOf",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
     "description",
     "example",
     "title",
@@ -138,6 +142,9 @@ const PARAMETER_SCHEMA_KEYS: &[&str] = &[
     "maxLength",
     "minimum",
     "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
     "pattern",
     "description",
     "example",
@@ -328,6 +335,10 @@ pub struct Rules {
     pub minimum: Option<f64>,
     pub maximum: Option<f64>,
     pub pattern: Option<String>,
+    /// OpenAPI 3.0's `exclusiveMinimum: true`/`exclusiveMaximum: true`: the
+    /// bound itself is out.
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
     pub min_items: Option<u64>,
     pub max_items: Option<u64>,
     pub unique_items: bool,
@@ -579,7 +590,7 @@ impl Reader<'_> {
             rust: name.to_upper_camel_case(),
             description: description(schema),
             shape,
-            json: serde_json::to_string_pretty(schema).expect("a YAML schema is JSON"),
+            json: schemars_json(schema),
             refs,
             request_body: false,
             closed,
@@ -734,6 +745,35 @@ impl Reader<'_> {
         };
         rules.minimum = number("minimum")?;
         rules.maximum = number("maximum")?;
+        for (keyword, bound, flag) in [
+            (
+                "exclusiveMinimum",
+                rules.minimum,
+                &mut rules.exclusive_minimum,
+            ),
+            (
+                "exclusiveMaximum",
+                rules.maximum,
+                &mut rules.exclusive_maximum,
+            ),
+        ] {
+            if let Some(v) = p.get(keyword) {
+                *flag =
+                    v.as_bool().ok_or_else(|| {
+                        at(format!(
+                        "{parent}.{prop}: {keyword} must be true or false (OpenAPI 3.0; the bound \
+                         is `{}`)",
+                        if keyword == "exclusiveMinimum" { "minimum" } else { "maximum" }
+                    ))
+                    })?;
+                if *flag && bound.is_none() {
+                    bail!(at(format!(
+                        "{parent}.{prop}: {keyword}: true needs the bound it makes exclusive (`{}`)",
+                        if keyword == "exclusiveMinimum" { "minimum" } else { "maximum" }
+                    )));
+                }
+            }
+        }
         rules.min_items = whole("minItems")?;
         rules.max_items = whole("maxItems")?;
         rules.multiple_of = number("multipleOf")?;
@@ -1371,7 +1411,7 @@ impl Reader<'_> {
                 plain_when_absent: false,
                 rules,
             },
-            schema_json: serde_json::to_string_pretty(schema).expect("a YAML schema is JSON"),
+            schema_json: schemars_json(schema),
         })
     }
 
@@ -1546,6 +1586,42 @@ fn field_name(prop: &str) -> String {
     } else {
         name
     }
+}
+
+/// A schema of the spec as the JSON schemars reads (JSON Schema draft 7):
+/// OpenAPI 3.0's `minimum: m, exclusiveMinimum: true` is `exclusiveMinimum:
+/// m` there (dropshot writes it back as OpenAPI 3.0 in the server's
+/// document).
+fn schemars_json(schema: &Value) -> String {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Mapping(map) => {
+                for (flag, bound) in [
+                    ("exclusiveMinimum", "minimum"),
+                    ("exclusiveMaximum", "maximum"),
+                ] {
+                    match map.get(flag) {
+                        Some(Value::Bool(true)) => {
+                            if let Some(m) = map.remove(bound) {
+                                map.insert(flag.into(), m);
+                            }
+                        }
+                        Some(Value::Bool(false)) => {
+                            map.remove(flag);
+                        }
+                        _ => {}
+                    }
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Sequence(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    // The YAML tree keeps the spec's order (serde_json's map would not).
+    let mut schema = schema.clone();
+    walk(&mut schema);
+    serde_json::to_string_pretty(&schema).expect("a YAML schema is JSON")
 }
 
 /// Why `name` cannot be a header parameter or an API key's header, if it cannot.
@@ -1879,6 +1955,7 @@ components:
             ("            type: string\n          x-go-type", "            type: string\n            nullable: true\n          x-go-type", "s.yaml:111: Item.tags.items: `nullable` is not carried"),
             ("            type: string\n          x-go-type", "            type: integer\n            x-ias-secret: true\n          x-go-type", "s.yaml:109: Item.tags.items: `x-ias-secret: true` is for strings"),
             ("          minLength: 1\n", "          minLength: 1\n          multipleOf: 0\n", "s.yaml:88: Item.name: multipleOf must be greater than 0"),
+            ("        total:\n          type: integer\n", "        total:\n          type: integer\n          exclusiveMaximum: true\n", "s.yaml:98: Item.total: exclusiveMaximum: true needs the bound it makes exclusive (`maximum`)"),
             ("    Item:\n      type: object\n", "    Item:\n      type: object\n      additionalProperties:\n        type: string\n", "s.yaml:86: schema Item: `additionalProperties: {\"type\":\"string\"}` is not carried"),
             ("            $ref: '#/components/schemas/Status'\n        kind", "            type: object\n        kind", "s.yaml:112: Item.children: an array of objects is not generated"),
             ("            $ref: '#/components/schemas/Status'\n        kind", "            $ref: '#/components/schemas/Nope'\n        kind", "s.yaml:112: $ref \"#/components/schemas/Nope\": there is no schema Nope"),
@@ -1960,6 +2037,36 @@ components:
         assert_eq!(
             (count.minimum, count.maximum),
             (Some(f64::from(i32::MIN)), Some(f64::from(i32::MAX)))
+        );
+    }
+
+    /// OpenAPI 3.0's exclusive bounds are flags on the rules, and draft 7's
+    /// numbers in the JSON schemars reads (dropshot writes 3.0 back).
+    #[test]
+    fn exclusive_bounds_are_rules_and_draft_7_for_schemars() {
+        let text = SPEC.replacen(
+            "        ratio:\n          type: number\n",
+            "        ratio:\n          type: number\n          minimum: 0\n          exclusiveMinimum: true\n          maximum: 1\n          exclusiveMaximum: false\n",
+            1,
+        );
+        let model = read_text(&text).unwrap();
+        let Shape::Object(props) = &model.schema("Item").shape else {
+            panic!("an object")
+        };
+        let ratio = &props.iter().find(|p| p.name == "ratio").unwrap().rules;
+        assert_eq!(
+            (
+                ratio.minimum,
+                ratio.exclusive_minimum,
+                ratio.maximum,
+                ratio.exclusive_maximum
+            ),
+            (Some(0.0), true, Some(1.0), false)
+        );
+        let json: serde_json::Value = serde_json::from_str(&model.schema("Item").json).unwrap();
+        assert_eq!(
+            json["properties"]["ratio"],
+            serde_json::json!({"type": "number", "format": "double", "exclusiveMinimum": 0, "maximum": 1})
         );
     }
 

@@ -140,6 +140,12 @@ fn field(
             field.extend(quote!(.#method(#n)));
         }
     }
+    if rules.exclusive_minimum {
+        field.extend(quote!(.exclusive_minimum()));
+    }
+    if rules.exclusive_maximum {
+        field.extend(quote!(.exclusive_maximum()));
+    }
     if let Some(pattern) = &rules.pattern {
         let name = format_ident!(
             "{}_{}_PATTERN",
