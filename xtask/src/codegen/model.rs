@@ -1356,10 +1356,8 @@ impl Reader<'_> {
         let scalar = match &ty {
             Type::String | Type::I32 | Type::I64 | Type::F64 | Type::Bool => true,
             Type::InlineEnum { .. } => true,
-            Type::Ref(target) => {
-                self.schemas[target.as_str()]["type"].as_str() == Some("string")
-                    && self.schemas[target.as_str()].get("enum").is_some()
-            }
+            // A component string schema is an enum (`schema` refuses others).
+            Type::Ref(target) => self.schemas[target.as_str()]["type"].as_str() == Some("string"),
             Type::Any | Type::Array(_) => false,
         };
         if !scalar {
