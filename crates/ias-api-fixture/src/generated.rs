@@ -54,6 +54,13 @@ pub struct NewItem {
     #[serde(rename = "weightLimit")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_limit: ::std::option::Option<i64>,
+    /// Absent (unchanged), null (cleared) or a text.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::validate::nullable"
+    )]
+    pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
 }
 impl NewItem {
     /// The required properties, in the spec's order; the optional
@@ -84,6 +91,7 @@ impl NewItem {
             keys: ::std::default::Default::default(),
             step: ::std::default::Default::default(),
             weight_limit: ::std::default::Default::default(),
+            note: ::std::default::Default::default(),
         }
     }
 }
@@ -213,6 +221,12 @@ impl schemars::JsonSchema for NewItem {
     "weightLimit": {
       "type": "integer",
       "exclusiveMaximum": 1000
+    },
+    "note": {
+      "type": "string",
+      "description": "Absent (unchanged), null (cleared) or a text.",
+      "nullable": true,
+      "maxLength": 5
     }
   }
 }"##,
@@ -237,7 +251,7 @@ static NEW_ITEM_KEYS_ITEMS: Field = Field::new("", Kind::String)
     .presence(Presence::Present)
     .secret()
     .min_length(4);
-static NEW_ITEM_FIELDS: [Field; 19] = [
+static NEW_ITEM_FIELDS: [Field; 20] = [
     Field::new("name", Kind::String)
         .presence(Presence::Present)
         .min_length(1)
@@ -274,6 +288,7 @@ static NEW_ITEM_FIELDS: [Field; 19] = [
     Field::new("weightLimit", Kind::Integer)
         .maximum(1000.0)
         .exclusive_maximum(),
+    Field::new("note", Kind::String).nullable().max_length(5),
 ];
 impl crate::validate::Validate for NewItem {
     fn fields() -> &'static [Field] {
@@ -576,15 +591,18 @@ pub struct Settings {
     pub theme: ::std::option::Option<SettingsTheme>,
     #[serde(rename = "pageSize")]
     pub page_size: i32,
+    /// The message of the day; null for none (required either way).
+    pub motd: ::std::option::Option<::std::string::String>,
 }
 impl Settings {
     /// The required properties, in the spec's order; the optional
     /// ones empty.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(page_size: i32) -> Self {
+    pub fn new(page_size: i32, motd: ::std::option::Option<::std::string::String>) -> Self {
         Settings {
             theme: ::std::default::Default::default(),
             page_size,
+            motd,
         }
     }
 }
@@ -598,7 +616,8 @@ impl schemars::JsonSchema for Settings {
   "type": "object",
   "additionalProperties": false,
   "required": [
-    "pageSize"
+    "pageSize",
+    "motd"
   ],
   "properties": {
     "theme": {
@@ -613,22 +632,33 @@ impl schemars::JsonSchema for Settings {
       "format": "int32",
       "minimum": 10,
       "maximum": 100
+    },
+    "motd": {
+      "type": "string",
+      "description": "The message of the day; null for none (required either way).",
+      "nullable": true,
+      "minLength": 1
     }
   },
   "example": {
     "theme": "dark",
-    "pageSize": 20
+    "pageSize": 20,
+    "motd": null
   }
 }"##,
         )
     }
 }
-static SETTINGS_FIELDS: [Field; 2] = [
+static SETTINGS_FIELDS: [Field; 3] = [
     Field::new("theme", Kind::String).one_of(&["light", "dark"]),
     Field::new("pageSize", Kind::Integer)
         .presence(Presence::Present)
         .minimum(10.0)
         .maximum(100.0),
+    Field::new("motd", Kind::String)
+        .presence(Presence::Present)
+        .nullable()
+        .min_length(1),
 ];
 impl crate::validate::Validate for Settings {
     fn fields() -> &'static [Field] {

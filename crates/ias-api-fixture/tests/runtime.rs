@@ -54,7 +54,14 @@ impl IasApi for Handlers {
         rqctx: RequestContext<Calls>,
         body: NewItem,
     ) -> Result<HttpResponseCreated<Item>, ApiError<CreateItem>> {
-        rqctx.context().record(format!("createItem {}", body.name));
+        let note = match &body.note {
+            None => "absent".to_string(),
+            Some(None) => "null".to_string(),
+            Some(Some(text)) => format!("{text:?}"),
+        };
+        rqctx
+            .context()
+            .record(format!("createItem {} note {note}", body.name));
         let kind = match body.kind.as_str() {
             "tool" => ItemKind::Tool,
             _ => ItemKind::Part,
@@ -193,6 +200,19 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         "labels": ["a", "b"], "keys": ["key-1", "key-2"], "step": 1.5, "weightLimit": 999
     }))
     .unwrap();
+    // A nullable property's three states reach the handler apart.
+    let raw = reqwest::Client::new();
+    for note in [json!(null), json!("hi")] {
+        let mut body = json!({"name": "widget-2", "kind": "part", "owner": "me"});
+        body["note"] = note;
+        let response = raw
+            .post(format!("{base}/items"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
     let created = api.create_item(&new).await.unwrap();
     assert_eq!(created.status(), 201);
     let created = created.into_inner();
@@ -207,7 +227,7 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         &[("authorization", "Bearer tok-1"), ("x-api-key", "key-1")],
     );
     let settings: client::types::Settings =
-        serde_json::from_value(json!({"pageSize": 20, "theme": "dark"})).unwrap();
+        serde_json::from_value(json!({"pageSize": 20, "theme": "dark", "motd": null})).unwrap();
     let accepted = both.replace_settings(&settings).await.unwrap();
     assert_eq!(accepted.status(), 202);
     assert_eq!(accepted.into_inner().page_size, 20);
@@ -243,7 +263,9 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         calls.taken(),
         [
             "listItems",
-            "createItem widget-1",
+            "createItem widget-2 note null",
+            "createItem widget-2 note \"hi\"",
+            "createItem widget-1 note absent",
             "clearItems",
             "replaceSettings 20 tok-1 key-1",
             "getItem 42 Some(\"summary\") acme tok-2",
@@ -271,7 +293,7 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         ("content-type", "application/json"),
     ];
     let none: &[(&str, &str)] = &[];
-    let settings = json!({"pageSize": 20}).to_string();
+    let settings = json!({"pageSize": 20, "motd": "hi"}).to_string();
     type Case<'a> = (
         &'a str,
         &'a str,
@@ -322,13 +344,17 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         ("POST", "/items", with("step", json!(0.7)), json_type, 400, "request", 0, vec!["step"]),
         ("POST", "/items", with("step", json!(0)), json_type, 400, "request", 0, vec!["step"]),
         ("POST", "/items", with("weightLimit", json!(1000)), json_type, 400, "request", 0, vec!["weightLimit"]),
+        ("POST", "/items", with("note", json!("too long")), json_type, 400, "request", 0, vec!["note"]),
+        ("POST", "/items", with("note", json!(5)), json_type, 400, "request", 0, vec!["note"]),
         ("POST", "/items", with("parts", json!([{"sku": "ABC-1", "quantity": 9_223_372_036_854_775_808_u64}])), json_type, 400, "request", 0, vec!["parts[0].quantity"]),
         ("POST", "/items", with("count", json!(3_000_000_000_u64)), json_type, 400, "request", 0, vec!["count"]),
         // additionalProperties: false
-        ("PUT", "/settings", json!({"pageSize": 20, "extra": "gho_x"}).to_string(), both, 400, "request", 0, vec!["extra"]),
-        ("PUT", "/settings", "{}".into(), both, 400, "request", 0, vec!["pageSize"]),
-        ("PUT", "/settings", json!({"pageSize": 9}).to_string(), both, 400, "request", 0, vec!["pageSize"]),
-        ("PUT", "/settings", json!({"pageSize": 20, "theme": "blue"}).to_string(), both, 400, "request", 0, vec!["theme"]),
+        ("PUT", "/settings", json!({"pageSize": 20, "motd": null, "extra": "gho_x"}).to_string(), both, 400, "request", 0, vec!["extra"]),
+        ("PUT", "/settings", "{}".into(), both, 400, "request", 0, vec!["pageSize", "motd"]),
+        ("PUT", "/settings", json!({"pageSize": 20}).to_string(), both, 400, "request", 0, vec!["motd"]),
+        ("PUT", "/settings", json!({"pageSize": 20, "motd": ""}).to_string(), both, 400, "request", 0, vec!["motd"]),
+        ("PUT", "/settings", json!({"pageSize": 9, "motd": null}).to_string(), both, 400, "request", 0, vec!["pageSize"]),
+        ("PUT", "/settings", json!({"pageSize": 20, "motd": null, "theme": "blue"}).to_string(), both, 400, "request", 0, vec!["theme"]),
         ("PUT", "/settings", String::new(), both, 400, "request", 1, vec![]),
         // Security: each requirement's schemes, all of them, well-formed, once.
         ("PUT", "/settings", settings.clone(), json_type, 401, "auth", 1, vec![]),

@@ -131,6 +131,7 @@ pub struct Field {
     max_items: Option<u64>,
     unique_items: bool,
     multiple_of: Option<f64>,
+    nullable: bool,
 }
 
 #[allow(missing_docs)] // each sets the rule it is named after
@@ -154,6 +155,7 @@ impl Field {
             max_items: None,
             unique_items: false,
             multiple_of: None,
+            nullable: false,
         }
     }
     pub const fn presence(mut self, presence: Presence) -> Self {
@@ -190,6 +192,10 @@ impl Field {
     }
     pub const fn pattern(mut self, pattern: &'static Pattern) -> Self {
         self.pattern = Some(pattern);
+        self
+    }
+    pub const fn nullable(mut self) -> Self {
+        self.nullable = true;
         self
     }
     pub const fn exclusive_minimum(mut self) -> Self {
@@ -303,6 +309,8 @@ fn check_field(
     documented: &mut Option<ErrorCode>,
 ) -> Option<ValidationDetail> {
     let value = match value {
+        // `nullable`: null is a value, which no rule applies to.
+        Some(Value::Null) if field.nullable => return None,
         None | Some(Value::Null) if field.presence == Presence::Optional => return None,
         None | Some(Value::Null) => return Some(ValidationDetail::required(path)),
         Some(value) => value,
@@ -557,6 +565,32 @@ impl ValidationDetail {
     }
 }
 
+/// serde for an optional `nullable` property, `Option<Option<T>>`: absent
+/// is `None`, `null` is `Some(None)`, a value `Some(Some(v))` (serde alone
+/// would read `null` as absent). Used with `#[serde(default,
+/// skip_serializing_if = "Option::is_none", with = "...")]`.
+pub mod nullable {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// `Some(inner)` is written as `inner` (`null` or the value).
+    pub fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// A present property: `null` or a value.
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
 /// The JSON type name of a value, for messages.
 pub fn json_type(v: &Value) -> &'static str {
     match v {
@@ -593,7 +627,7 @@ mod tests {
         .secret()
         .max_length(3);
     /// Rules of every kind, independent of the spec's own types.
-    static FIELDS: [Field; 14] = [
+    static FIELDS: [Field; 15] = [
         Field::new("name", Kind::String).presence(Presence::NonZero),
         Field::new("id", Kind::String)
             .presence(Presence::Present)
@@ -619,6 +653,7 @@ mod tests {
             .exclusive_maximum(),
         Field::new("count", Kind::Integer).multiple_of(3.0),
         Field::new("closed", Kind::ClosedObject(&INNER)),
+        Field::new("note", Kind::String).nullable().max_length(5),
     ];
 
     fn details(object: Value) -> Vec<(String, String, String, Option<Value>, String)> {
@@ -865,6 +900,9 @@ mod tests {
             (with("closed", json!({"n": 1})), vec![]),
             (with("closed", json!({"n": 1, "extra": "gho_x"})), one("closed.extra", "unknown", "", None, "This field is not part of the request; remove it.")),
             (with("inner", json!({"n": 1, "extra": 1})), vec![]),
+            (with("note", Value::Null), vec![]),
+            (with("note", json!("short")), vec![]),
+            (with("note", json!("too long")), one("note", "max", "5", Some(json!("too long")), "This field must be at most 5 characters long.")),
             // optional and absent, or null: no problem
             (with("word", Value::Null), vec![]),
         ];
@@ -900,6 +938,43 @@ mod tests {
             required(&["n"])
         );
         assert_eq!(check(json!({"s": "x", "n": -2, "b": true})), required(&[]));
+    }
+
+    /// A required `nullable` property: `null` is a value, absence is not.
+    #[test]
+    fn a_required_nullable_property_takes_null_not_absence() {
+        static RULES: [Field; 1] = [Field::new("n", Kind::Integer)
+            .presence(Presence::Present)
+            .nullable()
+            .minimum(1.0)];
+        let check = |v: Value| check(v.as_object().unwrap(), &RULES, false);
+        assert_eq!(check(json!({"n": null})), Ok(()));
+        assert_eq!(check(json!({"n": 2})), Ok(()));
+        assert!(
+            matches!(check(json!({})), Err(Invalid::Fields(d)) if d[0].expression == "required")
+        );
+        assert!(
+            matches!(check(json!({"n": 0})), Err(Invalid::Fields(d)) if d[0].expression == "min")
+        );
+    }
+
+    /// serde for an optional nullable property keeps its three states apart.
+    #[test]
+    fn an_optional_nullable_property_has_three_states() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct T {
+            #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
+            note: Option<Option<String>>,
+        }
+        for (text, value) in [
+            ("{}", None),
+            (r#"{"note":null}"#, Some(None)),
+            (r#"{"note":"x"}"#, Some(Some("x".to_string()))),
+        ] {
+            let read: T = serde_json::from_str(text).unwrap();
+            assert_eq!(read, T { note: value }, "{text}");
+            assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        }
     }
 
     #[test]

@@ -46,8 +46,8 @@ const SCHEMA_KEYS: &[&str] = &[
     "externalDocs",
 ];
 /// Keys of a property schema the generator carries: the type, the rules it
-/// applies, documentation. Anything else (`nullable`, `oneOf`, `default`,
-/// `readOnly`, `exclusiveMinimum`, ...) is refused rather than ignored.
+/// applies, documentation. Anything else (`oneOf`, `default`, `readOnly`,
+/// `writeOnly`, ...) is refused rather than ignored.
 const PROPERTY_KEYS: &[&str] = &[
     "type",
     "format",
@@ -65,6 +65,7 @@ const PROPERTY_KEYS: &[&str] = &[
     "multipleOf",
     "exclusiveMinimum",
     "exclusiveMaximum",
+    "nullable",
     "description",
     "example",
     "title",
@@ -287,6 +288,8 @@ pub struct Property {
     pub presence: Presence,
     /// `x-ias-secret`: a credential, typed `Secret`.
     pub secret: bool,
+    /// `nullable: true`: `null` is a value of its own.
+    pub nullable: bool,
     /// An optional string or array that is a plain value, left out when empty.
     pub plain_when_absent: bool,
     pub rules: Rules,
@@ -634,7 +637,14 @@ impl Reader<'_> {
             };
             let ty = self.property_type(name, prop, p, &at)?;
             let skip_pointer = p.get(SKIP_POINTER).and_then(Value::as_bool) == Some(true);
-            let plain = matches!(ty, Type::String | Type::Array(_)) && !secret;
+            let nullable = p.get("nullable").and_then(Value::as_bool) == Some(true);
+            if nullable && p.get("$ref").is_some() {
+                bail!(at(format!(
+                    "{name}.{prop}: `nullable` beside a `$ref` is ignored by OpenAPI 3.0 (a \
+                     `$ref`'s siblings are); give the property a type, or {EXTEND}"
+                )));
+            }
+            let plain = matches!(ty, Type::String | Type::Array(_)) && !secret && !nullable;
             out.push(Property {
                 name: prop.to_string(),
                 field: field_name(prop),
@@ -644,6 +654,7 @@ impl Reader<'_> {
                 ty,
                 presence,
                 secret,
+                nullable,
             });
         }
         Ok(out)
@@ -1406,6 +1417,7 @@ impl Reader<'_> {
                     Presence::Optional
                 },
                 secret,
+                nullable: false,
                 plain_when_absent: false,
                 rules,
             },
@@ -1948,7 +1960,8 @@ components:
         let cases = [
             ("  version: 1.2.3", "  version: one", "s.yaml:4: info.version \"one\" is not a semver version"),
             ("    Status:\n      type: string\n", "    Status:\n      type: integer\n", "s.yaml:129: schema Status: the generator makes Rust types of objects and string enums; this schema is neither (type \"integer\")"),
-            ("          minLength: 1\n", "          minLength: 1\n          nullable: true\n", "s.yaml:91: Item.name: `nullable` is not carried by the server generator"),
+            ("          minLength: 1\n", "          minLength: 1\n          readOnly: true\n", "s.yaml:91: Item.name: `readOnly` is not carried by the server generator"),
+            ("        status:\n          $ref: '#/components/schemas/Status'\n", "        status:\n          $ref: '#/components/schemas/Status'\n          nullable: true\n", "s.yaml:120: Item.status: `nullable` beside a `$ref` is ignored by OpenAPI 3.0"),
             ("        total:\n          type: integer\n", "        total:\n          type: integer\n          format: uint64\n", "s.yaml:100: Item.total: format \"uint64\" on type integer is not carried"),
             ("            type: string\n          x-go-type", "            type: string\n            nullable: true\n          x-go-type", "s.yaml:111: Item.tags.items: `nullable` is not carried"),
             ("            type: string\n          x-go-type", "            type: integer\n            x-ias-secret: true\n          x-go-type", "s.yaml:109: Item.tags.items: `x-ias-secret: true` is for strings"),

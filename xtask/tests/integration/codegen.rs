@@ -279,9 +279,9 @@ fn invalid_specs_are_refused_at_their_line() {
         ),
         (
             "        traces:\n          type: array\n",
-            "        traces:\n          type: array\n          nullable: true\n",
-            "          nullable: true",
-            "ErrStatusMsg.traces: `nullable` is not carried by the server generator (it would be silently ignored)",
+            "        traces:\n          type: array\n          readOnly: true\n",
+            "          readOnly: true",
+            "ErrStatusMsg.traces: `readOnly` is not carried by the server generator (it would be silently ignored)",
         ),
     ];
     for (from, to, at, expect) in cases {
@@ -413,7 +413,7 @@ fn what_the_server_cannot_carry_is_refused() {
             on_plain("format", json!("uuid")),
             format!("{body}.{plain}: format \"uuid\" on type string is not carried by the server generator (no rule would check it)"),
         ),
-        (on_plain("nullable", json!(true)), format!("{body}.{plain}: `nullable` is not carried by the server generator (it would be silently ignored)")),
+        (on_plain("writeOnly", json!(true)), format!("{body}.{plain}: `writeOnly` is not carried by the server generator (it would be silently ignored)")),
         (on_plain("default", json!("x")), format!("{body}.{plain}: `default` is not carried")),
         (on_plain("readOnly", json!(true)), format!("{body}.{plain}: `readOnly` is not carried")),
         (

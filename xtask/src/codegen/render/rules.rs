@@ -66,6 +66,7 @@ fn field(
                 ty: (**item).clone(),
                 presence: Presence::Required,
                 secret: p.rules.item_secret,
+                nullable: false,
                 plain_when_absent: false,
                 rules: (**item_rules).clone(),
             };
@@ -89,6 +90,9 @@ fn field(
     }
     if p.secret {
         field.extend(quote!(.secret()));
+    }
+    if p.nullable {
+        field.extend(quote!(.nullable()));
     }
     let rules = &p.rules;
     // Its own `enum`, or that of the string enum it `$ref`s.

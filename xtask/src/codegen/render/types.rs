@@ -90,8 +90,17 @@ pub fn object(
             .then(|| quote!(#[serde(rename = #prop)]));
         let docs = docs(p.description.as_deref());
         let required = p.presence != Presence::Optional;
-        let (field_ty, serde_attr) = if required {
+        let (field_ty, serde_attr) = if required && p.nullable {
+            // Present, and `null` or a value.
+            (quote!(::std::option::Option<#rust>), quote!())
+        } else if required {
             (rust.clone(), quote!())
+        } else if p.nullable {
+            // Absent (None), `null` (Some(None)) or a value: three states.
+            (
+                quote!(::std::option::Option<::std::option::Option<#rust>>),
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none", with = "crate::validate::nullable")]),
+            )
         } else if p.plain_when_absent {
             let skip = match p.ty {
                 Type::String => "String::is_empty",
