@@ -2258,6 +2258,21 @@ components:
         assert!(delete.params.is_none() && delete.security.is_empty());
     }
 
+    /// An operation's parameters struct may not take a component schema's name.
+    #[test]
+    fn a_schema_named_like_a_parameters_struct_is_refused() {
+        let text = users_spec().replacen(
+            "  schemas:\n",
+            "  schemas:\n    GetUserParams:\n      type: string\n      enum: [a]\n",
+            1,
+        );
+        let e = read_text(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("schema GetUserParams: the parameters of operation getUser are generated as a type of this name; rename the schema"),
+            "{e}"
+        );
+    }
+
     /// Each refusal of a parameter or a security requirement: (edit from,
     /// edit to, the error's line and words), on SPEC + USERS.
     #[test]
