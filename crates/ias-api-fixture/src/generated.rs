@@ -61,6 +61,9 @@ pub struct NewItem {
         with = "crate::validate::nullable"
     )]
     pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
+    #[serde(rename = "mainPart")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_part: ::std::option::Option<DetailedPart>,
 }
 impl NewItem {
     /// The required properties, in the spec's order; the optional
@@ -92,6 +95,7 @@ impl NewItem {
             step: ::std::default::Default::default(),
             weight_limit: ::std::default::Default::default(),
             note: ::std::default::Default::default(),
+            main_part: ::std::default::Default::default(),
         }
     }
 }
@@ -100,6 +104,7 @@ impl schemars::JsonSchema for NewItem {
         "NewItem".to_string()
     }
     fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        generator.subschema_for::<DetailedPart>();
         generator.subschema_for::<Part>();
         generator.subschema_for::<Status>();
         crate::validate::spec_schema(
@@ -227,6 +232,9 @@ impl schemars::JsonSchema for NewItem {
       "description": "Absent (unchanged), null (cleared) or a text.",
       "nullable": true,
       "maxLength": 5
+    },
+    "mainPart": {
+      "$ref": "#/components/schemas/DetailedPart"
     }
   }
 }"##,
@@ -251,7 +259,7 @@ static NEW_ITEM_KEYS_ITEMS: Field = Field::new("", Kind::String)
     .presence(Presence::Present)
     .secret()
     .min_length(4);
-static NEW_ITEM_FIELDS: [Field; 20] = [
+static NEW_ITEM_FIELDS: [Field; 21] = [
     Field::new("name", Kind::String)
         .presence(Presence::Present)
         .min_length(1)
@@ -289,6 +297,7 @@ static NEW_ITEM_FIELDS: [Field; 20] = [
         .maximum(1000.0)
         .exclusive_maximum(),
     Field::new("note", Kind::String).nullable().max_length(5),
+    Field::new("mainPart", Kind::Object(&DETAILED_PART_FIELDS)),
 ];
 impl crate::validate::Validate for NewItem {
     fn fields() -> &'static [Field] {
@@ -310,6 +319,71 @@ impl NewItemKind {
             NewItemKind::Tool => "tool",
             NewItemKind::Part => "part",
         }
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DetailedPart {
+    pub sku: ::std::string::String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: ::std::option::Option<i64>,
+    pub origin: ::std::string::String,
+}
+impl DetailedPart {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(sku: ::std::string::String, origin: ::std::string::String) -> Self {
+        DetailedPart {
+            sku,
+            quantity: ::std::default::Default::default(),
+            origin,
+        }
+    }
+}
+impl schemars::JsonSchema for DetailedPart {
+    fn schema_name() -> ::std::string::String {
+        "DetailedPart".to_string()
+    }
+    fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::validate::spec_schema(
+            r##"{
+  "type": "object",
+  "properties": {
+    "sku": {
+      "type": "string",
+      "pattern": "^[A-Z]{3}-[0-9]+$"
+    },
+    "quantity": {
+      "type": "integer",
+      "minimum": 1
+    },
+    "origin": {
+      "type": "string",
+      "minLength": 2
+    }
+  },
+  "required": [
+    "sku",
+    "origin"
+  ]
+}"##,
+        )
+    }
+}
+static DETAILED_PART_SKU_PATTERN: crate::validate::Pattern =
+    crate::validate::Pattern::new("^[A-Z]{3}-[0-9]+$");
+static DETAILED_PART_FIELDS: [Field; 3] = [
+    Field::new("sku", Kind::String)
+        .presence(Presence::Present)
+        .pattern(&DETAILED_PART_SKU_PATTERN),
+    Field::new("quantity", Kind::Integer).minimum(1.0),
+    Field::new("origin", Kind::String)
+        .presence(Presence::Present)
+        .min_length(2),
+];
+impl crate::validate::Validate for DetailedPart {
+    fn fields() -> &'static [Field] {
+        &DETAILED_PART_FIELDS
     }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2104,6 +2178,9 @@ pub fn example_round_trip(
     match schema {
         "NewItem" => {
             ::std::option::Option::Some(crate::examples::round_trip_request::<NewItem>(example))
+        }
+        "DetailedPart" => {
+            ::std::option::Option::Some(crate::examples::round_trip::<DetailedPart>(example))
         }
         "Part" => ::std::option::Option::Some(crate::examples::round_trip::<Part>(example)),
         "Item" => ::std::option::Option::Some(crate::examples::round_trip::<Item>(example)),

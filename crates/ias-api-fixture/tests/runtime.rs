@@ -197,7 +197,8 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         "parts": [{"sku": "ABC-1", "quantity": 2}], "self": "s", "type": "t",
         "status": "archived", "history": ["active", "archived"],
         "secret": "a-long-secret", "extra": {"any": [1, "json"]},
-        "labels": ["a", "b"], "keys": ["key-1", "key-2"], "step": 1.5, "weightLimit": 999
+        "labels": ["a", "b"], "keys": ["key-1", "key-2"], "step": 1.5, "weightLimit": 999,
+        "mainPart": {"sku": "ABC-2", "origin": "FR"}
     }))
     .unwrap();
     // A nullable property's three states reach the handler apart.
@@ -345,6 +346,10 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         ("POST", "/items", with("step", json!(0)), json_type, 400, "request", 0, vec!["step"]),
         ("POST", "/items", with("weightLimit", json!(1000)), json_type, 400, "request", 0, vec!["weightLimit"]),
         ("POST", "/items", with("note", json!("too long")), json_type, 400, "request", 0, vec!["note"]),
+        // allOf: the merged object's rules, the base's and its own.
+        ("POST", "/items", with("mainPart", json!({"origin": "DE"})), json_type, 400, "request", 0, vec!["mainPart.sku"]),
+        ("POST", "/items", with("mainPart", json!({"sku": "ABC-1", "origin": "D"})), json_type, 400, "request", 0, vec!["mainPart.origin"]),
+        ("POST", "/items", with("mainPart", json!({"sku": "bad", "quantity": 0})), json_type, 400, "request", 0, vec!["mainPart.sku", "mainPart.quantity", "mainPart.origin"]),
         ("POST", "/items", with("note", json!(5)), json_type, 400, "request", 0, vec!["note"]),
         ("POST", "/items", with("parts", json!([{"sku": "ABC-1", "quantity": 9_223_372_036_854_775_808_u64}])), json_type, 400, "request", 0, vec!["parts[0].quantity"]),
         ("POST", "/items", with("count", json!(3_000_000_000_u64)), json_type, 400, "request", 0, vec!["count"]),

@@ -38,6 +38,7 @@ const SCHEMA_KEYS: &[&str] = &[
     "properties",
     "required",
     "additionalProperties",
+    "allOf",
     "enum",
     "description",
     "example",
@@ -559,6 +560,14 @@ impl Reader<'_> {
     fn schema(&self, name: &str, schema: &Value) -> Result<Schema> {
         let keys = ["components", "schemas", name];
         self.allowed_keys(schema, SCHEMA_KEYS, &keys, || format!("schema {name}"))?;
+        let merged;
+        let schema = match schema.get("allOf") {
+            Some(parts) => {
+                merged = self.all_of(name, schema, parts, &mut Vec::new())?;
+                &merged
+            }
+            None => schema,
+        };
         let shape = match schema["type"].as_str() {
             Some("object") => Shape::Object(self.properties(name, schema)?),
             Some("string") if schema.get("enum").is_some() => {
@@ -598,6 +607,106 @@ impl Reader<'_> {
             request_body: false,
             closed,
         })
+    }
+
+    /// An `allOf` of `$ref`s to object schemas and inline objects, merged
+    /// into one object: properties in order, `required` joined. A property
+    /// defined twice differently is refused (which would win is unclear).
+    fn all_of(
+        &self,
+        name: &str,
+        schema: &Value,
+        parts: &Value,
+        seen: &mut Vec<String>,
+    ) -> Result<Value> {
+        let keys = ["components", "schemas", name, "allOf"];
+        let at = |problem: String| self.error(&keys, problem);
+        let mut properties = serde_yaml::Mapping::new();
+        let mut required: Vec<Value> = Vec::new();
+        let mut closed = None;
+        let mut add = |part: &Value, from: &str| -> Result<()> {
+            for (prop, p) in entries(&part["properties"]) {
+                match properties.get(prop) {
+                    Some(earlier) if earlier != p => bail!(at(format!(
+                        "schema {name}: allOf defines property {prop} twice, differently \
+                         ({from} too); define it once"
+                    ))),
+                    Some(_) => {}
+                    None => {
+                        properties.insert(prop.into(), p.clone());
+                    }
+                }
+            }
+            for r in part["required"].as_sequence().into_iter().flatten() {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+            if let Some(extra) = part.get("additionalProperties") {
+                closed = Some(extra.clone());
+            }
+            Ok(())
+        };
+        let own: Vec<Value> = parts.as_sequence().cloned().unwrap_or_default();
+        if own.is_empty() {
+            bail!(at(format!("schema {name}: allOf needs a list of schemas")));
+        }
+        for (i, part) in own.iter().enumerate() {
+            let index = format!("#{i}");
+            let part_keys = [&keys[..], &[index.as_str()]].concat();
+            if let Some(target) = part["$ref"].as_str() {
+                let target = self.ref_name(target, &at)?;
+                if seen.iter().any(|s| s == target) || target == name {
+                    bail!(at(format!(
+                        "schema {name}: allOf refers to itself through {target}"
+                    )));
+                }
+                let base = &self.schemas[target];
+                let base = match base.get("allOf") {
+                    Some(inner) => {
+                        seen.push(name.to_string());
+                        self.all_of(target, base, inner, seen)?
+                    }
+                    None if base["type"].as_str() == Some("object") => base.clone(),
+                    None => bail!(at(format!(
+                        "schema {name}: allOf's {target} is not an object schema; only objects \
+                         merge"
+                    ))),
+                };
+                add(&base, target)?;
+            } else {
+                self.allowed_keys(
+                    part,
+                    &[
+                        "type",
+                        "properties",
+                        "required",
+                        "description",
+                        "additionalProperties",
+                    ],
+                    &part_keys,
+                    || format!("schema {name}: allOf's inline part"),
+                )?;
+                if part["type"].as_str().is_some_and(|t| t != "object") {
+                    bail!(self.error(
+                        &part_keys,
+                        format!("schema {name}: allOf's inline part must be an object")
+                    ));
+                }
+                add(part, "an inline part")?;
+            }
+        }
+        add(schema, "the schema itself")?;
+        let mut merged = serde_yaml::Mapping::new();
+        merged.insert("type".into(), "object".into());
+        merged.insert("properties".into(), Value::Mapping(properties));
+        if !required.is_empty() {
+            merged.insert("required".into(), Value::Sequence(required));
+        }
+        if let Some(closed) = closed {
+            merged.insert("additionalProperties".into(), closed);
+        }
+        Ok(Value::Mapping(merged))
     }
 
     fn properties(&self, name: &str, schema: &Value) -> Result<Vec<Property>> {
@@ -2049,6 +2158,44 @@ components:
             (count.minimum, count.maximum),
             (Some(f64::from(i32::MIN)), Some(f64::from(i32::MAX)))
         );
+    }
+
+    /// `allOf` merges `$ref`'d objects and inline objects into one object;
+    /// what cannot merge is refused.
+    #[test]
+    fn all_of_merges_objects_and_refuses_what_cannot_merge() {
+        let with = |all_of: &str| {
+            SPEC.replacen(
+                "    Status:\n",
+                &format!("    Both:\n      allOf:\n{all_of}    Status:\n"),
+                1,
+            )
+        };
+        let ok = with("        - $ref: '#/components/schemas/Item'\n        - type: object\n          required: [extra]\n          properties:\n            extra:\n              type: string\n              minLength: 2\n");
+        let model = read_text(&ok).unwrap();
+        let Shape::Object(props) = &model.schema("Both").shape else {
+            panic!("an object")
+        };
+        let names: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names.first(), Some(&"name"));
+        assert_eq!(names.last(), Some(&"extra"));
+        let extra = props.iter().find(|p| p.name == "extra").unwrap();
+        assert_eq!(
+            (extra.presence, extra.rules.min_length),
+            (Presence::Required, Some(2))
+        );
+        let name = props.iter().find(|p| p.name == "name").unwrap();
+        assert_eq!(name.presence, Presence::Required, "Item's required is kept");
+        for (all_of, problem) in [
+            ("        - $ref: '#/components/schemas/Status'\n", "allOf's Status is not an object schema"),
+            ("        - $ref: '#/components/schemas/Item'\n        - properties:\n            name:\n              type: integer\n", "allOf defines property name twice, differently"),
+            ("        - type: string\n", "allOf's inline part must be an object"),
+            ("        - $ref: '#/components/schemas/Both'\n", "allOf refers to itself through Both"),
+            ("        - $ref: '#/components/schemas/Item'\n        - type: object\n          nullable: true\n", "allOf's inline part: `nullable` is not carried"),
+        ] {
+            let e = read_text(&with(all_of)).unwrap_err().to_string();
+            assert!(e.contains(problem), "{all_of}: {e}");
+        }
     }
 
     /// OpenAPI 3.0's exclusive bounds are flags on the rules, and draft 7's
