@@ -9,6 +9,70 @@ pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// `CodeGrant`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CodeGrant {
+        pub code: ::ias_client::Secret,
+        #[serde(rename = "grantType")]
+        pub grant_type: ::std::string::String,
+        #[serde(
+            rename = "redirectUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub redirect_uri: ::std::option::Option<CodeGrantRedirectUri>,
+    }
+    /// `CodeGrantRedirectUri`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CodeGrantRedirectUri(::std::string::String);
+    impl ::std::ops::Deref for CodeGrantRedirectUri {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CodeGrantRedirectUri> for ::std::string::String {
+        fn from(value: CodeGrantRedirectUri) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CodeGrantRedirectUri {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^https://").unwrap());
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^https://\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CodeGrantRedirectUri {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CodeGrantRedirectUri {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CodeGrantRedirectUri {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// A part, and where it comes from (allOf merges them).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct DetailedPart {
@@ -247,6 +311,11 @@ pub mod types {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
+    }
+    /// `Grant`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Grant {
+        pub by: ::std::string::String,
     }
     /// `Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -654,6 +723,15 @@ pub mod types {
                 })
         }
     }
+    /// `RefreshGrant`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct RefreshGrant {
+        #[serde(rename = "grantType")]
+        pub grant_type: ::std::string::String,
+        #[serde(rename = "refreshToken")]
+        pub refresh_token: ::ias_client::Secret,
+    }
     /// `SearchItemsKind`
     #[derive(
         ::serde::Deserialize,
@@ -967,6 +1045,23 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    /// One of the grants, by grantType.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum TokenRequest {
+        CodeGrant(CodeGrant),
+        RefreshGrant(RefreshGrant),
+    }
+    impl ::std::convert::From<CodeGrant> for TokenRequest {
+        fn from(value: CodeGrant) -> Self {
+            Self::CodeGrant(value)
+        }
+    }
+    impl ::std::convert::From<RefreshGrant> for TokenRequest {
+        fn from(value: RefreshGrant) -> Self {
+            Self::RefreshGrant(value)
         }
     }
     /// `ValidationDetail`
@@ -1432,6 +1527,50 @@ impl Client {
                 ResponseValue::from_response(response).await?,
             )),
             401u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /// Grant a token
+    ///
+    /// The request's shape depends on its grantType (as OAuth token endpoints do).
+    ///
+    /// Sends a `POST` request to `/tokens`
+    pub async fn grant_token<'a>(
+        &'a self,
+        body: &'a types::TokenRequest,
+    ) -> Result<ResponseValue<types::Grant>, Error<types::ErrStatusMsg>> {
+        let url = format!("{}/tokens", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "grant_token",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            201u16 => ResponseValue::from_response(response).await,
+            400u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
             500u16 => Err(Error::ErrorResponse(

@@ -321,6 +321,264 @@ impl NewItemKind {
         }
     }
 }
+/// One of the grants, by grantType.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenRequest {
+    /// `grantType: authorization_code`.
+    CodeGrant(CodeGrant),
+    /// `grantType: refresh_token`.
+    RefreshGrant(RefreshGrant),
+}
+impl serde::Serialize for TokenRequest {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            TokenRequest::CodeGrant(variant) => variant.serialize(serializer),
+            TokenRequest::RefreshGrant(variant) => variant.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for TokenRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = ::serde_json::Value::deserialize(deserializer)?;
+        let tag = value
+            .get("grantType")
+            .and_then(::serde_json::Value::as_str)
+            .map(str::to_owned);
+        match tag.as_deref() {
+            ::std::option::Option::Some("authorization_code") => ::serde_json::from_value(value)
+                .map(TokenRequest::CodeGrant)
+                .map_err(D::Error::custom),
+            ::std::option::Option::Some("refresh_token") => ::serde_json::from_value(value)
+                .map(TokenRequest::RefreshGrant)
+                .map_err(D::Error::custom),
+            _ => ::std::result::Result::Err(D::Error::custom(
+                "grantType is not one of: authorization_code, refresh_token",
+            )),
+        }
+    }
+}
+impl schemars::JsonSchema for TokenRequest {
+    fn schema_name() -> ::std::string::String {
+        "TokenRequest".to_string()
+    }
+    fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        generator.subschema_for::<CodeGrant>();
+        generator.subschema_for::<RefreshGrant>();
+        crate::validate::spec_schema(
+            r##"{
+  "description": "One of the grants, by grantType.",
+  "oneOf": [
+    {
+      "$ref": "#/components/schemas/CodeGrant"
+    },
+    {
+      "$ref": "#/components/schemas/RefreshGrant"
+    }
+  ],
+  "discriminator": {
+    "propertyName": "grantType",
+    "mapping": {
+      "authorization_code": "#/components/schemas/CodeGrant",
+      "refresh_token": "#/components/schemas/RefreshGrant"
+    }
+  }
+}"##,
+        )
+    }
+}
+static TOKEN_REQUEST_UNION: crate::validate::Union = crate::validate::Union {
+    property: "grantType",
+    variants: &[
+        ("authorization_code", &CODE_GRANT_FIELDS, false),
+        ("refresh_token", &REFRESH_GRANT_FIELDS, true),
+    ],
+};
+impl crate::validate::Validate for TokenRequest {
+    fn fields() -> &'static [Field] {
+        &[]
+    }
+    const UNION: ::std::option::Option<&'static crate::validate::Union> =
+        ::std::option::Option::Some(&TOKEN_REQUEST_UNION);
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CodeGrant {
+    #[serde(rename = "grantType")]
+    pub grant_type: ::std::string::String,
+    pub code: crate::Secret,
+    #[serde(rename = "redirectUri")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: ::std::option::Option<::std::string::String>,
+}
+impl CodeGrant {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(grant_type: ::std::string::String, code: crate::Secret) -> Self {
+        CodeGrant {
+            grant_type,
+            code,
+            redirect_uri: ::std::default::Default::default(),
+        }
+    }
+}
+impl schemars::JsonSchema for CodeGrant {
+    fn schema_name() -> ::std::string::String {
+        "CodeGrant".to_string()
+    }
+    fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::validate::spec_schema(
+            r##"{
+  "type": "object",
+  "required": [
+    "grantType",
+    "code"
+  ],
+  "properties": {
+    "grantType": {
+      "type": "string"
+    },
+    "code": {
+      "type": "string",
+      "minLength": 4,
+      "x-ias-secret": true
+    },
+    "redirectUri": {
+      "type": "string",
+      "pattern": "^https://"
+    }
+  },
+  "example": {
+    "grantType": "authorization_code",
+    "code": "c-1234"
+  }
+}"##,
+        )
+    }
+}
+static CODE_GRANT_REDIRECT_URI_PATTERN: crate::validate::Pattern =
+    crate::validate::Pattern::new("^https://");
+static CODE_GRANT_FIELDS: [Field; 3] = [
+    Field::new("grantType", Kind::String).presence(Presence::Present),
+    Field::new("code", Kind::String)
+        .presence(Presence::Present)
+        .secret()
+        .min_length(4),
+    Field::new("redirectUri", Kind::String).pattern(&CODE_GRANT_REDIRECT_URI_PATTERN),
+];
+impl crate::validate::Validate for CodeGrant {
+    fn fields() -> &'static [Field] {
+        &CODE_GRANT_FIELDS
+    }
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RefreshGrant {
+    #[serde(rename = "grantType")]
+    pub grant_type: ::std::string::String,
+    #[serde(rename = "refreshToken")]
+    pub refresh_token: crate::Secret,
+}
+impl RefreshGrant {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(grant_type: ::std::string::String, refresh_token: crate::Secret) -> Self {
+        RefreshGrant {
+            grant_type,
+            refresh_token,
+        }
+    }
+}
+impl schemars::JsonSchema for RefreshGrant {
+    fn schema_name() -> ::std::string::String {
+        "RefreshGrant".to_string()
+    }
+    fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::validate::spec_schema(
+            r##"{
+  "type": "object",
+  "additionalProperties": false,
+  "required": [
+    "grantType",
+    "refreshToken"
+  ],
+  "properties": {
+    "grantType": {
+      "type": "string"
+    },
+    "refreshToken": {
+      "type": "string",
+      "minLength": 8,
+      "x-ias-secret": true
+    }
+  },
+  "example": {
+    "grantType": "refresh_token",
+    "refreshToken": "r-12345678"
+  }
+}"##,
+        )
+    }
+}
+static REFRESH_GRANT_FIELDS: [Field; 2] = [
+    Field::new("grantType", Kind::String).presence(Presence::Present),
+    Field::new("refreshToken", Kind::String)
+        .presence(Presence::Present)
+        .secret()
+        .min_length(8),
+];
+impl crate::validate::Validate for RefreshGrant {
+    fn fields() -> &'static [Field] {
+        &REFRESH_GRANT_FIELDS
+    }
+    const CLOSED: bool = true;
+}
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Grant {
+    pub by: ::std::string::String,
+}
+impl Grant {
+    /// The required properties, in the spec's order; the optional
+    /// ones empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(by: ::std::string::String) -> Self {
+        Grant { by }
+    }
+}
+impl schemars::JsonSchema for Grant {
+    fn schema_name() -> ::std::string::String {
+        "Grant".to_string()
+    }
+    fn json_schema(_generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::validate::spec_schema(
+            r##"{
+  "type": "object",
+  "required": [
+    "by"
+  ],
+  "properties": {
+    "by": {
+      "type": "string"
+    }
+  },
+  "example": {
+    "by": "refresh_token"
+  }
+}"##,
+        )
+    }
+}
+static GRANT_FIELDS: [Field; 1] = [Field::new("by", Kind::String).presence(Presence::Present)];
+impl crate::validate::Validate for Grant {
+    fn fields() -> &'static [Field] {
+        &GRANT_FIELDS
+    }
+}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DetailedPart {
     pub sku: ::std::string::String,
@@ -1068,7 +1326,7 @@ pub struct Route {
     pub security: &'static [&'static [&'static str]],
 }
 /// Every operation's route, in the spec's order.
-pub const ROUTES: [Route; 7] = [
+pub const ROUTES: [Route; 8] = [
     Route {
         operation_id: "listItems",
         method: "GET",
@@ -1110,6 +1368,13 @@ pub const ROUTES: [Route; 7] = [
         path: "/search",
         status: 200u16,
         security: &[&[], &["apiKey"]],
+    },
+    Route {
+        operation_id: "grantToken",
+        method: "POST",
+        path: "/tokens",
+        status: 201u16,
+        security: &[],
     },
     Route {
         operation_id: "replaceSettings",
@@ -1758,6 +2023,49 @@ pub mod operations {
     impl crate::error::OperationWithInput for SearchItems {
         const INVALID_REQUEST: SearchItemsError = SearchItemsError::Request0;
     }
+    /// `grantToken`: names it in `ApiError<GrantToken>`.
+    pub enum GrantToken {}
+    /// The errors `grantToken` documents, and no others: an `ApiError<GrantToken>` is made from one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum GrantTokenError {
+        /// 400 `request/0`: Invalid field in the request.
+        Request0,
+        /// 400 `request/1`: The request body is required.
+        Request1,
+        /// 500 `item/1200`: The item store failed.
+        Item1200,
+    }
+    impl ::std::convert::From<GrantTokenError> for ErrorCode {
+        fn from(error: GrantTokenError) -> ErrorCode {
+            match error {
+                GrantTokenError::Request0 => ErrorCode::Request0,
+                GrantTokenError::Request1 => ErrorCode::Request1,
+                GrantTokenError::Item1200 => ErrorCode::Item1200,
+            }
+        }
+    }
+    impl crate::Operation for GrantToken {
+        const OPERATION_ID: &'static str = "grantToken";
+        type Error = GrantTokenError;
+        const SERVER_ERROR: GrantTokenError = GrantTokenError::Item1200;
+        const DROPSHOT_CLIENT_ERROR: ::std::option::Option<GrantTokenError> =
+            ::std::option::Option::Some(GrantTokenError::Request0);
+        #[allow(unreachable_patterns)]
+        fn documented(error: ErrorCode) -> ::std::option::Option<GrantTokenError> {
+            match error {
+                ErrorCode::Request0 => ::std::option::Option::Some(GrantTokenError::Request0),
+                ErrorCode::Request1 => ::std::option::Option::Some(GrantTokenError::Request1),
+                ErrorCode::Item1200 => ::std::option::Option::Some(GrantTokenError::Item1200),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl crate::error::OperationWithInput for GrantToken {
+        const INVALID_REQUEST: GrantTokenError = GrantTokenError::Request0;
+    }
+    impl crate::error::OperationWithBody for GrantToken {
+        const BODY_REQUIRED: GrantTokenError = GrantTokenError::Request1;
+    }
     /// `replaceSettings`: names it in `ApiError<ReplaceSettings>`.
     pub enum ReplaceSettings {}
     /// The errors `replaceSettings` documents, and no others: an `ApiError<ReplaceSettings>` is made from one.
@@ -1904,6 +2212,19 @@ pub trait IasApi: 'static {
         >,
     > + Send
            + 'static;
+    /// Grant a token.
+    ///
+    /// The request's shape depends on its grantType (as OAuth token endpoints do).
+    fn grant_token(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: TokenRequest,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            dropshot::HttpResponseCreated<Grant>,
+            crate::ApiError<operations::GrantToken>,
+        >,
+    > + Send
+           + 'static;
     /// Replace the settings.
     ///
     /// Needs a bearer token and an API key together.
@@ -2016,6 +2337,22 @@ pub trait IasApiEndpoints {
     ) -> ::std::result::Result<
         dropshot::HttpResponseOk<ItemList>,
         crate::ApiError<operations::SearchItems>,
+    >;
+    /// Grant a token.
+    ///
+    /// The request's shape depends on its grantType (as OAuth token endpoints do).
+    #[endpoint{method = POST,
+    path = "/tokens",
+    operation_id = "grantToken",
+    tags = ["tokens"],
+    request_body_max_bytes = crate::REQUEST_BODY_MAX_BYTES,
+    }]
+    async fn grant_token(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: crate::JsonBody<TokenRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<Grant>,
+        crate::ApiError<operations::GrantToken>,
     >;
     /// Replace the settings.
     ///
@@ -2140,6 +2477,16 @@ impl<S: IasApi> IasApiEndpoints for S {
         let params = params.into_inner::<operations::SearchItems>()?;
         <S as IasApi>::search_items(rqctx, credential, params).await
     }
+    async fn grant_token(
+        rqctx: dropshot::RequestContext<Self::Context>,
+        body: crate::JsonBody<TokenRequest>,
+    ) -> ::std::result::Result<
+        dropshot::HttpResponseCreated<Grant>,
+        crate::ApiError<operations::GrantToken>,
+    > {
+        let body = body.into_inner::<operations::GrantToken>()?;
+        <S as IasApi>::grant_token(rqctx, body).await
+    }
     async fn replace_settings(
         rqctx: dropshot::RequestContext<Self::Context>,
         body: crate::JsonBody<Settings>,
@@ -2179,6 +2526,16 @@ pub fn example_round_trip(
         "NewItem" => {
             ::std::option::Option::Some(crate::examples::round_trip_request::<NewItem>(example))
         }
+        "TokenRequest" => ::std::option::Option::Some(crate::examples::round_trip_request::<
+            TokenRequest,
+        >(example)),
+        "CodeGrant" => {
+            ::std::option::Option::Some(crate::examples::round_trip::<CodeGrant>(example))
+        }
+        "RefreshGrant" => {
+            ::std::option::Option::Some(crate::examples::round_trip::<RefreshGrant>(example))
+        }
+        "Grant" => ::std::option::Option::Some(crate::examples::round_trip::<Grant>(example)),
         "DetailedPart" => {
             ::std::option::Option::Some(crate::examples::round_trip::<DetailedPart>(example))
         }

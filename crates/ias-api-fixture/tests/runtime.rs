@@ -11,12 +11,13 @@ use dropshot::{
     HttpResponseUpdatedNoContent, RequestContext, ServerBuilder,
 };
 use ias_api_fixture::operations::{
-    ClearItems, CreateItem, DeleteItem, GetItem, ListItems, ReplaceSettings, SearchItems,
+    ClearItems, CreateItem, DeleteItem, GetItem, GrantToken, ListItems, ReplaceSettings,
+    SearchItems,
 };
 use ias_api_fixture::{
-    client, ApiError, DeleteItemCredential, DeleteItemParams, GetItemParams, IasApi, Item,
+    client, ApiError, DeleteItemCredential, DeleteItemParams, GetItemParams, Grant, IasApi, Item,
     ItemKind, ItemList, NewItem, ReplaceSettingsCredential, SearchItemsParams, Secret, Settings,
-    Status,
+    Status, TokenRequest,
 };
 use serde_json::{json, Value};
 
@@ -91,6 +92,26 @@ impl IasApi for Handlers {
             key.expose_secret()
         ));
         Ok(HttpResponseAccepted(body))
+    }
+
+    async fn grant_token(
+        rqctx: RequestContext<Calls>,
+        body: TokenRequest,
+    ) -> Result<HttpResponseCreated<Grant>, ApiError<GrantToken>> {
+        let by = match body {
+            TokenRequest::CodeGrant(grant) => {
+                format!(
+                    "code {} {:?}",
+                    grant.code.expose_secret(),
+                    grant.redirect_uri
+                )
+            }
+            TokenRequest::RefreshGrant(grant) => {
+                format!("refresh {}", grant.refresh_token.expose_secret())
+            }
+        };
+        rqctx.context().record(format!("grantToken {by}"));
+        Ok(HttpResponseCreated(Grant::new(by)))
     }
 
     async fn get_item(
@@ -259,6 +280,13 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
     assert_eq!(found.await.unwrap().status(), 200);
     let anonymous = api.search_items(None, None, None, None, &q, None, None, None);
     assert_eq!(anonymous.await.unwrap().status(), 200);
+    for body in [
+        json!({"grantType": "authorization_code", "code": "c-1234", "redirectUri": "https://x"}),
+        json!({"grantType": "refresh_token", "refreshToken": "r-12345678"}),
+    ] {
+        let request: client::types::TokenRequest = serde_json::from_value(body).unwrap();
+        assert_eq!(api.grant_token(&request).await.unwrap().status(), 201);
+    }
     let calls = server.app_private();
     assert_eq!(
         calls.taken(),
@@ -275,6 +303,8 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
             "deleteItem 42 key key-2",
             "searchItems wid get Some(50) Some(true) Some(0.5) Some(\"archived\") Some(\"part\") s-1234 Some(-3) key-2",
             "searchItems wid get None None None None None - None anonymous",
+            "grantToken code c-1234 Some(\"https://x\")",
+            "grantToken refresh r-12345678",
         ]
     );
 
@@ -353,6 +383,15 @@ async fn valid_inputs_reach_the_handlers_and_invalid_ones_never_do() {
         ("POST", "/items", with("note", json!(5)), json_type, 400, "request", 0, vec!["note"]),
         ("POST", "/items", with("parts", json!([{"sku": "ABC-1", "quantity": 9_223_372_036_854_775_808_u64}])), json_type, 400, "request", 0, vec!["parts[0].quantity"]),
         ("POST", "/items", with("count", json!(3_000_000_000_u64)), json_type, 400, "request", 0, vec!["count"]),
+        // oneOf by grantType: the discriminator, then the variant's own rules.
+        ("POST", "/tokens", json!({"code": "c-1234"}).to_string(), json_type, 400, "request", 0, vec!["grantType"]),
+        ("POST", "/tokens", json!({"grantType": "password"}).to_string(), json_type, 400, "request", 0, vec!["grantType"]),
+        ("POST", "/tokens", json!({"grantType": 7}).to_string(), json_type, 400, "request", 0, vec!["grantType"]),
+        ("POST", "/tokens", json!({"grantType": "authorization_code"}).to_string(), json_type, 400, "request", 0, vec!["code"]),
+        ("POST", "/tokens", json!({"grantType": "authorization_code", "code": "c-1", "redirectUri": "http://x"}).to_string(), json_type, 400, "request", 0, vec!["code", "redirectUri"]),
+        ("POST", "/tokens", json!({"grantType": "refresh_token", "code": "c-1234"}).to_string(), json_type, 400, "request", 0, vec!["refreshToken", "code"]),
+        ("POST", "/tokens", json!({"grantType": "refresh_token", "refreshToken": "short"}).to_string(), json_type, 400, "request", 0, vec!["refreshToken"]),
+        ("POST", "/tokens", String::new(), json_type, 400, "request", 1, vec![]),
         // additionalProperties: false
         ("PUT", "/settings", json!({"pageSize": 20, "motd": null, "extra": "gho_x"}).to_string(), both, 400, "request", 0, vec!["extra"]),
         ("PUT", "/settings", "{}".into(), both, 400, "request", 0, vec!["pageSize", "motd"]),

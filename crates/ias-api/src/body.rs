@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, OperationWithBody, OperationWithInput};
-use crate::validate::{check, json_type, Invalid, Validate};
+use crate::validate::{check_request, json_type, Invalid, Validate};
 
 /// Request bodies larger than this are refused with 400 `request/0`.
 /// A request is a few short strings; 8 KiB leaves ample room.
@@ -121,7 +121,7 @@ fn clipped(value: &str) -> String {
 fn from_object<T: Validate, Op: OperationWithInput>(
     object: Map<String, Value>,
 ) -> Result<T, ApiError<Op>> {
-    match check(&object, T::fields(), T::CLOSED) {
+    match check_request::<T>(&object) {
         Ok(()) => {}
         Err(Invalid::Fields(details)) => return Err(ApiError::invalid_fields(details)),
         Err(Invalid::Documented(error)) => {

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::validate::{check, Invalid, Validate};
+use crate::validate::{check_request, Invalid, Validate};
 
 /// `example` as a `T` and back: the same JSON, or what differs.
 pub fn round_trip<T: DeserializeOwned + Serialize>(example: &Value) -> Result<(), String> {
@@ -35,7 +35,7 @@ pub fn round_trip_request<T: Validate + Serialize>(example: &Value) -> Result<()
             "a request body example must be an object, not {example}"
         ));
     };
-    match check(object, T::fields(), T::CLOSED) {
+    match check_request::<T>(object) {
         Ok(()) => round_trip::<T>(example),
         Err(Invalid::Fields(details)) => {
             let fields: Vec<String> = details

@@ -25,6 +25,64 @@ pub trait Validate: DeserializeOwned {
     /// `additionalProperties: false`: a property the schema does not list is
     /// refused.
     const CLOSED: bool = false;
+    /// A `oneOf` with a discriminator: the variant the property names is
+    /// judged by its own rules (`fields` is then empty).
+    const UNION: Option<&'static Union> = None;
+}
+
+/// A `oneOf` of object schemas told apart by a discriminator property.
+#[derive(Debug)]
+pub struct Union {
+    /// The discriminator's `propertyName`.
+    pub property: &'static str,
+    /// Each mapped value, and its variant's rules and closedness.
+    pub variants: &'static [(&'static str, &'static [Field], bool)],
+}
+
+/// Judges a request object of type `T` (an object, or a union).
+pub fn check_request<T: Validate>(object: &Map<String, Value>) -> Result<(), Invalid> {
+    match T::UNION {
+        Some(union) => {
+            let mut details = Vec::new();
+            let mut documented = None;
+            check_union(object, union, "", &mut details, &mut documented);
+            verdict(details, documented)
+        }
+        None => check(object, T::fields(), T::CLOSED),
+    }
+}
+
+fn verdict(details: Vec<ValidationDetail>, documented: Option<ErrorCode>) -> Result<(), Invalid> {
+    match (details.is_empty(), documented) {
+        (false, _) => Err(Invalid::Fields(details)),
+        (true, Some(error)) => Err(Invalid::Documented(error)),
+        (true, None) => Ok(()),
+    }
+}
+
+/// The variant the discriminator names, judged; or the discriminator's
+/// problem (absent, not a string, a value no variant maps).
+fn check_union(
+    object: &Map<String, Value>,
+    union: &'static Union,
+    prefix: &str,
+    details: &mut Vec<ValidationDetail>,
+    documented: &mut Option<ErrorCode>,
+) {
+    let path = format!("{prefix}{}", union.property);
+    match object.get(union.property) {
+        None | Some(Value::Null) => details.push(ValidationDetail::required(&path)),
+        Some(Value::String(tag)) => match union.variants.iter().find(|(v, _, _)| v == tag) {
+            Some((_, fields, closed)) => {
+                check_object(object, fields, *closed, prefix, details, documented)
+            }
+            None => {
+                let values: Vec<&str> = union.variants.iter().map(|(v, _, _)| *v).collect();
+                details.push(not_one_of(&path, &values, Some(Value::String(tag.clone()))));
+            }
+        },
+        Some(other) => details.push(ValidationDetail::wrong_type(&path, "string", other.clone())),
+    }
 }
 
 /// When a property must be there.
@@ -56,6 +114,8 @@ pub enum Kind {
     Object(&'static [Field]),
     /// The same, with `additionalProperties: false`.
     ClosedObject(&'static [Field]),
+    /// A `oneOf` with a discriminator.
+    OneOf(&'static Union),
     /// No `type`: any JSON value.
     Any,
 }
@@ -69,7 +129,7 @@ impl Kind {
             Kind::Number => "number",
             Kind::Boolean => "boolean",
             Kind::Array(_) => "array",
-            Kind::Object(_) | Kind::ClosedObject(_) => "object",
+            Kind::Object(_) | Kind::ClosedObject(_) | Kind::OneOf(_) => "object",
             Kind::Any => "value",
         }
     }
@@ -80,7 +140,7 @@ impl Kind {
             | (Kind::Number, Value::Number(_))
             | (Kind::Boolean, Value::Bool(_))
             | (Kind::Array(_), Value::Array(_))
-            | (Kind::Object(_) | Kind::ClosedObject(_), Value::Object(_))
+            | (Kind::Object(_) | Kind::ClosedObject(_) | Kind::OneOf(_), Value::Object(_))
             | (Kind::Any, _) => true,
             (Kind::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
             _ => false,
@@ -259,11 +319,7 @@ pub fn check(
     let mut details = Vec::new();
     let mut documented = None;
     check_object(object, fields, closed, "", &mut details, &mut documented);
-    match (details.is_empty(), documented) {
-        (false, _) => Err(Invalid::Fields(details)),
-        (true, Some(error)) => Err(Invalid::Documented(error)),
-        (true, None) => Ok(()),
-    }
+    verdict(details, documented)
 }
 
 fn check_object(
@@ -510,6 +566,9 @@ fn check_nested(
                 details,
                 documented,
             );
+        }
+        (Kind::OneOf(union), Value::Object(object)) => {
+            check_union(object, union, &format!("{path}."), details, documented);
         }
         (Kind::Array(item), Value::Array(items)) => {
             for (i, v) in items.iter().enumerate() {

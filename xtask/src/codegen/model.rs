@@ -39,6 +39,9 @@ const SCHEMA_KEYS: &[&str] = &[
     "required",
     "additionalProperties",
     "allOf",
+    "oneOf",
+    "anyOf",
+    "discriminator",
     "enum",
     "description",
     "example",
@@ -275,6 +278,12 @@ pub enum Shape {
     Object(Vec<Property>),
     /// An enum of string values.
     StringEnum(Vec<String>),
+    /// A `oneOf` of object schemas told apart by a discriminator property:
+    /// each mapped value and its schema (by name), in the spec's order.
+    OneOf {
+        property: String,
+        variants: Vec<(String, String)>,
+    },
 }
 
 /// A property of an object schema.
@@ -384,6 +393,23 @@ pub enum Success {
     Body(u16, String),
     /// 204.
     NoContent,
+}
+
+impl Schema {
+    /// A union's discriminator and (value, variant) pairs, for tests.
+    #[cfg(test)]
+    fn shape_union(&self) -> Option<(&str, Vec<(&str, &str)>)> {
+        match &self.shape {
+            Shape::OneOf { property, variants } => Some((
+                property.as_str(),
+                variants
+                    .iter()
+                    .map(|(v, s)| (v.as_str(), s.as_str()))
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl Model {
@@ -569,6 +595,15 @@ impl Reader<'_> {
             None => schema,
         };
         let shape = match schema["type"].as_str() {
+            _ if schema.get("anyOf").is_some() => bail!(self.error(
+                &[&keys[..], &["anyOf"]].concat(),
+                format!(
+                    "schema {name}: anyOf is not carried: a value may match several of its \
+                     schemas, so which Rust type and which rules apply is not one answer; use \
+                     oneOf with a discriminator, or {EXTEND}"
+                )
+            )),
+            _ if schema.get("oneOf").is_some() => self.one_of(name, schema)?,
             Some("object") => Shape::Object(self.properties(name, schema)?),
             Some("string") if schema.get("enum").is_some() => {
                 let at = |problem: String| self.error(&keys, problem);
@@ -606,6 +641,96 @@ impl Reader<'_> {
             refs,
             request_body: false,
             closed,
+        })
+    }
+
+    /// A `oneOf` of `$ref`s to object schemas, each mapped by the
+    /// discriminator (oapi-codegen's two refusals: an inline variant, an
+    /// unmapped one; and without a discriminator variants may overlap).
+    fn one_of(&self, name: &str, schema: &Value) -> Result<Shape> {
+        let keys = ["components", "schemas", name, "oneOf"];
+        let at = |problem: String| self.error(&keys, problem);
+        let Some(property) = schema["discriminator"]["propertyName"].as_str() else {
+            bail!(at(format!(
+                "schema {name}: a oneOf without a discriminator is not carried: its variants \
+                 may overlap, so a value could be read as more than one; add \
+                 `discriminator: {{propertyName: ..., mapping: ...}}`, or {EXTEND}"
+            )));
+        };
+        let mapping: Vec<(&str, &str)> = entries(&schema["discriminator"]["mapping"])
+            .filter_map(|(value, target)| Some((value, target.as_str()?)))
+            .collect();
+        let mut variants = Vec::new();
+        for (i, variant) in schema["oneOf"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let index = format!("#{i}");
+            let variant_at =
+                |problem: String| self.error(&[&keys[..], &[index.as_str()]].concat(), problem);
+            let Some(target) = variant["$ref"].as_str() else {
+                bail!(variant_at(format!(
+                    "schema {name}: oneOf variant {i} is inline; give it a named schema and a \
+                     $ref (each variant is a Rust type of its own)"
+                )));
+            };
+            let values: Vec<&str> = mapping
+                .iter()
+                .filter(|(_, t)| *t == target)
+                .map(|(v, _)| *v)
+                .collect();
+            let [value] = values.as_slice() else {
+                bail!(variant_at(format!(
+                    "schema {name}: oneOf variant {target} is {} the discriminator's mapping; map \
+                     each variant from exactly one {property} value",
+                    if values.is_empty() {
+                        "not in"
+                    } else {
+                        "mapped more than once in"
+                    }
+                )));
+            };
+            let variant_name = self.ref_name(target, &variant_at)?;
+            let variant_schema = &self.schemas[variant_name];
+            let merged;
+            let variant_schema = match variant_schema.get("allOf") {
+                Some(parts) => {
+                    merged = self.all_of(variant_name, variant_schema, parts, &mut Vec::new())?;
+                    &merged
+                }
+                None => variant_schema,
+            };
+            let required = variant_schema["required"]
+                .as_sequence()
+                .is_some_and(|r| r.iter().any(|p| p.as_str() == Some(property)));
+            if variant_schema["type"].as_str() != Some("object")
+                || variant_schema["properties"][property]["type"].as_str() != Some("string")
+                || !required
+            {
+                bail!(variant_at(format!(
+                    "schema {name}: oneOf variant {variant_name} must be an object with a \
+                     required string property {property} (the discriminator)"
+                )));
+            }
+            variants.push((value.to_string(), variant_name.to_string()));
+        }
+        if let Some((value, _)) = mapping
+            .iter()
+            .find(|(v, _)| !variants.iter().any(|(w, _)| w == v))
+        {
+            bail!(at(format!(
+                "schema {name}: the discriminator maps {value} to a schema that is not one of \
+                 the oneOf variants"
+            )));
+        }
+        if variants.is_empty() {
+            bail!(at(format!("schema {name}: oneOf needs its variants")));
+        }
+        Ok(Shape::OneOf {
+            property: property.to_string(),
+            variants,
         })
     }
 
@@ -1650,8 +1775,15 @@ fn enum_errors(
     if !seen.insert(name.to_string()) {
         return;
     }
-    let Shape::Object(properties) = &model.schema(name).shape else {
-        return;
+    let properties = match &model.schema(name).shape {
+        Shape::Object(properties) => properties,
+        Shape::OneOf { variants, .. } => {
+            for (_, variant) in variants {
+                enum_errors(model, variant, seen, out);
+            }
+            return;
+        }
+        Shape::StringEnum(_) => return,
     };
     for p in properties {
         if let Some(pair) = &p.rules.enum_error {
@@ -1680,8 +1812,10 @@ fn refs_of(shape: &Shape) -> BTreeSet<String> {
         }
     }
     let mut out = BTreeSet::new();
-    if let Shape::Object(properties) = shape {
-        properties.iter().for_each(|p| walk(&p.ty, &mut out));
+    match shape {
+        Shape::Object(properties) => properties.iter().for_each(|p| walk(&p.ty, &mut out)),
+        Shape::OneOf { variants, .. } => out.extend(variants.iter().map(|(_, v)| v.clone())),
+        Shape::StringEnum(_) => {}
     }
     out
 }
@@ -2195,6 +2329,43 @@ components:
         ] {
             let e = read_text(&with(all_of)).unwrap_err().to_string();
             assert!(e.contains(problem), "{all_of}: {e}");
+        }
+    }
+
+    /// `oneOf` with a discriminator is a union of its mapped variants; what
+    /// cannot be told apart faithfully is refused.
+    #[test]
+    fn one_of_needs_a_discriminator_mapping_each_variant() {
+        let union = |body: &str| {
+            SPEC.replacen(
+                "    Status:\n",
+                &format!(
+                    "    A:\n      type: object\n      required: [kind]\n      properties:\n        kind: {{type: string}}\n    B:\n      type: object\n      required: [kind, n]\n      properties:\n        kind: {{type: string}}\n        n: {{type: integer}}\n    U:\n{body}    Status:\n"
+                ),
+                1,
+            )
+        };
+        let refs = "      oneOf:\n        - $ref: '#/components/schemas/A'\n        - $ref: '#/components/schemas/B'\n";
+        let mapping = "      discriminator:\n        propertyName: kind\n        mapping:\n          a: '#/components/schemas/A'\n          b: '#/components/schemas/B'\n";
+        let model = read_text(&union(&format!("{refs}{mapping}"))).unwrap();
+        assert_eq!(
+            model.schema("U").shape_union(),
+            Some(("kind", vec![("a", "A"), ("b", "B")]))
+        );
+        assert_eq!(
+            model.schema("U").refs,
+            ["A".to_string(), "B".to_string()].into()
+        );
+        for (body, problem) in [
+            (refs.to_string(), "a oneOf without a discriminator is not carried"),
+            (format!("      oneOf:\n        - $ref: '#/components/schemas/A'\n        - type: object\n{mapping}"), "oneOf variant 1 is inline"),
+            (format!("{refs}      discriminator:\n        propertyName: kind\n        mapping:\n          a: '#/components/schemas/A'\n"), "oneOf variant #/components/schemas/B is not in the discriminator's mapping"),
+            (format!("{refs}{mapping}").replace("propertyName: kind", "propertyName: n"), "oneOf variant A must be an object with a required string property n"),
+            (format!("{refs}{mapping}          c: '#/components/schemas/Item'\n"), "the discriminator maps c to a schema that is not one of the oneOf variants"),
+            (refs.replace("oneOf", "anyOf"), "anyOf is not carried"),
+        ] {
+            let e = read_text(&union(&body)).unwrap_err().to_string();
+            assert!(e.contains(problem), "{body}: {e}");
         }
     }
 

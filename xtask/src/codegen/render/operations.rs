@@ -214,7 +214,10 @@ fn method_docs(op: &Operation) -> Vec<String> {
 fn parameters(model: &Model, catalogue: &Catalogue, params: &Params) -> TokenStream {
     let properties = match &params.schema.shape {
         crate::codegen::model::Shape::Object(properties) => properties,
-        crate::codegen::model::Shape::StringEnum(_) => unreachable!("parameters are an object"),
+        crate::codegen::model::Shape::StringEnum(_)
+        | crate::codegen::model::Shape::OneOf { .. } => {
+            unreachable!("parameters are an object")
+        }
     };
     let object = types::object(model, catalogue, &params.schema, properties);
     let ty = format_ident!("{}", params.schema.rust);

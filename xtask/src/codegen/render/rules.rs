@@ -99,7 +99,7 @@ fn field(
     let values = match (&p.ty, rules.values.is_empty()) {
         (Type::Ref(target), true) => match &model.schema(target).shape {
             Shape::StringEnum(values) => values.as_slice(),
-            Shape::Object(_) => &[],
+            Shape::Object(_) | Shape::OneOf { .. } => &[],
         },
         _ => rules.values.as_slice(),
     };
@@ -183,6 +183,44 @@ fn kind(model: &Model, ty: &Type) -> TokenStream {
                 }
             }
             Shape::StringEnum(_) => quote!(Kind::String),
+            Shape::OneOf { .. } => {
+                let union = union_static(name);
+                quote!(Kind::OneOf(&#union))
+            }
         },
+    }
+}
+
+/// The static holding a union's rules.
+pub fn union_static(schema: &str) -> syn::Ident {
+    format_ident!("{}_UNION", schema.to_snake_case().to_uppercase())
+}
+
+/// A `oneOf`'s rules: its `Union` (each variant's table) and `Validate`.
+pub fn union_rules(
+    model: &Model,
+    schema: &Schema,
+    property: &str,
+    variants: &[(String, String)],
+) -> TokenStream {
+    let ty = format_ident!("{}", schema.rust);
+    let union = union_static(&schema.name);
+    let entries = variants.iter().map(|(value, variant)| {
+        let fields = fields_static(variant);
+        let closed = model.schema(variant).closed;
+        quote!((#value, &#fields, #closed))
+    });
+    quote! {
+        static #union: crate::validate::Union = crate::validate::Union {
+            property: #property,
+            variants: &[#(#entries),*],
+        };
+        impl crate::validate::Validate for #ty {
+            fn fields() -> &'static [Field] {
+                &[]
+            }
+            const UNION: ::std::option::Option<&'static crate::validate::Union> =
+                ::std::option::Option::Some(&#union);
+        }
     }
 }

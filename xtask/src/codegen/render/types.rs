@@ -22,6 +22,7 @@ pub fn types(model: &Model, catalogue: &Catalogue) -> TokenStream {
                 let embedded = json_schema_impl(schema);
                 quote! { #tokens #embedded }
             }
+            Shape::OneOf { property, variants } => union(model, schema, property, variants),
         });
     }
     out
@@ -234,5 +235,63 @@ pub fn examples(model: &Model) -> TokenStream {
                 _ => ::std::option::Option::None,
             }
         }
+    }
+}
+
+/// A `oneOf` with a discriminator: an enum of its variants' types, read by
+/// the discriminator's value (each variant keeps the property: it is one of
+/// its fields) and written as the variant itself.
+fn union(
+    model: &Model,
+    schema: &Schema,
+    property: &str,
+    variants: &[(String, String)],
+) -> TokenStream {
+    let ty = format_ident!("{}", schema.rust);
+    let docs = docs(schema.description.as_deref());
+    let names: Vec<syn::Ident> = variants
+        .iter()
+        .map(|(_, v)| format_ident!("{}", v.to_upper_camel_case()))
+        .collect();
+    let values: Vec<&String> = variants.iter().map(|(value, _)| value).collect();
+    let variant_docs = values.iter().map(|v| format!(" `{property}: {v}`."));
+    let unknown = format!(
+        "{property} is not one of: {}",
+        values
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let schema_impl = json_schema_impl(schema);
+    let rules = rules::union_rules(model, schema, property, variants);
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #ty {
+            #(#[doc = #variant_docs] #names(#names),)*
+        }
+        impl serde::Serialize for #ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#ty::#names(variant) => variant.serialize(serializer),)*
+                }
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                use serde::de::Error as _;
+                let value = ::serde_json::Value::deserialize(deserializer)?;
+                let tag = value.get(#property).and_then(::serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #(::std::option::Option::Some(#values) => ::serde_json::from_value(value)
+                        .map(#ty::#names)
+                        .map_err(D::Error::custom),)*
+                    _ => ::std::result::Result::Err(D::Error::custom(#unknown)),
+                }
+            }
+        }
+        #schema_impl
+        #rules
     }
 }
