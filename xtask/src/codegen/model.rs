@@ -2566,6 +2566,11 @@ components:
                 },
             ]
         );
+        // A path variable may start with `_`.
+        let underscored = users_spec()
+            .replace("{userId}", "{_user}")
+            .replace("name: userId", "name: _user");
+        assert!(read_text(&underscored).is_ok());
         // An operation without inputs demands no request/0 (deleteItems
         // documents none), one without security no credential.
         let delete = model
@@ -2601,6 +2606,7 @@ components:
             // parameters
             ("        required: true\n        description: The user.", "        required: false\n        description: The user.", "s.yaml:L3: operation getUser (GET /users/{userId}): parameter \"userId\": a path parameter must be `required: true`"),
             ("      - name: userId\n", "      - name: user-id\n", "s.yaml:L3: operation getUser (GET /users/{userId}): parameter \"user-id\": a path parameter's name must be letters, digits and `_`"),
+            ("      - name: userId\n", "      - name: 1user\n", "s.yaml:L3: operation getUser (GET /users/{userId}): parameter \"1user\": a path parameter's name must be letters, digits and `_`"),
             ("  /users/{userId}:\n", "  /users/{userId}/{extra}:\n", "s.yaml:L10: operation getUser (GET /users/{userId}/{extra}): the path template's variables and its path parameters differ (in the template only: [\"extra\"]"),
             ("        - name: limit\n          in: query\n", "        - name: limit\n          in: cookie\n", "s.yaml:L16: operation getUser (GET /users/{userId}): parameter \"limit\": `in: cookie` is not carried"),
             ("        - name: limit\n          in: query\n", "        - name: limit\n          in: query\n          style: spaceDelimited\n", "s.yaml:L16: operation getUser (GET /users/{userId}): parameter \"limit\": only the default style is carried for query parameters (form)"),
