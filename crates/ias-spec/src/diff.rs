@@ -12,7 +12,9 @@
 //! | property removed | breaking (regenerated code loses the field) | breaking |
 //! | optional → required | breaking | compatible |
 //! | required → optional | compatible | breaking |
-//! | type or format changed, `oneOf`/`anyOf` alternatives changed | breaking | breaking |
+//! | type or format changed, `oneOf`/`anyOf` alternatives changed (some added and some removed) | breaking | breaking |
+//! | a `oneOf`/`anyOf` alternative added | compatible | breaking (as an enum value) |
+//! | a `oneOf`/`anyOf` alternative removed | breaking | compatible (as an enum value) |
 //! | enum value added | compatible | breaking (progenitor's enums are exhaustive) |
 //! | enum value removed | breaking | compatible |
 //! | enum introduced or dropped | breaking (the generated type changes) | breaking |
@@ -137,8 +139,12 @@ pub enum ChangeKind {
     RequiredRemoved,
     TypeChanged,
     FormatChanged,
-    /// `oneOf`/`anyOf` alternatives changed.
+    /// `oneOf`/`anyOf` alternatives changed (some added, some removed).
     AlternativesChanged,
+    /// `oneOf`/`anyOf` alternatives added, none removed.
+    AlternativeAdded,
+    /// `oneOf`/`anyOf` alternatives removed, none added.
+    AlternativeRemoved,
     NullableChanged {
         nullable: bool,
     },
@@ -215,6 +221,8 @@ impl ChangeKind {
             K::ConstraintChanged { tightened: Some(true) } => (Major, Minor),
             K::ConstraintChanged { tightened: Some(false) } => (Minor, Major),
             K::ConstraintChanged { tightened: None } | K::AlternativesChanged => (Major, Major),
+            K::AlternativeAdded => (Minor, Major),
+            K::AlternativeRemoved => (Major, Minor),
             K::ConstraintAdded { retypes: false } => (Major, Minor),
             K::ConstraintDropped { retypes: false } => (Minor, Major),
             K::ConstraintAdded { retypes: true } | K::ConstraintDropped { retypes: true } => (Major, Major),
@@ -260,6 +268,8 @@ impl ChangeKind {
             K::TypeChanged => "type-changed",
             K::FormatChanged => "format-changed",
             K::AlternativesChanged => "alternatives-changed",
+            K::AlternativeAdded => "alternative-added",
+            K::AlternativeRemoved => "alternative-removed",
             K::NullableChanged { .. } => "nullable-changed",
             K::EnumIntroduced => "enum-introduced",
             K::EnumDropped => "enum-dropped",
@@ -837,12 +847,25 @@ impl Differ {
             );
         }
         if old.alternatives != new.alternatives {
+            let added = new
+                .alternatives
+                .iter()
+                .any(|a| !old.alternatives.contains(a));
+            let removed = old
+                .alternatives
+                .iter()
+                .any(|a| !new.alternatives.contains(a));
+            let (kind, how) = match (added, removed) {
+                (true, false) => (ChangeKind::AlternativeAdded, "an alternative added"),
+                (false, true) => (ChangeKind::AlternativeRemoved, "an alternative removed"),
+                _ => (ChangeKind::AlternativesChanged, "alternatives changed"),
+            };
             self.push(
                 loc,
-                ChangeKind::AlternativesChanged,
-                format!("{what}: oneOf/anyOf alternatives changed"),
-                None,
-                None,
+                kind,
+                format!("{what}: oneOf/anyOf {how}"),
+                Some(format!("{} alternatives", old.alternatives.len())),
+                Some(format!("{} alternatives", new.alternatives.len())),
             );
         }
     }

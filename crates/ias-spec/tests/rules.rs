@@ -299,6 +299,35 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "request: a oneOf alternative added",
+        edits: &[("            - $ref: '#/components/schemas/Triangle'\n        note:", "            - $ref: '#/components/schemas/Triangle'\n            - $ref: '#/components/schemas/Hexagon'\n        note:")],
+        changes: &[
+            (AlternativeAdded, "$REQ/properties/shape", Minor),
+        ],
+    },
+    Case {
+        name: "request: a oneOf alternative removed",
+        edits: &[("            - $ref: '#/components/schemas/Triangle'\n        note:", "        note:")],
+        changes: &[
+            (AlternativeRemoved, "$REQ/properties/shape", Major),
+        ],
+    },
+    Case {
+        name: "response: a oneOf alternative added",
+        edits: &[("            - $ref: '#/components/schemas/Square'\n        note:\n          type: string\n    Error:", "            - $ref: '#/components/schemas/Square'\n            - $ref: '#/components/schemas/Triangle'\n        note:\n          type: string\n    Error:")],
+        changes: &[
+            (AlternativeAdded, "$LIST/properties/outline", Major),
+            (AlternativeAdded, "$CREATED/properties/outline", Major),
+        ],
+    },
+    Case {
+        name: "request: a oneOf alternative swapped for another",
+        edits: &[("            - $ref: '#/components/schemas/Triangle'\n        note:", "            - $ref: '#/components/schemas/Hexagon'\n        note:")],
+        changes: &[
+            (AlternativesChanged, "$REQ/properties/shape", Major),
+        ],
+    },
+    Case {
         name: "security required by one operation",
         edits: &[("      operationId: listItems\n", "      operationId: listItems\n      security:\n        - bearer: []\n")],
         changes: &[
