@@ -1,15 +1,22 @@
 //! The request rules, applied. The generated code describes each property of
 //! a request type as a [`Field`] (from the spec's `required`, gin's
-//! `binding: required`, `type`, `enum`, `minLength`/`maxLength`, `pattern`,
-//! `minimum`/`maximum`); [`check`] judges a JSON object against them.
+//! `binding: required`, `nullable`, `type`, `enum`, `minLength`/`maxLength`,
+//! `pattern`, `minimum`/`maximum` and their exclusive forms, `multipleOf`,
+//! `minItems`/`maxItems`/`uniqueItems`; an array's items have a `Field` of
+//! their own, an object's `additionalProperties: false` makes it closed, a
+//! `oneOf` with a discriminator is a [`Union`]); [`check_request`] judges a
+//! JSON object against them.
 //!
 //! Every problem is one [`ValidationDetail`] of a `400 request/0`, one per
-//! property (its first problem), in the spec's property order. A value outside
-//! an `enum` whose property names a documented error (`x-ias-enum-error`) is
+//! property (its first problem), in the spec's property order, then a
+//! closed object's unknown properties; an array's items and an object's
+//! properties are named by their path (`parts[1].sku`). A value outside an
+//! `enum` whose property names a documented error (`x-ias-enum-error`) is
 //! answered with that error instead, once no property has a problem.
 //!
-//! `originalValue` holds what was sent, except for a property marked
-//! `x-ias-secret`, whose value is never echoed.
+//! `originalValue` holds what was sent, except for a property (or array
+//! item) marked `x-ias-secret`, and an unknown property, whose values are
+//! never echoed.
 
 use std::sync::OnceLock;
 
