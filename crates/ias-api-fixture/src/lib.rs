@@ -1,5 +1,5 @@
 //! The server generator's fixture: `shapes.yaml` (every shape the generator
-//! carries, in four operations, with prose that would trip rustdoc) generated
+//! carries, in eight operations, with prose that would trip rustdoc) generated
 //! by `cargo xtask codegen` as the contract is, into
 //!
 //! - `src/generated.rs`: the server side, exactly as `ias-api`'s, compiled
