@@ -18,6 +18,11 @@
 //!   the `code_verifier` whose [`s256_challenge`] it is; a missing or wrong
 //!   verifier gives `bad_verification_code`.
 //!
+//! The browser half of the web flow is there too: `GET` [`AUTHORIZE_PATH`]
+//! answers a consent page (Authorize / Cancel) that redirects to the app's
+//! `redirect_uri` with a fresh code and the `state`, or with
+//! `error=access_denied`; the code remembers the flow's PKCE challenge.
+//!
 //! Each code can be programmed ([`Behavior`]): a token, any GitHub error,
 //! latency, an HTTP status, a malformed body, a connection reset. Every request
 //! is recorded ([`GitHubStandIn::received`]) so tests can check what reached it.
@@ -32,6 +37,10 @@
 //! assert_eq!(github.received().len(), 0);
 //! # Ok(()) }
 //! ```
+
+mod authorize;
+
+pub use authorize::AUTHORIZE_PATH;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -201,6 +210,12 @@ struct State {
     /// PKCE: the S256 challenge each code was issued for.
     challenges: HashMap<String, String>,
     received: Vec<ReceivedRequest>,
+    /// The consent page's authorizations awaiting a decision, by id.
+    pending: HashMap<String, authorize::Pending>,
+    /// Numbers the page's authorizations and the codes it issues.
+    authorizations: u64,
+    /// What a code the consent page issues does (default: a fresh token).
+    on_authorize: Option<Behavior>,
 }
 
 /// PKCE's S256 challenge of a verifier: `BASE64URL(SHA-256(verifier))`,
@@ -243,6 +258,9 @@ impl GitHubStandIn {
             codes: HashMap::new(),
             challenges: HashMap::new(),
             received: Vec::new(),
+            pending: HashMap::new(),
+            authorizations: 0,
+            on_authorize: None,
         }));
         let task = tokio::spawn(accept_loop(listener, state.clone()));
         Ok(GitHubStandIn { addr, state, task })
@@ -279,6 +297,13 @@ impl GitHubStandIn {
         let mut st = self.lock();
         st.challenges.insert(code.clone(), challenge.into());
         st.codes.insert(code, behavior);
+    }
+
+    /// What each code the consent page ([`AUTHORIZE_PATH`]) issues from now
+    /// on does when exchanged (by default a fresh single-use token
+    /// `gho_standin_N`); the code keeps the flow's PKCE challenge either way.
+    pub fn on_authorize(&self, behavior: Behavior) {
+        self.lock().on_authorize = Some(behavior);
     }
 
     /// The requests received so far, oldest first.
@@ -375,8 +400,11 @@ async fn handle_request(
             content_type,
             body_params,
         });
-        if path != TOKEN_PATH || method != "POST" {
-            return plain(StatusCode::NOT_FOUND, "Not Found");
+        match (path.as_str(), method.as_str()) {
+            (TOKEN_PATH, "POST") => {}
+            (AUTHORIZE_PATH, "GET") => return authorize::page(&params, &mut st),
+            (AUTHORIZE_PATH, "POST") => return authorize::decide(&params, &mut st),
+            _ => return plain(StatusCode::NOT_FOUND, "Not Found"),
         }
         let param = |k: &str| params.get(k).map(String::as_str);
         if param("client_id") != Some(st.config.client_id.as_str())
