@@ -693,7 +693,7 @@ mod tests {
         .secret()
         .max_length(3);
     /// Rules of every kind, independent of the spec's own types.
-    static FIELDS: [Field; 15] = [
+    static FIELDS: [Field; 17] = [
         Field::new("name", Kind::String).presence(Presence::NonZero),
         Field::new("id", Kind::String)
             .presence(Presence::Present)
@@ -718,6 +718,8 @@ mod tests {
             .maximum(2.0)
             .exclusive_maximum(),
         Field::new("count", Kind::Integer).multiple_of(3.0),
+        Field::new("cents", Kind::Number).multiple_of(0.01),
+        Field::new("nickels", Kind::Number).multiple_of(0.05),
         Field::new("closed", Kind::ClosedObject(&INNER)),
         Field::new("note", Kind::String).nullable().max_length(5),
     ];
@@ -961,6 +963,13 @@ mod tests {
             (with("step", json!(0.7)), one("step", "multipleof", "0.5", Some(json!(0.7)), "This field must be a multiple of 0.5.")),
             (with("count", json!(-9)), vec![]),
             (with("count", json!(10)), one("count", "multipleof", "3", Some(json!(10)), "This field must be a multiple of 3.")),
+            // Integers exactly (2^53 + 1 is a multiple of 3; as a float it is not)...
+            (with("count", json!(9_007_199_254_740_993_i64)), vec![]),
+            (with("count", json!(9_007_199_254_740_994_i64)), one("count", "multipleof", "3", Some(json!(9_007_199_254_740_994_i64)), "This field must be a multiple of 3.")),
+            // ... other numbers to a tolerance relative to the quotient.
+            (with("cents", json!(76543.21)), vec![]),
+            (with("cents", json!(0.005)), one("cents", "multipleof", "0.01", Some(json!(0.005)), "This field must be a multiple of 0.01.")),
+            (with("nickels", json!(0.35)), vec![]),
             (with("size", json!(9_223_372_036_854_775_808_u64)), one("size", "max", "10", Some(json!(9_223_372_036_854_775_808_u64)), "This field must be at most 10.")),
             (with("count", json!(18_446_744_073_709_551_615_u64)), one("count", "max", "9223372036854775807", Some(json!(18_446_744_073_709_551_615_u64)), "This field must be at most 9223372036854775807.")),
             (with("closed", json!({"n": 1})), vec![]),
