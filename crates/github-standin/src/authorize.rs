@@ -20,6 +20,11 @@ use crate::{typed, Answer, Behavior, State};
 /// Where GitHub's authorize page is.
 pub const AUTHORIZE_PATH: &str = "/login/oauth/authorize";
 
+/// The pages' look: a box, GitHub-like buttons.
+const STYLE: &str = "<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;color:#1f2328}\
+    .box{border:1px solid #d0d7de;border-radius:6px;padding:1.5rem}button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}\
+    #approve{background:#1f883d;color:#fff;border:0;border-radius:6px}#problem{color:#d1242f}</style>";
+
 /// An authorization the page is asking about.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
@@ -66,10 +71,7 @@ pub(crate) fn page(params: &HashMap<String, String>, st: &mut State) -> Answer {
     let to = html(&redirect_uri);
     let id = html(&id);
     let body = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorize application</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;color:#1f2328}}\
-         .box{{border:1px solid #d0d7de;border-radius:6px;padding:1.5rem}}button{{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem}}\
-         #approve{{background:#1f883d;color:#fff;border:0;border-radius:6px}}</style></head>\
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorize application</title>{STYLE}</head>\
          <body><div class=\"box\"><h1>Authorize {app}</h1>\
          <p>GitHub stand-in (local tests only): <strong>{app}</strong> asks to sign you in. \
          You will be sent back to <code>{to}</code>.</p>\
@@ -142,8 +144,9 @@ fn problem(what: &str) -> Answer {
         StatusCode::BAD_REQUEST,
         "text/html; charset=utf-8",
         format!(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization problem</title></head>\
-             <body><h1>Authorization problem</h1><p id=\"problem\">{}</p></body></html>\n",
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization problem</title>{STYLE}</head>\
+             <body><div class=\"box\"><h1>Authorization problem</h1><p id=\"problem\">{}</p>\
+             <p>Start the sign-in again from the application.</p></div></body></html>\n",
             html(what)
         ),
     )
