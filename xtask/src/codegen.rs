@@ -3,7 +3,8 @@
 //! - the client, `crates/ias-client/src/generated.rs`: progenitor, plus the
 //!   error catalogue with a typed view of `ErrStatusMsg`;
 //! - the server side of the contract, `crates/ias-api/src/generated.rs`:
-//!   [`server`] (types, request rules, error catalogue, the `IasApi` trait).
+//!   [`server`] (types, request rules, error catalogue, the `IasApi` trait);
+//! - the TypeScript client's types and error catalogue ([`typescript`]).
 //!
 //! Both come from one read of the spec and one [`Catalogue`]; both are
 //! formatted the same way (prettyplease, then rustfmt, so `cargo fmt --check`
@@ -25,6 +26,7 @@ pub mod model;
 pub mod prose;
 pub mod render;
 pub mod server;
+pub mod typescript;
 
 /// The spec, relative to the workspace root.
 pub const SPEC: &str = "api-spec/ias-public-api.yaml";
@@ -80,6 +82,22 @@ pub fn run(root: &Path, check: bool) -> Result<Outcome> {
         let outputs = generate(&root.join(target.spec), target.spec)?;
         files.push((target.client, target.spec, outputs.client));
         files.push((target.server, target.spec, outputs.server));
+    }
+    // The TypeScript client, of the contract.
+    let doc = ias_spec::load(&root.join(SPEC), SPEC)?;
+    let catalogue = Catalogue::of(&doc)?;
+    files.push((
+        typescript::ERRORS_OUT,
+        SPEC,
+        typescript::errors(&catalogue, SPEC),
+    ));
+    match typescript::schema(root, SPEC)? {
+        Some(schema) => files.push((typescript::SCHEMA_OUT, SPEC, schema)),
+        None => eprintln!(
+            "note: {} skipped: openapi-typescript is not installed; run `npm ci --prefix {}` (Node.js 20+) to generate and check it",
+            typescript::SCHEMA_OUT,
+            typescript::PACKAGE
+        ),
     }
     let mut outcome = Outcome::UpToDate;
     for (out, spec, generated) in files {

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 const SPEC: &str = "api-spec/ias-public-api.yaml";
 const CLIENT: &str = "crates/ias-client/src/generated.rs";
 const SERVER: &str = "crates/ias-api/src/generated.rs";
+/// The TypeScript client's error catalogue (its types need the npm tool).
+const TS_ERRORS: &str = "crates/ias-client/typescript/src/errors.ts";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -21,7 +23,7 @@ const FIXTURE: [&str; 3] = [
 /// A temporary root holding a copy of each spec and of what is generated from it.
 fn copy_of_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for file in [SPEC, CLIENT, SERVER].into_iter().chain(FIXTURE) {
+    for file in [SPEC, CLIENT, SERVER, TS_ERRORS].into_iter().chain(FIXTURE) {
         let to = dir.path().join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(workspace().join(file), to).unwrap();
