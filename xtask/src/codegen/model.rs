@@ -2210,6 +2210,7 @@ components:
             ("            type: string\n          x-go-type", "            type: integer\n            x-ias-secret: true\n          x-go-type", "s.yaml:109: Item.tags.items: `x-ias-secret: true` is for strings"),
             ("          minLength: 1\n", "          minLength: 1\n          multipleOf: 0\n", "s.yaml:88: Item.name: multipleOf must be greater than 0"),
             ("        total:\n          type: integer\n", "        total:\n          type: integer\n          exclusiveMaximum: true\n", "s.yaml:98: Item.total: exclusiveMaximum: true needs the bound it makes exclusive (`maximum`)"),
+            ("    Status:\n      type: string\n", "    Status:\n      type: string\n      additionalProperties: false\n", "s.yaml:131: schema Status: `additionalProperties: false` is not carried"),
             ("    Item:\n      type: object\n", "    Item:\n      type: object\n      additionalProperties:\n        type: string\n", "s.yaml:86: schema Item: `additionalProperties: {\"type\":\"string\"}` is not carried"),
             ("            $ref: '#/components/schemas/Status'\n        kind", "            type: object\n        kind", "s.yaml:112: Item.children: an array of objects is not generated"),
             ("            $ref: '#/components/schemas/Status'\n        kind", "            $ref: '#/components/schemas/Nope'\n        kind", "s.yaml:112: $ref \"#/components/schemas/Nope\": there is no schema Nope"),
