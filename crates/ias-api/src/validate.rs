@@ -957,6 +957,7 @@ mod tests {
             (with("keys", json!(["abc", "abc"])), one("keys[1]", "unique", "", None, "This field's items must differ; item 1 repeats item 0.")),
             (with("keys", json!(["abc", "abcd"])), one("keys[1]", "max", "3", None, "This field must be at most 3 characters long.")),
             (with("step", json!(1.5)), vec![]),
+            (with("step", json!(1)), vec![]), // an integer, a multiple of 0.5
             (with("step", json!(0)), one("step", "gt", "0", Some(json!(0)), "This field must be greater than 0.")),
             (with("step", json!(-1)), one("step", "gt", "0", Some(json!(-1)), "This field must be greater than 0.")),
             (with("step", json!(2.0)), one("step", "lt", "2", Some(json!(2.0)), "This field must be less than 2.")),

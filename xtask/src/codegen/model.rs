@@ -2299,14 +2299,16 @@ components:
     /// what cannot merge is refused.
     #[test]
     fn all_of_merges_objects_and_refuses_what_cannot_merge() {
+        // `Other` merges `Both`: a cycle when `Both` merges `Other`.
         let with = |all_of: &str| {
             SPEC.replacen(
                 "    Status:\n",
-                &format!("    Both:\n      allOf:\n{all_of}    Status:\n"),
+                &format!("    Both:\n      allOf:\n{all_of}    Other:\n      allOf:\n        - $ref: '#/components/schemas/Both'\n    Status:\n"),
                 1,
             )
         };
-        let ok = with("        - $ref: '#/components/schemas/Item'\n        - type: object\n          required: [extra]\n          properties:\n            extra:\n              type: string\n              minLength: 2\n");
+        // `name` again, defined as Item defines it: one property.
+        let ok = with("        - $ref: '#/components/schemas/Item'\n        - type: object\n          required: [extra]\n          properties:\n            extra:\n              type: string\n              minLength: 2\n            name:\n              type: string\n              minLength: 1\n              maxLength: 9\n              pattern: '^[a-z]+$'\n");
         let model = read_text(&ok).unwrap();
         let Shape::Object(props) = &model.schema("Both").shape else {
             panic!("an object")
@@ -2326,6 +2328,7 @@ components:
             ("        - $ref: '#/components/schemas/Item'\n        - properties:\n            name:\n              type: integer\n", "allOf defines property name twice, differently"),
             ("        - type: string\n", "allOf's inline part must be an object"),
             ("        - $ref: '#/components/schemas/Both'\n", "allOf refers to itself through Both"),
+            ("        - $ref: '#/components/schemas/Other'\n", "allOf refers to itself through Both"),
             ("        - $ref: '#/components/schemas/Item'\n        - type: object\n          nullable: true\n", "allOf's inline part: `nullable` is not carried"),
         ] {
             let e = read_text(&with(all_of)).unwrap_err().to_string();
