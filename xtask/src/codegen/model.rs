@@ -2401,6 +2401,16 @@ components:
             json["properties"]["ratio"],
             serde_json::json!({"type": "number", "format": "double", "exclusiveMinimum": 0, "maximum": 1})
         );
+        // Inside lists of schemas too.
+        let listed: Value = serde_yaml::from_str(
+            "oneOf:\n  - {type: number, maximum: 5, exclusiveMaximum: true}\n",
+        )
+        .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&schemars_json(&listed)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"oneOf": [{"type": "number", "exclusiveMaximum": 5}]})
+        );
     }
 
     /// SPEC with an operation that has parameters (path-level and its own)
