@@ -80,17 +80,14 @@ pub fn run(root: &Path, check: bool) -> Result<Outcome> {
     let mut files = Vec::new();
     for target in &TARGETS {
         let outputs = generate(&root.join(target.spec), target.spec)?;
+        if target.spec == SPEC {
+            // The TypeScript client's errors, of the contract.
+            let errors = typescript::errors(&outputs.catalogue, SPEC);
+            files.push((typescript::ERRORS_OUT, SPEC, errors));
+        }
         files.push((target.client, target.spec, outputs.client));
         files.push((target.server, target.spec, outputs.server));
     }
-    // The TypeScript client, of the contract.
-    let doc = ias_spec::load(&root.join(SPEC), SPEC)?;
-    let catalogue = Catalogue::of(&doc)?;
-    files.push((
-        typescript::ERRORS_OUT,
-        SPEC,
-        typescript::errors(&catalogue, SPEC),
-    ));
     match typescript::schema(root, SPEC)? {
         Some(schema) => files.push((typescript::SCHEMA_OUT, SPEC, schema)),
         None => eprintln!(
@@ -137,6 +134,8 @@ pub struct Generated {
     pub client: String,
     /// `crates/ias-api/src/generated.rs`.
     pub server: String,
+    /// The documented errors both were made from.
+    pub catalogue: Catalogue,
 }
 
 /// Everything generated from the spec at `spec_path` (named `name` in errors).
@@ -150,7 +149,11 @@ pub fn generate(spec_path: &Path, name: &str) -> Result<Generated> {
         name,
         "the server side of the contract (types, request rules, errors, the IasApi trait)",
     )?;
-    Ok(Generated { client, server })
+    Ok(Generated {
+        client,
+        server,
+        catalogue,
+    })
 }
 
 /// Prints tokens as the committed file: a header, `///` docs, rustfmt.
