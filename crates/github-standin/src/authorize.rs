@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use hyper::StatusCode;
 
-use crate::{typed, Answer, Behavior, State};
+use crate::{markup_escape, typed, Answer, Behavior, State};
 
 /// Where GitHub's authorize page is.
 pub const AUTHORIZE_PATH: &str = "/login/oauth/authorize";
@@ -67,9 +67,9 @@ pub(crate) fn page(params: &HashMap<String, String>, st: &mut State) -> Answer {
             challenge,
         },
     );
-    let app = html(&st.config.client_id);
-    let to = html(&redirect_uri);
-    let id = html(&id);
+    let app = markup_escape(&st.config.client_id);
+    let to = markup_escape(&redirect_uri);
+    let id = markup_escape(&id);
     let body = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorize application</title>{STYLE}</head>\
          <body><div class=\"box\"><h1>Authorize {app}</h1>\
@@ -147,15 +147,7 @@ fn problem(what: &str) -> Answer {
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization problem</title>{STYLE}</head>\
              <body><div class=\"box\"><h1>Authorization problem</h1><p id=\"problem\">{}</p>\
              <p>Start the sign-in again from the application.</p></div></body></html>\n",
-            html(what)
+            markup_escape(what)
         ),
     )
-}
-
-fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }

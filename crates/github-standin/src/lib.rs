@@ -495,7 +495,7 @@ async fn answer(
     } else if accept.contains("application/xml") {
         let inner: String = fields
             .iter()
-            .map(|(k, v)| format!("<{k}>{}</{k}>", xml_escape(v)))
+            .map(|(k, v)| format!("<{k}>{}</{k}>", markup_escape(v)))
             .collect();
         typed(
             StatusCode::OK,
@@ -548,10 +548,14 @@ fn parse_form(text: &str) -> HashMap<String, String> {
         .collect()
 }
 
-fn xml_escape(s: &str) -> String {
+/// Text made safe for XML and HTML, in element content and in quoted
+/// attribute values alike.
+fn markup_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]
