@@ -34,7 +34,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 
 use crate::error::{ApiError, OperationWithInput};
-use crate::validate::{check, spec_schema, Field, Invalid, Kind, Presence};
+use crate::validate::{check, spec_schema, with_article, Field, Invalid, Kind, Presence};
 use crate::ValidationDetail;
 
 /// Where a parameter is sent.
@@ -187,15 +187,6 @@ fn parse(kind: Kind, text: &str) -> Option<Value> {
         },
         _ => Some(Value::String(text.to_string())),
     }
-}
-
-fn with_article(noun: &str) -> String {
-    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {noun}")
 }
 
 /// A text that could not be decoded: why, and what it decodes to at best.

@@ -613,17 +613,13 @@ impl ValidationDetail {
 
     /// `field` holds a JSON value of another type than `expected`.
     pub fn wrong_type(field: &str, expected: &str, sent: Value) -> Self {
-        let article = if expected.starts_with(['a', 'e', 'i', 'o', 'u']) {
-            "an"
-        } else {
-            "a"
-        };
         ValidationDetail {
             field: field.to_string(),
             expression: "type".to_string(),
             argument: expected.to_string(),
             reason: format!(
-                "This field must be {article} {expected}, not {}.",
+                "This field must be {}, not {}.",
+                with_article(expected),
                 json_type(&sent)
             ),
             original_value: Some(sent),
@@ -655,6 +651,16 @@ pub mod nullable {
     ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(deserializer).map(Some)
     }
+}
+
+/// `a string`, `an integer`: a type's name with its article, for messages.
+pub(crate) fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 /// The JSON type name of a value, for messages.
