@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+pub mod console;
 pub mod process;
 
 use std::sync::{Arc, Mutex};
@@ -42,7 +43,7 @@ use std::time::Duration;
 
 pub use github_standin::{
     s256_challenge, Behavior, GitHubError, GitHubStandIn, ReceivedRequest, StandInConfig,
-    TOKEN_PATH,
+    AUTHORIZE_PATH, TOKEN_PATH,
 };
 use ias_server::{Config, Server};
 

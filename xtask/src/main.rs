@@ -29,7 +29,9 @@ enum Task {
         check: bool,
     },
     /// Run ias-server against a local GitHub stand-in (development only; no
-    /// GitHub credentials needed). Listens on IAS_BIND_ADDRESS, default 127.0.0.1:8080.
+    /// GitHub credentials needed). Listens on IAS_BIND_ADDRESS, default 127.0.0.1:8080;
+    /// the development console (the page, and the API under /api/v1, on one
+    /// origin) on IAS_CONSOLE_ADDRESS, default 127.0.0.1:8081.
     Serve,
     /// Benchmark the release ias-server beside a yardstick server (loopback,
     /// bounded): throughput, latency, CPU per request, RSS. Arguments go to
@@ -224,9 +226,15 @@ fn mutants(root: &Path, base: Option<&str>, args: &[String]) -> ExitCode {
     exit_code(run.args(args).status())
 }
 
-/// Builds and runs the `ias-dev` binary of the harness crate through cargo, so
-/// that the xtask itself does not depend on the server.
+/// Builds the development console (the TypeScript package's `npm run build`,
+/// after `npm ci` when its tools are not installed), then builds and runs the
+/// `ias-dev` binary of the harness crate through cargo, so that the xtask
+/// itself does not depend on the server. Without npm the API is served and
+/// the console says what is missing.
 fn serve(root: &Path) -> ExitCode {
+    if let Err(e) = build_console(root) {
+        eprintln!("warning: the development console is not built: {e}");
+    }
     exit_code(
         cargo(
             root,
@@ -241,6 +249,33 @@ fn serve(root: &Path) -> ExitCode {
         )
         .status(),
     )
+}
+
+/// `npm ci` (when `node_modules` is missing) and `npm run build` in the
+/// TypeScript package, their output passed through.
+fn build_console(root: &Path) -> Result<(), String> {
+    let package = root.join(codegen::typescript::PACKAGE);
+    let npm = |args: &[&str]| -> Result<(), String> {
+        let status = std::process::Command::new("npm")
+            .args(args)
+            .current_dir(&package)
+            .stdout(std::process::Stdio::inherit())
+            .status()
+            .map_err(|e| format!("cannot run npm ({e}); the console needs Node.js 20 and npm"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "`npm {}` in {} failed ({status})",
+                args.join(" "),
+                package.display()
+            ))
+        }
+    };
+    if !package.join("node_modules").is_dir() {
+        npm(&["ci", "--no-audit", "--no-fund"])?;
+    }
+    npm(&["run", "--silent", "build"])
 }
 
 /// `cargo ARGS` in the workspace, with the cargo that runs the xtask.

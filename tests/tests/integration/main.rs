@@ -9,6 +9,7 @@
 //!   page), then the exchange with PKCE.
 
 mod conformance;
+mod console;
 mod contract;
 mod pkce;
 mod web_flow;
